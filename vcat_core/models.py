@@ -1,0 +1,127 @@
+"""Typed results that cross process and module boundaries.
+
+Stages return these (never dicts of dicts) so the same function can run in the local process pool or inside a queue
+job, and the store can persist them without knowing how they were made.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Source = Literal["pyav", "mediainfo", "exiftool", "derived"]
+
+
+class Candidate(BaseModel):
+    """A file discovery thinks may be video; `by_content` when only its bytes (not its extension) said so."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+    by_content: bool = False
+
+
+class FingerprintResult(BaseModel):
+    algorithm: str
+    digest: str
+    size: int
+    seconds: float = 0.0
+
+
+class TechnicalMetadata(BaseModel):
+    """One reconciled record from PyAV, MediaInfo and ExifTool; `sources` says which tool gave each field."""
+
+    container: str | None = None
+    codec: str | None = None
+    codec_long_name: str | None = None
+    codec_profile: str | None = None
+    width: int | None = None
+    height: int | None = None
+    aspect_ratio: str | None = None  # display aspect ratio, reduced ("16:9") or decimal ("2.39:1")
+    pixel_aspect_ratio: float | None = None
+    frame_rate: float | None = None
+    is_vfr: bool | None = None
+    frame_count: int | None = None
+    bit_rate_kbps: float | None = None
+    duration_seconds: float | None = None
+    bit_depth: int | None = None
+    pixel_format: str | None = None
+    chroma_subsampling: str | None = None  # "4:2:0", "4:2:2", "4:4:4"
+    color_space: str | None = None  # matrix coefficients, e.g. "bt709"
+    color_primaries: str | None = None
+    color_transfer: str | None = None
+    color_range: str | None = None  # "limited" | "full"
+    scan_type: str | None = None  # "progressive" | "interlaced"
+    camera_make: str | None = None
+    camera_model: str | None = None
+    camera_serial: str | None = None
+    lens_model: str | None = None
+    focal_length: float | None = None  # millimetres
+    gps_latitude: float | None = None
+    gps_longitude: float | None = None
+    gps_altitude: float | None = None
+    timecode: str | None = None
+    rotation: int | None = None  # degrees clockwise the player applies
+    audio_codec: str | None = None
+    audio_channels: int | None = None
+    audio_sample_rate: int | None = None
+    audio_tracks: int = 0
+    video_tracks: int = 0
+    created_at: datetime | None = None
+    created_at_source: str | None = None  # which tag gave created_at (camera tag before container date)
+    sources: dict[str, Source] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)  # validation flags: "truncated", "missing_duration", ...
+    raw: dict[str, Any] = Field(default_factory=dict)  # per-source raw values, kept for provenance
+
+
+class ExposureMetrics(BaseModel):
+    """Exposure of one frame or one clip (see pipeline/exposure.py for the rule)."""
+
+    overexposed_percentage: float
+    underexposed_percentage: float
+    mean_luma: float  # 0..255, full range
+    exposure_stops: float  # log2(mean linear luminance / 0.18): 0 = mid-grey, +1 = a stop over
+    exposure_warning: Literal["overexposed", "underexposed"] | None = None
+
+
+class ThumbnailImage(BaseModel):
+    width: int
+    height: int
+    path: str  # relative to the catalog directory
+
+
+class Thumbnail(BaseModel):
+    index: int
+    frame_number: int
+    timestamp_seconds: float
+    is_keyframe: bool
+    images: list[ThumbnailImage]
+    exposure: ExposureMetrics | None = None
+
+
+class ThumbnailsResult(BaseModel):
+    thumbnails: list[Thumbnail]
+    frames_decoded: int = 0
+    seconds: float = 0.0
+
+
+class StageOutcome(BaseModel):
+    stage: str
+    status: Literal["succeeded", "failed", "skipped"]
+    error: str | None = None
+    seconds: float = 0.0
+
+
+class ClipAnalysis(BaseModel):
+    """Everything the pool computed for one clip; the orchestrator stores it in one transaction."""
+
+    candidate: Candidate
+    fingerprint: FingerprintResult
+    metadata: TechnicalMetadata | None = None
+    thumbnails: ThumbnailsResult | None = None
+    exposure: ExposureMetrics | None = None
+    outcomes: list[StageOutcome] = Field(default_factory=list)
