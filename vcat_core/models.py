@@ -113,6 +113,7 @@ class StageOutcome(BaseModel):
     stage: str
     status: Literal["succeeded", "failed", "skipped"]
     error: str | None = None
+    error_kind: str | None = None  # the error class name, e.g. NotAVideoError
     seconds: float = 0.0
 
 
@@ -125,3 +126,47 @@ class ClipAnalysis(BaseModel):
     thumbnails: ThumbnailsResult | None = None
     exposure: ExposureMetrics | None = None
     outcomes: list[StageOutcome] = Field(default_factory=list)
+
+
+class ClipFilter(BaseModel):
+    """Filters shared by `list`, `export`, the TUI's filter bar and (later) parsed search queries."""
+
+    codec: str | None = None
+    resolution: str | None = None  # "720p" | "1080p" | "4k" | "WxH"
+    camera: str | None = None  # substring of make or model, case-insensitive
+    min_duration: float | None = None
+    max_duration: float | None = None
+    vfr: bool | None = None
+    exposure_warning: bool | None = None
+    status: str | None = None  # default: every catalogued clip (ready or partial)
+    path_prefix: str | None = None
+
+
+class ClipSummary(BaseModel):
+    """One row of the browse table / `vcat-core list`."""
+
+    id: int
+    name: str
+    path: str | None
+    size: int
+    duration_seconds: float | None
+    width: int | None
+    height: int | None
+    frame_rate: float | None
+    codec: str | None
+    camera: str | None
+    created_at: datetime | None
+    is_vfr: bool | None
+    exposure_warning: str | None
+    status: str
+    locations: int = 1
+
+
+class FailureRecord(BaseModel):
+    path: str
+    stage: str
+    error: str
+    kind: str
+    clip_id: int | None = None
+    last_failed_at: datetime | None = None
+    attempts: int = 1

@@ -1,0 +1,343 @@
+"""`vcat-core`: the headless entry for scripted batches. It only drives `vcat_core.service`.
+
+Exit codes: 0 success · 1 some files failed (the rest catalogued) or a looked-up thing is missing · 2 usage or
+fatal error · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .. import __version__
+from ..config import (
+    Settings,
+    config_file_path,
+    init_config_file,
+    load_settings,
+    set_config_values,
+    setting_sources,
+)
+from ..errors import ConfigError, VcatError
+from ..events import RunFinished, RunSummary
+from ..models import ClipFilter
+from ..service import Catalog
+from .format import human_bytes, human_duration, summary_table
+from .progress import JsonLinesRenderer, QuietRenderer, RichRenderer
+
+app = typer.Typer(help="vcat headless catalog: ingest footage, list, search, export.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+config_app = typer.Typer(help="Show and change settings (~/.config/vcat/config.yaml).", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+class State:
+    overrides: dict[str, Any] = {}
+
+
+def _settings(**more: Any) -> Settings:
+    return load_settings(**{**State.overrides, **more})
+
+
+def _open(**more: Any) -> Catalog:
+    return Catalog(_settings(**more))
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"vcat-core {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    catalog: Optional[Path] = typer.Option(None, "--catalog", envvar="VCAT_CATALOG",
+                                           help="Catalog folder (catalog.db + thumbnails)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    State.overrides = {"catalog": catalog} if catalog is not None else {}
+
+
+def _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning) -> ClipFilter:
+    return ClipFilter(codec=codec, resolution=resolution, camera=camera, min_duration=min_duration,
+                      max_duration=max_duration, vfr=True if vfr else None,
+                      exposure_warning=True if exposure_warning else None)
+
+
+_codec = typer.Option(None, "--codec", help="Video codec, e.g. h264, hevc, prores.")
+_resolution = typer.Option(None, "--resolution", help="720p, 1080p, 2160p, 4k or WIDTHxHEIGHT.")
+_camera = typer.Option(None, "--camera", help="Text in the camera make or model.")
+_min_d = typer.Option(None, "--min-duration", help="At least this many seconds.")
+_max_d = typer.Option(None, "--max-duration", help="At most this many seconds.")
+_vfr = typer.Option(False, "--vfr", help="Only variable-frame-rate clips.")
+_exp = typer.Option(False, "--exposure-warning", help="Only clips with an exposure warning.")
+_json = typer.Option(False, "--json", help="Machine-readable JSON output.")
+
+
+# ---- ingest ------------------------------------------------------------------------------------------------------
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders to catalogue."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Pool processes (default: cores)."),
+    thumbnails: Optional[int] = typer.Option(None, "--thumbnails", min=1, max=500, help="Thumbnails per clip."),
+    recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Walk into sub-folders."),
+    force: bool = typer.Option(False, "--force", help="Re-run every stage, even for unchanged clips."),
+    hash_algorithm: Optional[str] = typer.Option(None, "--hash", help="xxh3_128 (default), blake3 or md5."),
+    as_json: bool = _json,
+) -> None:
+    """Catalogue footage: fingerprint, metadata, thumbnails, exposure. Exit 1 when some files failed."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _fail(f"path not found: {', '.join(missing)}")
+    try:
+        catalog = _open(workers=workers, thumbnails=thumbnails, hash_algorithm=hash_algorithm)
+        events = catalog.ingest([str(p) for p in paths], recursive=recursive, force=force)
+    except VcatError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        renderer: Any = JsonLinesRenderer()
+    elif err.is_terminal:
+        renderer = RichRenderer(err)
+    else:
+        renderer = QuietRenderer(err)
+    summary = RunSummary()
+
+    async def drive() -> None:
+        nonlocal summary
+        with renderer:
+            async for ev in events:
+                renderer.handle(ev)
+                if isinstance(ev, RunFinished):
+                    summary = ev.summary
+
+    try:
+        asyncio.run(drive())
+    except KeyboardInterrupt:
+        err.print("interrupted: what was catalogued so far is kept; run the same command to resume")
+        raise typer.Exit(130)
+    finally:
+        catalog.close()
+    if not as_json:
+        out.print(summary_table(summary))
+        if summary.failed:
+            out.print(f"{summary.failed} file(s) failed: see `vcat-core failures`", highlight=False)
+    raise typer.Exit(summary.exit_code)
+
+
+# ---- reading -----------------------------------------------------------------------------------------------------
+
+@app.command("list")
+def list_cmd(
+    codec: Optional[str] = _codec, resolution: Optional[str] = _resolution, camera: Optional[str] = _camera,
+    min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
+    exposure_warning: bool = _exp,
+    sort: str = typer.Option("name", "--sort", help="name, duration, created, size, width, fps, codec, camera, id."),
+    desc: bool = typer.Option(False, "--desc", help="Sort descending."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many rows."),
+    as_json: bool = _json,
+) -> None:
+    """List catalogued clips (a table, or JSON documents with --json)."""
+    f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning)
+    with _open() as catalog:
+        try:
+            rows = catalog.list_clips(f, sort=sort, descending=desc, limit=limit)
+        except ValueError as exc:
+            _fail(str(exc))
+        if as_json:
+            docs = [catalog.clip_detail(str(r.id)) for r in rows]
+            out.print_json(json.dumps(docs, default=str)) if out.is_terminal else print(json.dumps(docs, default=str))
+            return
+    table = Table(title=f"{len(rows)} clip(s)", show_lines=False)
+    for col_name in ("id", "name", "duration", "resolution", "fps", "codec", "camera", "created", "flags"):
+        table.add_column(col_name, no_wrap=col_name != "name", overflow="fold")
+    for r in rows:
+        flags = [x for x in (r.exposure_warning, "vfr" if r.is_vfr else None,
+                             "partial" if r.status == "partial" else None) if x]
+        table.add_row(str(r.id), r.name, human_duration(r.duration_seconds),
+                      f"{r.width}x{r.height}" if r.width else "-",
+                      f"{r.frame_rate:.3g}" if r.frame_rate else "-", r.codec or "-", r.camera or "-",
+                      r.created_at.strftime("%Y-%m-%d %H:%M") if r.created_at else "-", ",".join(flags))
+    out.print(table)
+
+
+@app.command()
+def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or its checksum."),
+         as_json: bool = _json) -> None:
+    """Everything the catalog knows about one clip."""
+    with _open() as catalog:
+        doc = catalog.clip_detail(ref)
+    if doc is None:
+        _fail(f"no clip matches {ref!r}", code=1)
+        return
+    if as_json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        return
+    tm = doc["technical_metadata"]
+    table = Table(title=f"clip {doc['id']}: {doc['file_name']}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    base = {k: doc[k] for k in ("file_path", "file_checksum", "file_size_bytes", "duration_seconds",
+                                "created_at", "processed_at", "status")}
+    for k, v in {**base, **tm}.items():
+        if v is not None:
+            src = doc["metadata_sources"].get(k) or doc["metadata_sources"].get(
+                {"resolution_width": "width", "resolution_height": "height"}.get(k, ""))
+            table.add_row(k, f"{v}" + (f"  [dim]({src})[/dim]" if src else ""))
+    for loc in doc["locations"]:
+        table.add_row("location", loc["path"] + ("" if loc["online"] else "  [red](offline)[/red]"))
+    table.add_row("thumbnails", f"{len(doc['thumbnail_paths'])} frames, {len(doc['thumbnails'])} images")
+    for stage, st in doc["stages"].items():
+        table.add_row(f"stage {stage}", st["status"] + (f": {st['error']}" if st["error"] else ""))
+    for w in doc["metadata_warnings"]:
+        table.add_row("warning", w)
+    out.print(table)
+
+
+@app.command()
+def export(
+    fmt: str = typer.Option("json", "--format", help="json or csv."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    codec: Optional[str] = _codec, resolution: Optional[str] = _resolution, camera: Optional[str] = _camera,
+    min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
+    exposure_warning: bool = _exp,
+) -> None:
+    """Export clips as a JSON array (seed §6.1.1 fields) or CSV (one row per clip)."""
+    if fmt not in ("json", "csv"):
+        _fail(f"unknown format {fmt!r}; use json or csv")
+    f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning)
+    with _open() as catalog:
+        try:
+            if output:
+                with open(output, "w", encoding="utf-8", newline="") as fh:
+                    catalog.export(fmt, fh, f)
+            else:
+                catalog.export(fmt, sys.stdout, f)
+        except ValueError as exc:
+            _fail(str(exc))
+
+
+@app.command()
+def failures(as_json: bool = _json) -> None:
+    """Every file that could not be catalogued, and clips with a failed stage: path, stage, reason."""
+    with _open() as catalog:
+        rows = catalog.failures()
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        out.print("no failures")
+        return
+    table = Table(title=f"{len(rows)} failure(s)")
+    table.add_column("path", overflow="fold")
+    table.add_column("stage")
+    table.add_column("error", overflow="fold")
+    for r in rows:
+        table.add_row(r.path, r.stage, r.error)
+    out.print(table)
+
+
+@app.command()
+def stats(as_json: bool = _json) -> None:
+    """Clips, hours and bytes, by codec, resolution and camera."""
+    with _open() as catalog:
+        data = catalog.stats()
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    out.print(f"[bold]{data['clips']}[/bold] clips · {human_duration(data['duration_seconds'])} · "
+              f"{human_bytes(data['bytes'])} · {data['locations']} locations · {data['failures']} failed files")
+    for key, title in (("by_codec", "codec"), ("by_resolution", "resolution"), ("by_camera", "camera")):
+        table = Table(title=f"by {title}")
+        for c in (title, "clips", "hours", "size"):
+            table.add_column(c)
+        for g in data[key]:
+            table.add_row(g["name"], str(g["clips"]), f"{g['hours']:.3f}", human_bytes(g["bytes"]))
+        out.print(table)
+
+
+# ---- config ------------------------------------------------------------------------------------------------------
+
+@config_app.command("show")
+def config_show(as_json: bool = _json) -> None:
+    """Every setting with its value and where it came from (default, file, env, flag)."""
+    try:
+        settings = _settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    sources = setting_sources(settings, State.overrides)
+    values = settings.model_dump(mode="json")
+    if as_json:
+        print(json.dumps({"config_file": str(config_file_path()), "settings": values, "sources": sources},
+                         indent=2))
+        return
+    table = Table(title=f"settings (file: {config_file_path()})")
+    for c in ("key", "value", "source"):
+        table.add_column(c)
+    for k, v in values.items():
+        table.add_row(k, json.dumps(v) if not isinstance(v, str) else v, sources[k])
+    out.print(table)
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"expected KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        pairs[k] = v
+    return pairs
+
+
+@config_app.command("set", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def config_set(ctx: typer.Context, items: Optional[list[str]] = typer.Argument(None, help="KEY=VALUE ...")) -> None:
+    """Change settings in the config file, e.g. `vcat-core config set thumbnails=20 workers=4`."""
+    try:
+        pairs = _pairs([i for i in (items or []) + list(ctx.args)])
+        if not pairs:
+            raise ConfigError("nothing to set: give KEY=VALUE pairs")
+        stored = set_config_values(pairs)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    for k, v in stored.items():
+        out.print(f"{k} = {v}", highlight=False)
+
+
+@config_app.command("init")
+def config_init(
+    items: Optional[list[str]] = typer.Argument(None, help="KEY=VALUE to set besides the defaults."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing config file."),
+) -> None:
+    """Write a config file holding every default (edit it, or use `config set`)."""
+    try:
+        path = init_config_file(_pairs(items or []), force=force)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    out.print(f"wrote {path}", highlight=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except VcatError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)

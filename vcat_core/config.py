@@ -1,0 +1,200 @@
+"""Settings: defaults < `~/.config/vcat/config.yaml` (XDG) < env `VCAT_*` < CLI flags.
+
+pydantic-settings does the layering and validation; we only add the YAML file (whose path can itself come from
+`VCAT_CONFIG`) and remember which layer gave each value so `vcat-core config show` can say so.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from platformdirs import user_config_path, user_data_path
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .errors import ConfigError
+
+HashAlgorithm = Literal["xxh3_128", "blake3", "md5"]
+
+
+def config_file_path() -> Path:
+    """Where the YAML config lives: `VCAT_CONFIG` if set, else the XDG config dir."""
+    explicit = os.environ.get("VCAT_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return user_config_path("vcat") / "config.yaml"
+
+
+def default_catalog_dir() -> Path:
+    return user_data_path("vcat")
+
+
+def read_config_file(path: Path | None = None) -> dict[str, Any]:
+    path = path or config_file_path()
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of key: value")
+    return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]):
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - required by the ABC, unused
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._data.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """Every setting a user can change; `vcat-core config set KEY=VALUE` accepts these names."""
+
+    model_config = SettingsConfigDict(env_prefix="VCAT_", extra="ignore", validate_assignment=True)
+
+    catalog: Path = Field(default_factory=default_catalog_dir, description="folder holding catalog.db and thumbnails")
+    database_url: str | None = Field(default=None, description="store URL; empty = SQLite file inside the catalog")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256, description="pool processes")
+    thumbnails: int = Field(default=30, ge=1, le=500, description="thumbnail candidates per clip")
+    thumbnail_widths: list[int] = Field(default=[160, 320, 640], description="thumbnail sizes, pixels wide")
+    thumbnail_format: Literal["jpg", "webp"] = Field(default="jpg", description="thumbnail image format")
+    hash_algorithm: HashAlgorithm = Field(default="xxh3_128", description="whole-file fingerprint hash")
+    exposure_over_luma: int = Field(default=250, ge=1, le=255, description="luma at or above = clipped highlight")
+    exposure_under_luma: int = Field(default=5, ge=0, le=254, description="luma at or below = crushed shadow")
+    exposure_warn_percentage: float = Field(default=5.0, ge=0, le=100, description="% of pixels that triggers a warning")
+
+    @field_validator("thumbnail_widths", mode="before")
+    @classmethod
+    def _widths_from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v for v in value.replace(" ", "").split(",") if v]
+        return value
+
+    @field_validator("thumbnail_widths")
+    @classmethod
+    def _widths_sane(cls, value: list[int]) -> list[int]:
+        if not value or any(w < 16 or w > 4096 for w in value):
+            raise ValueError("thumbnail widths must be 16..4096 pixels")
+        return sorted(set(value))
+
+    @field_validator("catalog", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return Path(value).expanduser().absolute()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (init_settings, env_settings, _YamlSource(settings_cls, read_config_file()))
+
+    @property
+    def db_path(self) -> Path:
+        return self.catalog / "catalog.db"
+
+    @property
+    def thumbnails_dir(self) -> Path:
+        return self.catalog / "thumbnails"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings with CLI flags as `overrides` (None values mean 'flag not given')."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from exc
+
+
+def setting_sources(settings: Settings, overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """Which layer gave each value: flag, env, file or default."""
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    file_data = read_config_file()
+    out = {}
+    for name in Settings.model_fields:
+        if name in overrides:
+            out[name] = "flag"
+        elif f"VCAT_{name.upper()}" in os.environ:
+            out[name] = "env"
+        elif name in file_data:
+            out[name] = "file"
+        else:
+            out[name] = "default"
+    return out
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "value"
+        parts.append(f"{key}: {err['msg']}")
+    return "invalid setting: " + "; ".join(parts)
+
+
+def normalise_key(key: str) -> str:
+    key = key.strip().lstrip("-").replace("-", "_").lower()
+    if key not in Settings.model_fields:
+        valid = ", ".join(sorted(Settings.model_fields))
+        raise ConfigError(f"unknown setting {key!r}; valid settings: {valid}")
+    return key
+
+
+def set_config_values(pairs: dict[str, str], path: Path | None = None) -> dict[str, Any]:
+    """Validate and write KEY=VALUE pairs into the YAML file; returns the values as stored."""
+    path = path or config_file_path()
+    data = read_config_file(path)
+    updates = {normalise_key(k): v for k, v in pairs.items()}
+    try:
+        checked = Settings(**{**data, **updates})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from exc
+    for key in updates:
+        value = getattr(checked, key)
+        data[key] = str(value) if isinstance(value, Path) else value
+    write_config_file(data, path)
+    return {k: data[k] for k in updates}
+
+
+def write_config_file(data: dict[str, Any], path: Path | None = None) -> Path:
+    path = path or config_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def init_config_file(values: dict[str, Any], *, force: bool = False, path: Path | None = None) -> Path:
+    """Write a config file holding every setting's default plus `values`; refuses to overwrite unless `force`.
+
+    `workers` is left out unless given, so the file stays right when copied to a machine with more cores.
+    """
+    path = path or config_file_path()
+    if path.exists() and not force:
+        raise ConfigError(f"config file {path} already exists (use --force to overwrite)")
+    updates = {normalise_key(k): v for k, v in values.items() if v is not None}
+    data: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        if name == "workers" or field.is_required():
+            continue
+        data[name] = field.get_default(call_default_factory=True)
+    try:
+        # validate the new values on their own (env and the old file must not leak into a fresh file)
+        checked = Settings.model_validate({**data, **updates})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from exc
+    out = {}
+    for name in list(data) + [k for k in updates if k not in data]:
+        value = getattr(checked, name)
+        if value is None:
+            continue
+        out[name] = str(value) if isinstance(value, Path) else value
+    return write_config_file(out, path)

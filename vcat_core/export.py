@@ -1,0 +1,108 @@
+"""Clip documents in the seed §6.1.1 shape (JSON) and their flat CSV form: what `export`, `show --json` and
+`list --json` print, and what scripts depend on — keep the field names stable."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from .store.tables import TechnicalMetadataRow
+
+_TM_FIELDS = [
+    # seed §6.1.1 names first, then vcat's additions
+    "codec", "container", "resolution_width", "resolution_height", "aspect_ratio", "frame_rate", "bit_rate_kbps",
+    "duration_seconds", "bit_depth", "color_space", "camera_make", "camera_model", "focal_length",
+    "exposure_warning", "exposure_stops", "overexposed_percentage", "underexposed_percentage",
+    "is_vfr", "color_primaries", "color_transfer", "color_range", "camera_serial", "audio_codec", "audio_channels",
+    "audio_sample_rate", "audio_tracks", "codec_profile", "codec_long_name", "pixel_format", "chroma_subsampling",
+    "scan_type", "frame_count", "pixel_aspect_ratio", "lens_model", "gps_latitude", "gps_longitude",
+    "gps_altitude", "timecode", "rotation", "exposure_issue", "mean_luma",
+]
+_RENAMED = {"resolution_width": "width", "resolution_height": "height"}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = False) -> dict[str, Any]:
+    clip, md, vm = row["clip"], row["metadata"], row["vision"]
+    locs = row["locations"]
+    primary = next((loc for loc in locs if loc.online), locs[0] if locs else None)
+    tm: dict[str, Any] = {}
+    for name in _TM_FIELDS:
+        src = _RENAMED.get(name, name)
+        tm[name] = getattr(md, src, None) if md is not None and src in TechnicalMetadataRow.model_fields else None
+    tm["duration_seconds"] = md.duration_seconds if md is not None else clip.duration_seconds
+    if vm is not None:
+        tm.update(exposure_warning=vm.exposure_warning is not None, exposure_issue=vm.exposure_warning,
+                  exposure_stops=vm.exposure_stops, overexposed_percentage=vm.overexposed_percentage,
+                  underexposed_percentage=vm.underexposed_percentage, mean_luma=vm.mean_luma)
+    thumbs = [
+        {"path": str(catalog_dir / t.path), "width": t.width, "height": t.height,
+         "timestamp_seconds": round(t.timestamp_seconds, 3), "frame_number": t.frame_number,
+         "frame_index": t.frame_index, "is_keyframe": t.is_keyframe, "scores": t.scores or {}}
+        for t in row["thumbnails"]
+    ]
+    largest: dict[int, dict] = {}
+    for t in thumbs:
+        if t["frame_index"] not in largest or t["width"] > largest[t["frame_index"]]["width"]:
+            largest[t["frame_index"]] = t
+    doc = {
+        "id": clip.id,
+        "file_path": primary.path if primary else None,
+        "file_name": clip.name if primary is None else Path(primary.path).name,
+        "file_checksum": clip.fingerprint,
+        "checksum_algorithm": clip.hash_algorithm,
+        "file_size_bytes": clip.size,
+        "created_at": _iso(clip.created_at),
+        "processed_at": _iso(clip.processed_at),
+        "duration_seconds": clip.duration_seconds,
+        "status": clip.status,
+        "technical_metadata": tm,
+        "thumbnail_paths": [largest[k]["path"] for k in sorted(largest)],
+        "thumbnails": thumbs,
+        "locations": [{"path": loc.path, "online": loc.online, "seen_at": _iso(loc.seen_at)} for loc in locs],
+    }
+    if detail:
+        doc["stages"] = {s.stage: {"status": s.status, "error": s.error, "attempts": s.attempts,
+                                   "seconds": s.seconds} for s in row["stages"]}
+        doc["metadata_sources"] = (md.sources or {}) if md is not None else {}
+        doc["metadata_warnings"] = (md.warnings or []) if md is not None else []
+        doc["created_at_source"] = md.created_at_source if md is not None else None
+    return doc
+
+
+def write_json(docs: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """Stream a JSON array (one document at a time: exports of 100k clips stay flat in memory)."""
+    out.write("[")
+    for i, doc in enumerate(docs):
+        out.write(",\n" if i else "\n")
+        out.write(json.dumps(doc, ensure_ascii=False, default=str))
+    out.write("\n]\n")
+
+
+CSV_COLUMNS = ["id", "file_path", "file_name", "file_checksum", "checksum_algorithm", "file_size_bytes",
+               "created_at", "processed_at", "duration_seconds", "status"] + \
+              [f for f in _TM_FIELDS if f != "duration_seconds"] + ["locations", "thumbnail_count", "thumbnail_paths"]
+
+
+def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
+    row = {k: doc.get(k) for k in CSV_COLUMNS[:10]}
+    tm = doc["technical_metadata"]
+    row.update({k: tm.get(k) for k in _TM_FIELDS if k != "duration_seconds"})
+    row["locations"] = " | ".join(loc["path"] for loc in doc["locations"])
+    row["thumbnail_count"] = len(doc["thumbnail_paths"])
+    row["thumbnail_paths"] = " | ".join(doc["thumbnail_paths"])
+    return row
+
+
+def write_csv(docs: Iterable[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for doc in docs:
+        writer.writerow(csv_row(doc))

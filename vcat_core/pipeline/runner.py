@@ -1,0 +1,279 @@
+"""The embedded runner: asyncio orchestration over a process pool, emitting typed progress events.
+
+Flow per file: discover (thread) → batch catalog look-up (skip unchanged, complete files) → fingerprint (pool) →
+dedup by fingerprint (another path of known content becomes a location) → analysis stages (pool) → store (one
+transaction per clip, on the single store thread). Only this process writes the catalog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ..errors import MediaError, NotAVideoError
+from ..events import (
+    ClipDone,
+    DiscoveryFinished,
+    FileDiscovered,
+    IngestEvent,
+    RunFinished,
+    RunStarted,
+    RunSummary,
+    StageFailed,
+    StageFinished,
+    StageStarted,
+)
+from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
+from ..store.catalog import DONE, CatalogStore, KnownLocation
+from .discover import DiscoveryProblem, DiscoveryStats, discover
+from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, worker_init
+
+_END = object()
+LOOKUP_BATCH = 256
+
+
+@dataclass
+class IngestOptions:
+    workers: int
+    hash_algorithm: str
+    analysis: AnalysisOptions
+    recursive: bool = True
+    force: bool = False
+
+
+class IngestRunner:
+    """One ingest run. Iterate `events()` to drive it; cancelling the iteration cancels the run cleanly."""
+
+    def __init__(self, store: CatalogStore, roots: list[str], options: IngestOptions):
+        self.store = store
+        self.roots = [os.path.abspath(os.path.expanduser(r)) for r in roots]
+        self.opt = options
+        self.summary = RunSummary()
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._inflight: dict[str, asyncio.Future] = {}
+        self._seen_paths: set[str] = set()
+        self._unchanged: list[str] = []
+        self._run_id: int | None = None
+
+    def _emit(self, event: IngestEvent) -> None:
+        self._queue.put_nowait(event)
+
+    async def events(self) -> AsyncIterator[IngestEvent]:
+        task = asyncio.create_task(self._run())
+        try:
+            while True:
+                ev = await self._queue.get()
+                if ev is _END:
+                    break
+                yield ev
+            await task
+        finally:
+            if not task.done():
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down after the caller left
+                    pass
+
+    # ------------------------------------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcat-store")
+        run_id = self._run_id = await self._store(self.store.start_run, self.roots)
+        self._emit(RunStarted(run_id=run_id, roots=self.roots, workers=self.opt.workers))
+        self._pool = ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init,
+                                         mp_context=multiprocessing.get_context("forkserver"))
+        status = "crashed"
+        try:
+            await self._drive(loop)
+            status = "finished"
+        except asyncio.CancelledError:
+            status = "cancelled"
+            self.summary.cancelled = True
+            raise
+        finally:
+            self._pool.shutdown(wait=status == "finished", cancel_futures=True)
+            self.summary.seconds = time.perf_counter() - started
+            counts = self.summary.model_dump(exclude={"stage_seconds"})
+            try:
+                if status == "finished":
+                    await self._store(self.store.touch_locations, self._unchanged)
+                    await self._store(self.store.mark_missing_offline,
+                                      [r for r in self.roots if os.path.isdir(r)], self._seen_paths)
+                await asyncio.shield(self._store(self.store.finish_run, run_id, status, counts))
+            finally:
+                self._db.shutdown(wait=True)
+            self._emit(RunFinished(run_id=run_id, summary=self.summary, exit_code=self.summary.exit_code))
+            self._queue.put_nowait(_END)
+
+    async def _store(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
+
+    async def _drive(self, loop: asyncio.AbstractEventLoop) -> None:
+        found: asyncio.Queue = asyncio.Queue()
+        stats = DiscoveryStats()
+
+        def walk() -> None:
+            try:
+                for item in discover(self.roots, recursive=self.opt.recursive, stats=stats):
+                    loop.call_soon_threadsafe(found.put_nowait, item)
+            finally:
+                loop.call_soon_threadsafe(found.put_nowait, _END)
+
+        walker = loop.run_in_executor(None, walk)
+        limiter = asyncio.Semaphore(self.opt.workers * 2)
+        tasks: set[asyncio.Task] = set()
+        total_bytes = 0
+        done = False
+        try:
+            while not done:
+                batch: list[Candidate] = []
+                item = await found.get()
+                while True:
+                    if item is _END:
+                        done = True
+                        break
+                    if isinstance(item, DiscoveryProblem):
+                        await self._fail_path(item.path, "discover", item.error, "DiscoveryProblem")
+                    else:
+                        batch.append(item)
+                        self._seen_paths.add(item.path)
+                        total_bytes += item.size
+                        self._emit(FileDiscovered(path=item.path, size=item.size))
+                    if len(batch) >= LOOKUP_BATCH or found.empty():
+                        break
+                    item = found.get_nowait()
+                if batch:
+                    known = await self._store(self.store.lookup_locations, [c.path for c in batch])
+                    for cand in batch:
+                        await limiter.acquire()
+                        t = asyncio.create_task(self._one(cand, known.get(cand.path)))
+                        tasks.add(t)
+                        t.add_done_callback(lambda t: (tasks.discard(t), limiter.release()))
+            await walker
+            self.summary.candidates = stats.candidates
+            self.summary.passed_over += stats.passed_over
+            self._emit(DiscoveryFinished(candidates=stats.candidates, bytes=total_bytes,
+                                         passed_over=stats.passed_over, problems=stats.problems))
+            if tasks:
+                await asyncio.gather(*tasks)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            raise
+
+    # ---- one file ----------------------------------------------------------------------------------------------
+
+    async def _one(self, cand: Candidate, known: KnownLocation | None) -> None:
+        try:
+            await self._process(cand, known)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug on one file must not end the run
+            await self._fail_path(cand.path, "ingest", f"internal error ({type(exc).__name__}: {exc})",
+                                  type(exc).__name__, cand)
+
+    async def _process(self, cand: Candidate, known: KnownLocation | None) -> None:
+        loop = asyncio.get_running_loop()
+        algo = self.opt.hash_algorithm
+        if known is not None and known.unchanged(cand) and known.hash_algorithm == algo:
+            if known.complete and not self.opt.force:
+                self._unchanged.append(cand.path)
+                self._count("known")
+                self._emit(ClipDone(path=cand.path, outcome="known", clip_id=known.clip_id))
+                return
+            fp = FingerprintResult(algorithm=algo, digest=known.fingerprint, size=cand.size)
+        else:
+            self._emit(StageStarted(path=cand.path, stage="fingerprint"))
+            try:
+                fp = await loop.run_in_executor(self._pool, run_fingerprint, cand, algo)
+            except MediaError as exc:
+                self._emit(StageFailed(path=cand.path, stage="fingerprint", error=str(exc)))
+                await self._fail_path(cand.path, "fingerprint", str(exc), type(exc).__name__, cand)
+                return
+            self.summary.bytes_hashed += fp.size
+            self._add_time("fingerprint", fp.seconds)
+            self._emit(StageFinished(path=cand.path, stage="fingerprint", seconds=fp.seconds))
+
+        # Another file with the same content may be analysed right now: wait for it, then join it.
+        other = self._inflight.get(fp.digest)
+        if other is not None:
+            await asyncio.shield(other)
+        clip = await self._store(self.store.lookup_fingerprint, fp.digest)
+        at_this_path = known is not None and known.fingerprint == fp.digest
+        if clip is not None and not at_this_path and (clip.complete and not self.opt.force):
+            clip_id = await self._store(self.store.add_location, fp.digest, cand)
+            self._count("duplicates")
+            self._emit(ClipDone(path=cand.path, outcome="duplicate", clip_id=clip_id, bytes=cand.size))
+            return
+        if clip is not None and clip.complete and not self.opt.force:
+            clip_id = await self._store(self.store.add_location, fp.digest, cand)  # touched file, same bytes
+            self._count("known")
+            self._emit(ClipDone(path=cand.path, outcome="known", clip_id=clip_id, bytes=cand.size))
+            return
+
+        stages = ANALYSIS_STAGES if (clip is None or self.opt.force) else tuple(
+            s for s in ANALYSIS_STAGES if clip.stages.get(s) not in DONE)
+        future: asyncio.Future = loop.create_future()
+        self._inflight[fp.digest] = future
+        try:
+            await self._analyse_and_store(cand, fp, stages, is_new=clip is None, fingerprinted=known is None
+                                          or not known.unchanged(cand))
+        finally:
+            future.set_result(None)
+            self._inflight.pop(fp.digest, None)
+
+    async def _analyse_and_store(self, cand: Candidate, fp: FingerprintResult, stages: tuple[str, ...],
+                                 is_new: bool, fingerprinted: bool) -> None:
+        loop = asyncio.get_running_loop()
+        for st in stages:
+            self._emit(StageStarted(path=cand.path, stage=st))
+        analysis: ClipAnalysis = await loop.run_in_executor(self._pool, run_analysis, cand, fp, stages,
+                                                            self.opt.analysis)
+        failures = []
+        for out in analysis.outcomes:
+            self._add_time(out.stage, out.seconds)
+            if out.status == "failed":
+                failures.append(out)
+                self._emit(StageFailed(path=cand.path, stage=out.stage, error=out.error or "failed"))
+            else:
+                self._emit(StageFinished(path=cand.path, stage=out.stage, seconds=out.seconds))
+        if fingerprinted:
+            analysis.outcomes.insert(0, StageOutcome(stage="fingerprint", status="succeeded", seconds=fp.seconds))
+        if analysis.metadata is None and "metadata" in stages:
+            meta = next(o for o in analysis.outcomes if o.stage == "metadata")
+            if cand.by_content and meta.error_kind == NotAVideoError.__name__:
+                self._count("passed_over")  # only its bytes looked like video, and they were not
+                self._emit(ClipDone(path=cand.path, outcome="passed_over"))
+                return
+            await self._fail_path(cand.path, "metadata", meta.error or "unreadable", meta.error_kind or "", cand)
+            return
+        clip_id, created = await self._store(self.store.save_analysis, analysis)
+        if failures:
+            self._count("failed")
+            self._emit(ClipDone(path=cand.path, outcome="failed", clip_id=clip_id, bytes=cand.size,
+                                error=f"{failures[0].stage}: {failures[0].error}"))
+        else:
+            outcome = "new" if created else "updated"
+            self._count("new" if created else "updated")
+            self._emit(ClipDone(path=cand.path, outcome=outcome, clip_id=clip_id, bytes=cand.size))
+
+    async def _fail_path(self, path: str, stage: str, error: str, kind: str, cand: Candidate | None = None) -> None:
+        await self._store(lambda: self.store.record_failure(
+            path, stage, error, kind, size=cand.size if cand else None, mtime_ns=cand.mtime_ns if cand else None,
+            run_id=self._run_id))
+        self._count("failed")
+        self._emit(ClipDone(path=path, outcome="failed", error=f"{stage}: {error}"))
+
+    def _count(self, field: str) -> None:
+        setattr(self.summary, field, getattr(self.summary, field) + 1)
+
+    def _add_time(self, stage: str, seconds: float) -> None:
+        self.summary.stage_seconds[stage] = self.summary.stage_seconds.get(stage, 0.0) + seconds

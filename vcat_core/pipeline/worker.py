@@ -1,0 +1,135 @@
+"""What runs inside a pool process for one clip: plain functions from a candidate to typed results.
+
+Nothing here touches the catalog, so the same functions can run in the local process pool or in a queue job.
+Errors become per-stage outcomes with a sentence a person can read; nothing escapes except bugs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import FileVanishedError, MediaError, UnreadableFileError, VcatError
+from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
+from .exposure import ExposureThresholds, clip_exposure
+from .fingerprint import fingerprint_file
+
+ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    catalog_dir: str
+    thumbnails: int = 30
+    widths: tuple[int, ...] = (160, 320, 640)
+    thumbnail_format: str = "jpg"
+    thresholds: ExposureThresholds = field(default_factory=ExposureThresholds)
+
+
+def worker_init() -> None:
+    """Pool initializer: keep workers from competing for cores with their own decoder threads."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def run_fingerprint(candidate: Candidate, algorithm: str) -> FingerprintResult:
+    return fingerprint_file(candidate, algorithm)
+
+
+def _still_same_file(c: Candidate) -> None:
+    try:
+        st = os.stat(c.path)
+    except FileNotFoundError as exc:
+        raise FileVanishedError("file disappeared while it was being catalogued") from exc
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read file: {exc.strerror or exc}") from exc
+    if (st.st_ino, st.st_size, st.st_mtime_ns) != (c.inode, c.size, c.mtime_ns):
+        raise FileVanishedError("file changed while it was being catalogued; it will be picked up next run")
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, VcatError):
+        return str(exc)
+    return f"internal error ({type(exc).__name__}: {exc}); please report it"
+
+
+def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: tuple[str, ...],
+                 opts: AnalysisOptions) -> ClipAnalysis:
+    """Run the analysis stages asked for, in order; a failed stage fails the ones that need it."""
+    from .metadata import extract_metadata  # imported here: heavy, and only pool processes need it
+    from .thumbnails import extract_thumbnails
+
+    result = ClipAnalysis(candidate=candidate, fingerprint=fingerprint)
+    failed: set[str] = set()
+
+    def attempt(stage: str, needs: tuple[str, ...], fn):
+        if stage not in stages:
+            return None
+        started = time.perf_counter()
+        blocked = [n for n in needs if n in failed]
+        if blocked:
+            failed.add(stage)
+            result.outcomes.append(StageOutcome(stage=stage, status="failed",
+                                                error=f"not run: the {blocked[0]} stage failed"))
+            return None
+        try:
+            value = fn()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a per-file outcome, the run goes on
+            failed.add(stage)
+            result.outcomes.append(StageOutcome(stage=stage, status="failed", error=_error_text(exc),
+                                                error_kind=type(exc).__name__,
+                                                seconds=time.perf_counter() - started))
+            return None
+        result.outcomes.append(StageOutcome(stage=stage, status="succeeded", seconds=time.perf_counter() - started))
+        return value
+
+    def metadata():
+        _still_same_file(candidate)
+        return extract_metadata(candidate.path)
+
+    result.metadata = attempt("metadata", (), metadata)
+    if result.metadata is not None and "truncated" in result.metadata.warnings:
+        # catalogue what can be read, but a truncated original is a failure a person must see
+        result.outcomes[-1] = StageOutcome(stage="metadata", status="failed", seconds=result.outcomes[-1].seconds,
+                                           error=_truncation_text(result.metadata), error_kind="Truncated")
+    rel_dir = f"thumbnails/{fingerprint.digest}"
+    out_dir = Path(opts.catalog_dir) / rel_dir
+
+    def thumbnails():
+        _still_same_file(candidate)
+        res = extract_thumbnails(candidate.path, out_dir, rel_dir, count=opts.thumbnails, widths=opts.widths,
+                                 thresholds=opts.thresholds, fmt=opts.thumbnail_format)
+        if not res.thumbnails:
+            raise MediaError("no frame could be decoded for a thumbnail")
+        _remove_stale(out_dir, {Path(img.path).name for t in res.thumbnails for img in t.images})
+        return res
+
+    meta_needed = () if result.metadata is not None or "metadata" not in stages else ("metadata",)
+    result.thumbnails = attempt("thumbnails", meta_needed, thumbnails)
+
+    def exposure():
+        frames = [t.exposure for t in result.thumbnails.thumbnails if t.exposure is not None]
+        agg = clip_exposure(frames, opts.thresholds)
+        if agg is None:
+            raise MediaError("no thumbnail to measure exposure on")
+        return agg
+
+    result.exposure = attempt("exposure", ("thumbnails",) if result.thumbnails is None else (), exposure)
+    return result
+
+
+def _truncation_text(md) -> str:
+    detail = next((w for w in md.warnings if w.startswith("truncated:")), None)
+    return detail.replace("truncated:", "file is truncated:", 1) if detail else \
+        "file is truncated: its data ends before the length its header declares"
+
+
+def _remove_stale(out_dir: Path, keep: set[str]) -> None:
+    """Drop thumbnails of an earlier run that this run did not produce again."""
+    try:
+        for entry in os.scandir(out_dir):
+            if entry.is_file() and entry.name not in keep and not entry.name.startswith("."):
+                os.unlink(entry.path)
+    except OSError:
+        pass

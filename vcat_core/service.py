@@ -1,0 +1,116 @@
+"""The one API the CLI and the TUI call (DESIGN §1): open a catalog, ingest, list, show, export, failures, stats.
+
+Nothing above this layer touches the database, ffmpeg or a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, TextIO
+
+from sqlmodel import Session, select
+
+from .config import Settings, load_settings
+from .errors import ConfigError
+from .events import IngestEvent
+from .export import clip_document, write_csv, write_json
+from .models import ClipFilter, ClipSummary, FailureRecord
+from .pipeline.exposure import ExposureThresholds
+from .pipeline.runner import IngestOptions, IngestRunner
+from .pipeline.worker import AnalysisOptions
+from .store.catalog import CatalogStore
+from .store.tables import Clip
+
+EXPORT_PAGE = 500
+
+
+class Catalog:
+    """An open catalog. Cheap to create; call `close()` (or use `with`) when done."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = CatalogStore.open_dir(settings.catalog, settings.database_url)
+
+    def __enter__(self) -> "Catalog":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ---- ingest ------------------------------------------------------------------------------------------------
+
+    def fingerprint_algorithm(self) -> str:
+        """The catalog keeps the hash it started with: fingerprints of different hashes never match."""
+        with Session(self.store.engine) as s:
+            used = s.exec(select(Clip.hash_algorithm).limit(1)).first()
+        wanted = self.settings.hash_algorithm
+        if used and used != wanted:
+            raise ConfigError(
+                f"this catalog fingerprints files with {used}; hash_algorithm={wanted} would not match its clips "
+                f"(use a new --catalog for {wanted})")
+        return wanted
+
+    def ingest(self, paths: list[str], *, workers: int | None = None, thumbnails: int | None = None,
+               recursive: bool = True, force: bool = False) -> AsyncIterator[IngestEvent]:
+        """Start an ingest; iterate the returned async iterator of progress events to run it to the end."""
+        s = self.settings
+        analysis = AnalysisOptions(
+            catalog_dir=str(s.catalog), thumbnails=thumbnails or s.thumbnails, widths=tuple(s.thumbnail_widths),
+            thumbnail_format=s.thumbnail_format,
+            thresholds=ExposureThresholds(over_luma=s.exposure_over_luma, under_luma=s.exposure_under_luma,
+                                          warn_percentage=s.exposure_warn_percentage),
+        )
+        opts = IngestOptions(workers=workers or s.workers, hash_algorithm=self.fingerprint_algorithm(),
+                             analysis=analysis, recursive=recursive, force=force)
+        return IngestRunner(self.store, paths, opts).events()
+
+    # ---- reading -----------------------------------------------------------------------------------------------
+
+    def list_clips(self, filters: ClipFilter | None = None, *, sort: str = "name", descending: bool = False,
+                   limit: int | None = None, offset: int = 0) -> list[ClipSummary]:
+        return self.store.list_clips(filters, sort=sort, descending=descending, limit=limit, offset=offset)
+
+    def count_clips(self, filters: ClipFilter | None = None) -> int:
+        return self.store.count_clips(filters)
+
+    def find_clip(self, ref: str) -> int | None:
+        return self.store.find_clip_id(ref)
+
+    def clip_detail(self, ref: str) -> dict[str, Any] | None:
+        clip_id = self.store.find_clip_id(ref)
+        if clip_id is None:
+            return None
+        rows = self.store.load_clips([clip_id])
+        return clip_document(rows[0], self.settings.catalog, detail=True) if rows else None
+
+    def iter_documents(self, filters: ClipFilter | None = None, *, sort: str = "name") -> Iterator[dict[str, Any]]:
+        """Every matching clip as an export document, loaded a page at a time."""
+        offset = 0
+        while True:
+            page = self.store.list_clips(filters, sort=sort, limit=EXPORT_PAGE, offset=offset)
+            if not page:
+                return
+            for row in self.store.load_clips([c.id for c in page]):
+                yield clip_document(row, self.settings.catalog)
+            offset += len(page)
+
+    def export(self, fmt: str, out: TextIO, filters: ClipFilter | None = None) -> None:
+        if fmt == "json":
+            write_json(self.iter_documents(filters), out)
+        elif fmt == "csv":
+            write_csv(self.iter_documents(filters), out)
+        else:
+            raise ConfigError(f"unknown export format {fmt!r}; use json or csv")
+
+    def failures(self) -> list[FailureRecord]:
+        return self.store.failures()
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+
+def open_catalog(settings: Settings | None = None, **overrides: Any) -> Catalog:
+    return Catalog(settings or load_settings(**overrides))

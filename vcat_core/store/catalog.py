@@ -1,0 +1,489 @@
+"""The catalog store: the only code that writes the catalog (DESIGN §1).
+
+Every clip is written in one transaction (`save_analysis`), so a run killed at any moment leaves either the whole
+clip or nothing of it, and a rerun redoes exactly what is missing. Writers take SQLite's write lock up front
+(see engine.py), so two ingests of the same folder at once never create the same clip twice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import case, delete, func, or_, update
+from sqlmodel import Session, col, select
+
+from ..models import (
+    Candidate,
+    ClipAnalysis,
+    ClipFilter,
+    ClipSummary,
+    FailureRecord,
+)
+from . import migrate
+from .engine import make_engine, sqlite_url, write_engine
+from .tables import (
+    STAGES,
+    Clip,
+    ClipLocation,
+    FileFailure,
+    IngestRun,
+    StageRun,
+    TechnicalMetadataRow,
+    ThumbnailRow,
+    VisionMetrics,
+    utcnow,
+)
+
+DONE = ("succeeded", "skipped")
+
+
+@dataclass(frozen=True)
+class KnownLocation:
+    """What the catalog remembers about a path, to decide whether a rescan must re-hash it."""
+
+    clip_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    fingerprint: str
+    hash_algorithm: str
+    stages: dict[str, str]
+
+    def unchanged(self, cand: Candidate) -> bool:
+        return (self.size, self.mtime_ns, self.inode) == (cand.size, cand.mtime_ns, cand.inode)
+
+    @property
+    def complete(self) -> bool:
+        return all(self.stages.get(s) in DONE for s in STAGES)
+
+
+@dataclass(frozen=True)
+class KnownClip:
+    clip_id: int
+    stages: dict[str, str]
+
+    @property
+    def complete(self) -> bool:
+        return all(self.stages.get(s) in DONE for s in STAGES)
+
+
+class CatalogStore:
+    """A catalog database (SQLite file by default) behind one interface."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.writer = write_engine(self.engine)
+        migrate.upgrade(self.engine)
+
+    @classmethod
+    def open_dir(cls, catalog_dir: Path, database_url: str | None = None) -> "CatalogStore":
+        catalog_dir.mkdir(parents=True, exist_ok=True)
+        return cls(database_url or sqlite_url(catalog_dir / "catalog.db"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- ingest side -------------------------------------------------------------------------------------------
+
+    def _stages_for(self, session: Session, clip_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+        out: dict[int, dict[str, str]] = defaultdict(dict)
+        ids = list(clip_ids)
+        for chunk in _chunks(ids, 500):
+            for run in session.exec(select(StageRun).where(col(StageRun.clip_id).in_(chunk))):
+                out[run.clip_id][run.stage] = run.status
+        return out
+
+    def lookup_locations(self, paths: list[str]) -> dict[str, KnownLocation]:
+        """Batch look-up of paths already catalogued (one query per 500 paths, not one per file)."""
+        found: dict[str, KnownLocation] = {}
+        with Session(self.engine) as s:
+            rows = []
+            for chunk in _chunks(paths, 500):
+                rows += s.exec(
+                    select(ClipLocation, Clip.fingerprint, Clip.hash_algorithm)
+                    .join(Clip, Clip.id == ClipLocation.clip_id)
+                    .where(col(ClipLocation.path).in_(chunk))
+                ).all()
+            stages = self._stages_for(s, {loc.clip_id for loc, _, _ in rows})
+            for loc, fp, algo in rows:
+                found[loc.path] = KnownLocation(
+                    loc.clip_id, loc.path, loc.size, loc.mtime_ns, loc.inode, fp, algo, stages.get(loc.clip_id, {})
+                )
+        return found
+
+    def lookup_fingerprint(self, fingerprint: str) -> KnownClip | None:
+        with Session(self.engine) as s:
+            clip_id = s.exec(select(Clip.id).where(Clip.fingerprint == fingerprint)).first()
+            if clip_id is None:
+                return None
+            return KnownClip(clip_id, self._stages_for(s, [clip_id]).get(clip_id, {}))
+
+    def touch_locations(self, paths: list[str]) -> None:
+        """Mark unchanged, already-catalogued paths as seen and online now."""
+        if not paths:
+            return
+        with Session(self.writer) as s, s.begin():
+            for chunk in _chunks(paths, 500):
+                s.exec(
+                    update(ClipLocation).where(col(ClipLocation.path).in_(chunk)).values(seen_at=utcnow(), online=True)
+                )
+
+    def add_location(self, fingerprint: str, cand: Candidate) -> int | None:
+        """Record another path of known content; returns the clip id (None if the clip vanished meanwhile)."""
+        with Session(self.writer) as s, s.begin():
+            clip_id = s.exec(select(Clip.id).where(Clip.fingerprint == fingerprint)).first()
+            if clip_id is None:
+                return None
+            self._upsert_location(s, clip_id, cand)
+            s.exec(delete(FileFailure).where(FileFailure.path == cand.path))
+            return clip_id
+
+    def _upsert_location(self, s: Session, clip_id: int, cand: Candidate) -> None:
+        loc = s.exec(select(ClipLocation).where(ClipLocation.path == cand.path)).first()
+        if loc is None:
+            loc = ClipLocation(clip_id=clip_id, path=cand.path, size=cand.size, mtime_ns=cand.mtime_ns,
+                               inode=cand.inode, device=cand.device)
+        else:  # same path: new content (clip changes) or just seen again
+            loc.clip_id, loc.size, loc.mtime_ns = clip_id, cand.size, cand.mtime_ns
+            loc.inode, loc.device = cand.inode, cand.device
+            loc.seen_at, loc.online = utcnow(), True
+        s.add(loc)
+
+    def save_analysis(self, a: ClipAnalysis) -> tuple[int, bool]:
+        """Write everything computed for one clip in ONE transaction. Returns (clip id, whether the clip is new)."""
+        with Session(self.writer) as s, s.begin():
+            clip = s.exec(select(Clip).where(Clip.fingerprint == a.fingerprint.digest)).first()
+            created = clip is None
+            if clip is None:
+                clip = Clip(fingerprint=a.fingerprint.digest, hash_algorithm=a.fingerprint.algorithm,
+                            size=a.fingerprint.size, name=os.path.basename(a.candidate.path))
+                s.add(clip)
+                s.flush()
+            assert clip.id is not None
+            self._upsert_location(s, clip.id, a.candidate)
+            md = a.metadata
+            if md is not None:
+                s.exec(delete(TechnicalMetadataRow).where(TechnicalMetadataRow.clip_id == clip.id))
+                fields = md.model_dump(exclude={"raw", "sources", "warnings"})
+                fields = {k: v for k, v in fields.items() if k in TechnicalMetadataRow.model_fields}
+                s.add(TechnicalMetadataRow(clip_id=clip.id, sources=dict(md.sources), warnings=list(md.warnings),
+                                           raw=_jsonable(md.raw), **fields))
+                clip.duration_seconds = md.duration_seconds
+                clip.created_at = md.created_at
+            if a.thumbnails is not None:
+                s.exec(delete(ThumbnailRow).where(ThumbnailRow.clip_id == clip.id))
+                for th in a.thumbnails.thumbnails:
+                    scores = {"exposure": th.exposure.model_dump()} if th.exposure else None
+                    for img in th.images:
+                        s.add(ThumbnailRow(clip_id=clip.id, frame_index=th.index, frame_number=th.frame_number,
+                                           timestamp_seconds=th.timestamp_seconds, width=img.width,
+                                           height=img.height, path=img.path, is_keyframe=th.is_keyframe,
+                                           scores=scores))
+            if a.exposure is not None:
+                s.exec(delete(VisionMetrics).where(VisionMetrics.clip_id == clip.id))
+                s.add(VisionMetrics(clip_id=clip.id, **a.exposure.model_dump()))
+            existing = {r.stage: r for r in s.exec(select(StageRun).where(StageRun.clip_id == clip.id))}
+            for out in a.outcomes:
+                run = existing.get(out.stage) or StageRun(clip_id=clip.id, stage=out.stage, status=out.status)
+                run.status, run.error, run.seconds = out.status, out.error, out.seconds
+                run.attempts = (run.attempts or 0) + 1
+                run.finished_at = utcnow()
+                s.add(run)
+                existing[out.stage] = run
+            statuses = {st: r.status for st, r in existing.items()}
+            clip.status = _clip_status(statuses)
+            clip.processed_at = utcnow()
+            s.add(clip)
+            s.exec(delete(FileFailure).where(FileFailure.path == a.candidate.path))
+            return clip.id, created
+
+    def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
+                       mtime_ns: int | None = None, run_id: int | None = None) -> None:
+        with Session(self.writer) as s, s.begin():
+            row = s.exec(select(FileFailure).where(FileFailure.path == path)).first()
+            if row is None:
+                row = FileFailure(path=path, stage=stage, error=error, error_kind=kind, size=size,
+                                  mtime_ns=mtime_ns, run_id=run_id)
+            else:
+                row.stage, row.error, row.error_kind = stage, error, kind
+                row.size, row.mtime_ns, row.run_id = size, mtime_ns, run_id
+                row.attempts += 1
+                row.last_failed_at = utcnow()
+            s.add(row)
+
+    def clear_failure(self, path: str) -> None:
+        with Session(self.writer) as s, s.begin():
+            s.exec(delete(FileFailure).where(FileFailure.path == path))
+
+    def mark_missing_offline(self, roots: list[str], seen: set[str]) -> int:
+        """Locations under a scanned folder that were not found are marked offline (never deleted)."""
+        changed = 0
+        with Session(self.writer) as s, s.begin():
+            for root in roots:
+                prefix = root.rstrip(os.sep) + os.sep
+                rows = s.exec(select(ClipLocation).where(col(ClipLocation.path).startswith(prefix, autoescape=True),
+                                                         ClipLocation.online == True)).all()  # noqa: E712
+                for loc in rows:
+                    if loc.path not in seen and not os.path.exists(loc.path):
+                        loc.online = False
+                        s.add(loc)
+                        changed += 1
+        return changed
+
+    def start_run(self, paths: list[str]) -> int:
+        with Session(self.writer) as s, s.begin():
+            run = IngestRun(paths=paths, host=socket.gethostname(), pid=os.getpid())
+            s.add(run)
+            s.flush()
+            assert run.id is not None
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
+        with Session(self.writer) as s, s.begin():
+            run = s.get(IngestRun, run_id)
+            if run is not None:
+                run.status, run.counts, run.finished_at = status, counts, utcnow()
+                s.add(run)
+
+    # ---- read side ---------------------------------------------------------------------------------------------
+
+    def _filtered(self, stmt, f: ClipFilter):
+        if f.status:
+            stmt = stmt.where(Clip.status == f.status)
+        else:
+            stmt = stmt.where(col(Clip.status).in_(("ready", "partial")))
+        if f.codec:
+            stmt = stmt.where(func.lower(TechnicalMetadataRow.codec) == f.codec.lower())
+        if f.resolution:
+            stmt = _resolution_filter(stmt, f.resolution)
+        if f.camera:
+            like = f"%{f.camera.lower()}%"
+            make_model = func.lower(func.coalesce(TechnicalMetadataRow.camera_make, "") + " "
+                                    + func.coalesce(TechnicalMetadataRow.camera_model, ""))
+            stmt = stmt.where(make_model.like(like))
+        if f.min_duration is not None:
+            stmt = stmt.where(Clip.duration_seconds >= f.min_duration)
+        if f.max_duration is not None:
+            stmt = stmt.where(Clip.duration_seconds <= f.max_duration)
+        if f.vfr is not None:
+            stmt = stmt.where(TechnicalMetadataRow.is_vfr == f.vfr)
+        if f.exposure_warning is not None:
+            cond = col(VisionMetrics.exposure_warning).is_not(None)
+            stmt = stmt.where(cond if f.exposure_warning else or_(col(VisionMetrics.exposure_warning).is_(None)))
+        if f.path_prefix:
+            sub = select(ClipLocation.clip_id).where(col(ClipLocation.path).startswith(f.path_prefix, autoescape=True))
+            stmt = stmt.where(col(Clip.id).in_(sub))
+        return stmt
+
+    SORTS = {
+        "name": Clip.name, "duration": Clip.duration_seconds, "created": Clip.created_at, "id": Clip.id,
+        "size": Clip.size, "width": TechnicalMetadataRow.width, "fps": TechnicalMetadataRow.frame_rate,
+        "codec": TechnicalMetadataRow.codec, "camera": TechnicalMetadataRow.camera_model,
+    }
+
+    def list_clips(self, f: ClipFilter | None = None, *, sort: str = "name", descending: bool = False,
+                   limit: int | None = None, offset: int = 0) -> list[ClipSummary]:
+        """A page of clips as table rows; the query pages in the database, it never loads the whole catalog."""
+        f = f or ClipFilter()
+        first_path = (select(func.min(ClipLocation.path)).where(ClipLocation.clip_id == Clip.id)
+                      .correlate(Clip).scalar_subquery())
+        n_locations = (select(func.count(ClipLocation.id)).where(ClipLocation.clip_id == Clip.id)
+                       .correlate(Clip).scalar_subquery())
+        stmt = (select(Clip, TechnicalMetadataRow, VisionMetrics.exposure_warning, first_path, n_locations)
+                .outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
+                .outerjoin(VisionMetrics, VisionMetrics.clip_id == Clip.id))
+        stmt = self._filtered(stmt, f)
+        key = self.SORTS.get(sort)
+        if key is None:
+            raise ValueError(f"unknown sort {sort!r}; one of: {', '.join(self.SORTS)}")
+        stmt = stmt.order_by(col(key).desc() if descending else col(key).asc(), Clip.id).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        out = []
+        with Session(self.engine) as s:
+            for clip, md, warn, path, nloc in s.exec(stmt):
+                out.append(ClipSummary(
+                    id=clip.id, name=clip.name, path=path, size=clip.size, duration_seconds=clip.duration_seconds,
+                    width=md.width if md else None, height=md.height if md else None,
+                    frame_rate=md.frame_rate if md else None, codec=md.codec if md else None,
+                    camera=_camera(md), created_at=clip.created_at, is_vfr=md.is_vfr if md else None,
+                    exposure_warning=warn, status=clip.status, locations=nloc or 0,
+                ))
+        return out
+
+    def count_clips(self, f: ClipFilter | None = None) -> int:
+        stmt = (select(func.count(Clip.id)).select_from(Clip)
+                .outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
+                .outerjoin(VisionMetrics, VisionMetrics.clip_id == Clip.id))
+        stmt = self._filtered(stmt, f or ClipFilter())
+        with Session(self.engine) as s:
+            return int(s.exec(stmt).one())
+
+    def clip_ids(self, f: ClipFilter | None = None, sort: str = "name") -> list[int]:
+        return [c.id for c in self.list_clips(f, sort=sort)]
+
+    def find_clip_id(self, ref: str) -> int | None:
+        """A clip by id, by any of its paths, or by fingerprint."""
+        with Session(self.engine) as s:
+            if ref.isdigit():
+                if s.get(Clip, int(ref)) is not None:
+                    return int(ref)
+            path = os.path.abspath(os.path.expanduser(ref))
+            cid = s.exec(select(ClipLocation.clip_id).where(ClipLocation.path == path)).first()
+            if cid is None:
+                cid = s.exec(select(Clip.id).where(Clip.fingerprint == ref)).first()
+            return cid
+
+    def load_clips(self, clip_ids: list[int]) -> list[dict[str, Any]]:
+        """Everything stored about these clips, as plain rows grouped per clip (in the order given)."""
+        out: dict[int, dict[str, Any]] = {}
+        with Session(self.engine) as s:
+            for chunk in _chunks(clip_ids, 500):
+                for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
+                    out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
+                                    "thumbnails": [], "stages": []}
+                for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
+                    out[md.clip_id]["metadata"] = md
+                for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
+                    out[vm.clip_id]["vision"] = vm
+                for loc in s.exec(select(ClipLocation).where(col(ClipLocation.clip_id).in_(chunk))
+                                  .order_by(ClipLocation.id)):
+                    out[loc.clip_id]["locations"].append(loc)
+                for th in s.exec(select(ThumbnailRow).where(col(ThumbnailRow.clip_id).in_(chunk))
+                                 .order_by(ThumbnailRow.frame_index, ThumbnailRow.width)):
+                    out[th.clip_id]["thumbnails"].append(th)
+                for st in s.exec(select(StageRun).where(col(StageRun.clip_id).in_(chunk))):
+                    out[st.clip_id]["stages"].append(st)
+        return [out[i] for i in clip_ids if i in out]
+
+    def failures(self) -> list[FailureRecord]:
+        """Files that could not be catalogued, then catalogued clips with a failed stage."""
+        with Session(self.engine) as s:
+            rows = [FailureRecord(path=f.path, stage=f.stage, error=f.error, kind=f.error_kind,
+                                  last_failed_at=f.last_failed_at, attempts=f.attempts)
+                    for f in s.exec(select(FileFailure).order_by(FileFailure.path))]
+            failed = s.exec(select(StageRun, ClipLocation.path)
+                            .join(ClipLocation, ClipLocation.clip_id == StageRun.clip_id)
+                            .where(StageRun.status == "failed").order_by(ClipLocation.path)).all()
+            seen = set()
+            for run, path in failed:
+                if (run.clip_id, run.stage) in seen:
+                    continue
+                seen.add((run.clip_id, run.stage))
+                rows.append(FailureRecord(path=path, stage=run.stage, error=run.error or "failed", kind="stage",
+                                          clip_id=run.clip_id, last_failed_at=run.finished_at,
+                                          attempts=run.attempts))
+        return rows
+
+    def stats(self) -> dict[str, Any]:
+        """Totals and breakdowns by codec, resolution and camera, computed in the database."""
+        live = col(Clip.status).in_(("ready", "partial"))
+        with Session(self.engine) as s:
+            n, seconds, size = s.exec(select(func.count(Clip.id), func.coalesce(func.sum(Clip.duration_seconds), 0),
+                                             func.coalesce(func.sum(Clip.size), 0)).where(live)).one()
+            locations = s.exec(select(func.count(ClipLocation.id)).join(Clip, Clip.id == ClipLocation.clip_id)
+                               .where(live)).one()
+            failures = s.exec(select(func.count(FileFailure.id))).one()
+
+            def group(*cols_):
+                stmt = (select(*cols_, func.count(Clip.id), func.coalesce(func.sum(Clip.duration_seconds), 0),
+                               func.coalesce(func.sum(Clip.size), 0))
+                        .select_from(Clip).outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
+                        .where(live).group_by(*cols_))
+                return s.exec(stmt).all()
+
+            by_codec = [_group_row(c or "unknown", *rest) for c, *rest in group(TechnicalMetadataRow.codec)]
+            by_res = [_group_row(f"{w}x{h}" if w else "unknown", *rest)
+                      for w, h, *rest in group(TechnicalMetadataRow.width, TechnicalMetadataRow.height)]
+            by_cam = [_group_row(" ".join(x for x in (mk, md) if x) or "unknown", *rest)
+                      for mk, md, *rest in group(TechnicalMetadataRow.camera_make, TechnicalMetadataRow.camera_model)]
+        key = lambda g: (-g["clips"], g["name"])  # noqa: E731
+        return {
+            "clips": int(n), "hours": round(float(seconds) / 3600, 4), "duration_seconds": round(float(seconds), 3),
+            "bytes": int(size), "locations": int(locations), "failures": int(failures),
+            "by_codec": sorted(by_codec, key=key), "by_resolution": sorted(by_res, key=key),
+            "by_camera": sorted(by_cam, key=key),
+        }
+
+
+def _group_row(name: str, clips: int, seconds: float, size: int) -> dict[str, Any]:
+    return {"name": name, "clips": int(clips), "hours": round(float(seconds) / 3600, 4), "bytes": int(size)}
+
+
+def _camera(md: TechnicalMetadataRow | None) -> str | None:
+    if md is None:
+        return None
+    parts = [p for p in (md.camera_make, md.camera_model) if p]
+    if len(parts) == 2 and parts[1].lower().startswith(parts[0].lower()):
+        parts = parts[1:]
+    return " ".join(parts) or None
+
+
+def _clip_status(statuses: dict[str, str]) -> str:
+    if statuses.get("metadata") not in DONE:
+        return "failed" if statuses.get("metadata") == "failed" else "pending"
+    if all(statuses.get(s) in DONE for s in STAGES):
+        return "ready"
+    return "partial"
+
+
+_RES_P = re.compile(r"^(\d{3,4})p$")
+_RES_WXH = re.compile(r"^(\d{2,5})x(\d{2,5})$")
+
+
+def _resolution_filter(stmt, value: str):
+    """`720p`/`1080p`/`2160p` match the short side (so vertical video counts), `4k`/`8k` the long side, WxH exact."""
+    v = value.strip().lower()
+    w, h = TechnicalMetadataRow.width, TechnicalMetadataRow.height
+    if m := _RES_P.match(v):
+        return stmt.where(_least(w, h) == int(m.group(1)))
+    if v in ("4k", "uhd"):
+        return stmt.where(_greatest(w, h) >= 3840, _greatest(w, h) < 7680)
+    if v in ("8k",):
+        return stmt.where(_greatest(w, h) >= 7680)
+    if v in ("hd",):
+        return stmt.where(_least(w, h) == 720)
+    if v in ("fhd",):
+        return stmt.where(_least(w, h) == 1080)
+    if m := _RES_WXH.match(v):
+        return stmt.where(w == int(m.group(1)), h == int(m.group(2)))
+    raise ValueError(f"unknown resolution {value!r}: use 720p, 1080p, 2160p, 4k, 8k or WIDTHxHEIGHT")
+
+
+def _least(a, b):
+    return case((a < b, a), else_=b)  # portable: SQLite has min(a, b), Postgres least(a, b)
+
+
+def _greatest(a, b):
+    return case((a > b, a), else_=b)
+
+
+def _chunks(items: list, n: int):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

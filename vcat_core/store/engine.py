@@ -1,0 +1,53 @@
+"""Engines for the catalog: SQLite (embedded default, WAL) now; Postgres comes through the same function.
+
+SQLite detail: Python's sqlite3 driver opens transactions lazily and as DEFERRED, which lets two writers both read
+"fingerprint not there yet" and then collide. Writers therefore use an engine whose transactions start with
+BEGIN IMMEDIATE (the documented SQLAlchemy recipe), so check-then-insert per clip is atomic across processes;
+readers keep plain deferred transactions and never wait on a writer in WAL mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+WRITE_OPTION = "vcat_write"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same pool, but transactions that take the write lock up front (SQLite) - use for every write."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see module docstring)
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine

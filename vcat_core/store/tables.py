@@ -1,0 +1,190 @@
+"""SQLModel tables of the catalog (DESIGN §4). The same schema serves SQLite and Postgres.
+
+Schema changes go through Alembic migrations in `store/migrations/versions/`; keep this file and the newest migration
+in step (tests compare them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+STAGES = ("fingerprint", "metadata", "thumbnails", "exposure")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True), **kw)
+
+
+class Clip(SQLModel, table=True):
+    """One piece of content, identified by its fingerprint; it may live at several paths (clip_locations)."""
+
+    __tablename__ = "clips"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    fingerprint: str = Field(index=True, unique=True)
+    hash_algorithm: str
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    name: str = Field(index=True)  # file name of the first location seen; for sorting and display
+    duration_seconds: Optional[float] = Field(default=None, index=True)
+    created_at: Optional[datetime] = Field(default=None, index=True)
+    processed_at: Optional[datetime] = None
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="pending", index=True)  # pending | ready | partial | failed
+
+
+class ClipLocation(SQLModel, table=True):
+    """A path where a clip's bytes were found; `online` goes false when a rescan no longer finds it."""
+
+    __tablename__ = "clip_locations"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    clip_id: int = Field(foreign_key="clips.id", index=True, ondelete="CASCADE")
+    path: str = Field(unique=True)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    mtime_ns: int = Field(sa_column=Column(BigInteger, nullable=False))
+    inode: int = Field(sa_column=Column(BigInteger, nullable=False))
+    device: int = Field(sa_column=Column(BigInteger, nullable=False))
+    seen_at: datetime = Field(default_factory=utcnow)
+    online: bool = True
+
+
+class TechnicalMetadataRow(SQLModel, table=True):
+    """Reconciled technical metadata (1:1 with a clip); `sources` keeps which tool gave each field, `raw` their output."""
+
+    __tablename__ = "technical_metadata"
+
+    clip_id: int = Field(foreign_key="clips.id", primary_key=True, ondelete="CASCADE")
+    container: Optional[str] = None
+    codec: Optional[str] = Field(default=None, index=True)
+    codec_long_name: Optional[str] = None
+    codec_profile: Optional[str] = None
+    width: Optional[int] = Field(default=None, index=True)
+    height: Optional[int] = Field(default=None, index=True)
+    aspect_ratio: Optional[str] = None
+    pixel_aspect_ratio: Optional[float] = None
+    frame_rate: Optional[float] = None
+    is_vfr: Optional[bool] = None
+    frame_count: Optional[int] = None
+    bit_rate_kbps: Optional[float] = None
+    duration_seconds: Optional[float] = None
+    bit_depth: Optional[int] = None
+    pixel_format: Optional[str] = None
+    chroma_subsampling: Optional[str] = None
+    color_space: Optional[str] = None
+    color_primaries: Optional[str] = None
+    color_transfer: Optional[str] = None
+    color_range: Optional[str] = None
+    scan_type: Optional[str] = None
+    camera_make: Optional[str] = Field(default=None, index=True)
+    camera_model: Optional[str] = Field(default=None, index=True)
+    camera_serial: Optional[str] = None
+    lens_model: Optional[str] = None
+    focal_length: Optional[float] = None
+    gps_latitude: Optional[float] = None
+    gps_longitude: Optional[float] = None
+    gps_altitude: Optional[float] = None
+    timecode: Optional[str] = None
+    rotation: Optional[int] = None
+    audio_codec: Optional[str] = None
+    audio_channels: Optional[int] = None
+    audio_sample_rate: Optional[int] = None
+    audio_tracks: int = 0
+    video_tracks: int = 0
+    created_at: Optional[datetime] = None
+    created_at_source: Optional[str] = None
+    sources: Optional[dict] = _json()
+    warnings: Optional[list] = _json()
+    raw: Optional[dict] = _json()
+
+
+class ThumbnailRow(SQLModel, table=True):
+    """One stored image: a frame (`frame_index` within the clip's picks) at one size variant."""
+
+    __tablename__ = "thumbnails"
+    __table_args__ = (UniqueConstraint("clip_id", "frame_index", "width", name="uq_thumbnail_variant"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    clip_id: int = Field(foreign_key="clips.id", index=True, ondelete="CASCADE")
+    frame_index: int
+    frame_number: int
+    timestamp_seconds: float
+    width: int
+    height: int
+    path: str
+    is_keyframe: bool = True
+    scores: Optional[dict] = _json()
+
+
+class VisionMetrics(SQLModel, table=True):
+    """Per-clip image metrics; exposure now, the other quality metrics as their stage lands."""
+
+    __tablename__ = "vision_metrics"
+
+    clip_id: int = Field(foreign_key="clips.id", primary_key=True, ondelete="CASCADE")
+    overexposed_percentage: Optional[float] = None
+    underexposed_percentage: Optional[float] = None
+    mean_luma: Optional[float] = None
+    exposure_stops: Optional[float] = None
+    exposure_warning: Optional[str] = Field(default=None, index=True)
+    algorithm_version: str = "exposure-1"
+
+
+class StageRun(SQLModel, table=True):
+    """Status of one pipeline stage for one clip: what a resumed or forced run consults."""
+
+    __tablename__ = "stage_runs"
+    __table_args__ = (UniqueConstraint("clip_id", "stage", name="uq_stage_run"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    clip_id: int = Field(foreign_key="clips.id", index=True, ondelete="CASCADE")
+    stage: str
+    status: str  # pending | running | succeeded | failed | skipped
+    attempts: int = 0
+    error: Optional[str] = None
+    seconds: Optional[float] = None
+    version: Optional[str] = None
+    finished_at: Optional[datetime] = None
+
+
+class FileFailure(SQLModel, table=True):
+    """A path that could not be catalogued (no clip row exists for it): what `vcat-core failures` lists."""
+
+    __tablename__ = "file_failures"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    path: str = Field(unique=True)
+    stage: str
+    error: str
+    error_kind: str
+    size: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    mtime_ns: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    attempts: int = 1
+    first_failed_at: datetime = Field(default_factory=utcnow)
+    last_failed_at: datetime = Field(default_factory=utcnow)
+    run_id: Optional[int] = Field(default=None, foreign_key="ingest_runs.id", ondelete="SET NULL")
+
+
+class IngestRun(SQLModel, table=True):
+    """One `ingest` invocation: when, what, how it ended, and its counts."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: Optional[datetime] = None
+    status: str = "running"  # running | finished | cancelled | crashed
+    paths: Optional[list] = _json()
+    counts: Optional[dict] = _json()
+    host: Optional[str] = None
+    pid: Optional[int] = None
+
+
+Index("ix_clip_locations_device_inode", ClipLocation.device, ClipLocation.inode)
