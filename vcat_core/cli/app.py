@@ -38,7 +38,7 @@ config_app = typer.Typer(help="Show and change settings (~/.config/vcat/config.y
 app.add_typer(config_app, name="config")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class State:
@@ -66,8 +66,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    catalog: Optional[Path] = typer.Option(None, "--catalog", envvar="VCAT_CATALOG",
-                                           help="Catalog folder (catalog.db + thumbnails)."),
+    catalog: Optional[Path] = typer.Option(None, "--catalog",
+                                           help="Catalog folder (catalog.db + thumbnails); env VCAT_CATALOG."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     State.overrides = {"catalog": catalog} if catalog is not None else {}

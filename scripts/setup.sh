@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set up vcat on a fresh Debian/Ubuntu machine: system tools (ExifTool, ffmpeg, espeak-ng for test speech) and a
+# virtualenv in .venv with vcat installed (editable, with test extras). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+need=()
+command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
+if [ ${#need[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test,bench]'
+echo "vcat is set up: .venv/bin/vcat-core --help"
