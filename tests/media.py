@@ -85,7 +85,7 @@ HEVC_HDR: dict[str, Any] = dict(
 
 HLG: dict[str, Any] = dict(
     file="hevc_hlg.mov", container="mov", codec="hevc", codec_profile="Main 10", width=640, height=360,
-    frame_rate=25.0, seconds=0.5, bit_depth=10, color_primaries="bt2020", color_transfer="arib-std-b67",
+    frame_rate=25.0, seconds=0.48, bit_depth=10, color_primaries="bt2020", color_transfer="arib-std-b67",
     color_space="bt2020nc",
 )
 """Small HEVC Main 10 with HLG (ARIB STD-B67) transfer."""
@@ -388,7 +388,7 @@ def make_apple(dir: Path) -> Path:
     return make_clip(
         Path(dir) / t["file"], codec="libx264", profile="high", width=t["width"], height=t["height"], fps=30,
         seconds=t["seconds"], audio="aac", metadata=keys, container_options={"movflags": "use_metadata_tags"},
-        codec_options={"preset": "ultrafast"},
+        codec_options={"preset": "veryfast"},  # (ultrafast turns CABAC/8x8 off → Constrained Baseline)
         color={"color_primaries": BT709, "color_trc": BT709, "colorspace": BT709, "color_range": RANGE_LIMITED},
     )
 
@@ -410,11 +410,17 @@ def make_sony(dir: Path) -> Path:
     )
 
 
+_X265_FAST = {
+    "preset": "ultrafast",
+    "x265-params": "log-level=error:bframes=0:rc-lookahead=0:ctu=64:min-cu-size=32:max-tu-size=32:qp=40",
+}
+
+
 def make_hevc_hdr(dir: Path) -> Path:
     t = HEVC_HDR
     return make_clip(
         Path(dir) / t["file"], codec="libx265", width=t["width"], height=t["height"], fps=24, seconds=t["seconds"],
-        pix_fmt="yuv420p10le", codec_options={"preset": "ultrafast", "x265-params": "log-level=error"},
+        pix_fmt="yuv420p10le", codec_options=_X265_FAST,
         color={"color_primaries": BT2020, "color_trc": TRC_PQ, "colorspace": SPC_BT2020NC,
                "color_range": RANGE_LIMITED},
     )
@@ -424,7 +430,7 @@ def make_hlg(dir: Path) -> Path:
     t = HLG
     return make_clip(
         Path(dir) / t["file"], codec="libx265", width=t["width"], height=t["height"], fps=25, seconds=t["seconds"],
-        pix_fmt="yuv420p10le", codec_options={"preset": "ultrafast", "x265-params": "log-level=error"},
+        pix_fmt="yuv420p10le", codec_options=_X265_FAST,
         color={"color_primaries": BT2020, "color_trc": TRC_HLG, "colorspace": SPC_BT2020NC,
                "color_range": RANGE_LIMITED},
     )

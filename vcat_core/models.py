@@ -46,7 +46,8 @@ class TechnicalMetadata(BaseModel):
     frame_rate: float | None = None
     is_vfr: bool | None = None
     frame_count: int | None = None
-    bit_rate_kbps: float | None = None
+    bit_rate_kbps: float | None = None  # overall (container) bit rate
+    video_bit_rate_kbps: float | None = None  # the video stream's own bit rate, when a tool knows it
     duration_seconds: float | None = None
     bit_depth: int | None = None
     pixel_format: str | None = None
@@ -61,6 +62,8 @@ class TechnicalMetadata(BaseModel):
     camera_serial: str | None = None
     lens_model: str | None = None
     focal_length: float | None = None  # millimetres
+    focal_length_35mm: float | None = None  # 35 mm-equivalent focal length (phones often give only this)
+    software: str | None = None  # camera firmware / recording software tag, e.g. "17.4.1"
     gps_latitude: float | None = None
     gps_longitude: float | None = None
     gps_altitude: float | None = None

@@ -1,0 +1,109 @@
+"""The catalog store on real SQLite: one transaction per clip, idempotent re-saves, dedup, concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from sqlalchemy import inspect
+
+from vcat_core.models import (
+    Candidate,
+    ClipAnalysis,
+    ClipFilter,
+    ExposureMetrics,
+    FingerprintResult,
+    StageOutcome,
+    TechnicalMetadata,
+    Thumbnail,
+    ThumbnailImage,
+    ThumbnailsResult,
+)
+from vcat_core.store import migrate
+from vcat_core.store.catalog import CatalogStore
+from vcat_core.store.tables import STAGES
+
+
+def analysis(path: str, digest: str, *, width=1920, height=1080, codec="h264", thumbs=3,
+             failed_stage: str | None = None) -> ClipAnalysis:
+    cand = Candidate(path=path, size=1000, mtime_ns=1, inode=hash(path) % 10**6, device=1)
+    exp = ExposureMetrics(overexposed_percentage=1, underexposed_percentage=2, mean_luma=110, exposure_stops=-0.2)
+    th = ThumbnailsResult(thumbnails=[
+        Thumbnail(index=i, frame_number=i * 30, timestamp_seconds=i, is_keyframe=True, exposure=exp,
+                  images=[ThumbnailImage(width=w, height=w * 9 // 16, path=f"thumbnails/{digest}/{i:03d}_{w}.jpg")
+                          for w in (160, 320)])
+        for i in range(thumbs)])
+    outcomes = [StageOutcome(stage=s, status="failed" if s == failed_stage else "succeeded",
+                             error="boom" if s == failed_stage else None) for s in STAGES]
+    return ClipAnalysis(
+        candidate=cand, fingerprint=FingerprintResult(algorithm="xxh3_128", digest=digest, size=1000),
+        metadata=TechnicalMetadata(codec=codec, width=width, height=height, duration_seconds=10.0,
+                                   camera_make="Sony", camera_model="ILCE-7M4", sources={"codec": "pyav"}),
+        thumbnails=th, exposure=exp, outcomes=outcomes)
+
+
+def test_schema_matches_migrations(tmp_path: Path):
+    store = CatalogStore.open_dir(tmp_path)
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    names = set(inspect(store.engine).get_table_names())
+    assert {"clips", "clip_locations", "technical_metadata", "thumbnails", "vision_metrics", "stage_runs",
+            "file_failures", "ingest_runs", "alembic_version"} <= names
+    CatalogStore.open_dir(tmp_path)  # re-open: already current, no error
+
+
+def test_save_is_idempotent_and_dedups(tmp_path: Path):
+    store = CatalogStore.open_dir(tmp_path)
+    cid, created = store.save_analysis(analysis("/m/a.mp4", "f1"))
+    assert created
+    cid2, created2 = store.save_analysis(analysis("/m/a.mp4", "f1", thumbs=2))
+    assert (cid2, created2) == (cid, False)
+    rows = store.load_clips([cid])[0]
+    assert len(rows["thumbnails"]) == 4 and len(rows["locations"]) == 1  # replaced, not appended
+    assert {s.stage: s.attempts for s in rows["stages"]}["metadata"] == 2
+    dup = Candidate(path="/other/a copy.mp4", size=1000, mtime_ns=1, inode=5, device=1)
+    assert store.add_location("f1", dup) == cid
+    assert store.count_clips() == 1
+    assert store.list_clips()[0].locations == 2
+
+
+def test_filters_and_failures(tmp_path: Path):
+    store = CatalogStore.open_dir(tmp_path)
+    store.save_analysis(analysis("/m/hd.mp4", "a", width=1280, height=720))
+    store.save_analysis(analysis("/m/fhd.mov", "b", codec="prores"))
+    store.save_analysis(analysis("/m/vertical.mp4", "c", width=1080, height=1920))
+    store.save_analysis(analysis("/m/uhd.mp4", "d", width=3840, height=2160, codec="hevc", failed_stage="exposure"))
+    names = lambda f: sorted(c.name for c in store.list_clips(f))  # noqa: E731
+    assert names(ClipFilter(resolution="720p")) == ["hd.mp4"]
+    assert names(ClipFilter(resolution="1080p")) == ["fhd.mov", "vertical.mp4"]
+    assert names(ClipFilter(resolution="4k")) == ["uhd.mp4"]
+    assert names(ClipFilter(resolution="1080x1920")) == ["vertical.mp4"]
+    assert names(ClipFilter(codec="PRORES")) == ["fhd.mov"]
+    assert len(names(ClipFilter(camera="ilce"))) == 4
+    store.record_failure("/m/bad.mp4", "metadata", "not a video", "NotAVideoError")
+    fails = store.failures()
+    assert [(f.path, f.stage) for f in fails] == [("/m/bad.mp4", "metadata"), ("/m/uhd.mp4", "exposure")]
+    assert store.list_clips(ClipFilter(resolution="4k"))[0].status == "partial"
+    stats = store.stats()
+    assert stats["clips"] == 4 and stats["failures"] == 1
+    assert {g["name"]: g["clips"] for g in stats["by_codec"]} == {"h264": 2, "prores": 1, "hevc": 1}
+
+
+def _writer(db_dir: str, worker: int, n: int) -> None:
+    store = CatalogStore.open_dir(Path(db_dir))
+    for i in range(n):
+        # both processes save the same content under their own paths, interleaved
+        store.save_analysis(analysis(f"/w{worker}/clip{i}.mp4", f"digest{i}"))
+    store.close()
+
+
+def test_two_processes_write_at_once(tmp_path: Path):
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, 25)) for w in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    store = CatalogStore.open_dir(tmp_path)
+    assert store.count_clips() == 25  # no duplicate clips
+    assert sum(c.locations for c in store.list_clips()) == 50  # every path kept

@@ -1,0 +1,3 @@
+from vcat_core.cli.app import main
+
+main()
