@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 _IMAGE_FORMAT_SUFFIX = "_pipe"
 _IMAGE_FORMATS = {"image2", "gif_pipe", "webp_pipe", "apng"}
 
+# Demuxers whose index lists the keyframes (not every sample) when the file was written with one.
+_CUE_INDEX_FORMATS = {"matroska", "webm", "flv", "asf"}
+
 _PIL_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 
 # A run of forward decoding that fills a gap stops after this many packets without reaching its target.
@@ -236,20 +239,23 @@ def _pick_frames(
     path: str, container: Any, stream: Any, clip: _Clip, count: int, budget: int, writer: _Writer
 ) -> None:
     """Choose, decode and hand to `writer` up to `count` frames (see the module docstring)."""
-    found = _index_neighbours(container, stream, clip, count)
     mode = "index"
-    if found is None:
-        mode = "scan"
-        found = _scan_neighbours(path, clip, count)
-    targets, neighbours = found
-    if not targets:
-        return
-    spacing = (clip.duration or 0.0) / count
-    chosen = _assign(targets, neighbours, spacing)
-
+    scan_container = None
+    decoder: _Decoder | None = None
     taken: set[int] = set()
-    decoder = _Decoder(path, container if mode == "index" else None, clip)
+    targets: list[float] = []
     try:
+        found = _index_neighbours(container, stream, clip, count)
+        if found is None:
+            mode = "scan"
+            # The held packets stay valid only while the container that read them is open.
+            scan_container = _open(path)
+            found = _scan_neighbours(path, scan_container, clip, count)
+        targets, neighbours = found
+        if not targets:
+            return
+        decoder = _Decoder(path, scan_container or container, clip, scan=mode == "scan")
+        chosen = _assign(targets, neighbours, (clip.duration or 0.0) / count)
         for target_i in sorted(chosen, key=lambda i: chosen[i].ts):
             key = chosen[target_i]
             frame = decoder.keyframe(key)
@@ -275,7 +281,10 @@ def _pick_frames(
                     taken.add(round(pts))
                     writer.add(frame, pts, bool(frame.key_frame), clip)
     finally:
-        decoder.close()
+        if decoder is not None:
+            decoder.close()
+        if scan_container is not None:
+            scan_container.close()
     log.debug("thumbnails %s: mode=%s targets=%d written=%d decoded=%d", path, mode, len(targets),
               len(writer.rendered), clip.decoded)
 
@@ -286,10 +295,12 @@ def _index_neighbours(
     """Keyframes before/after each target from the demuxer's index, or None when the index can't be trusted."""
     if clip.duration is None:
         return None
+    fmt = container.format.name or ""
+    cue_format = any(f in _CUE_INDEX_FORMATS for f in fmt.split(","))
     entries = stream.index_entries
     try:
-        if len(entries) < 2:
-            # Matroska reads its cues on the first seek; other demuxers may add entries too.
+        if len(entries) < 2 and cue_format:
+            # Matroska reads its cues on the first seek.
             container.seek(int(clip.start), stream=stream, backward=True)
             entries = stream.index_entries
         n = len(entries)
@@ -301,7 +312,10 @@ def _index_neighbours(
         return None
     complete = bool(stream.frames) and n >= 0.98 * stream.frames  # one entry per sample (MP4/MOV, AVI)
     if not complete:
-        # Cue-like index (keyframes only): trust it when it reaches near the end of the clip.
+        # A keyframes-only index (Matroska cues): trust it when it reaches near the end of the clip. Other demuxers
+        # (MPEG-TS/PS, ...) only hold the few entries their own seeks added.
+        if not cue_format:
+            return None
         keys = [e.timestamp for e in entries if e.is_keyframe] if n <= 200_000 else []
         if not keys:
             return None
@@ -364,8 +378,11 @@ def _iter_packets(container: Any, stream: Any) -> Iterator[Any]:
             yield pkt
 
 
-def _scan_neighbours(path: str, clip: _Clip, count: int) -> tuple[list[float], list[tuple[_Key | None, _Key | None]]]:
-    """One demux pass (two when the duration is unknown) holding the keyframe packets around each target."""
+def _scan_neighbours(
+    path: str, container: Any, clip: _Clip, count: int
+) -> tuple[list[float], list[tuple[_Key | None, _Key | None]]]:
+    """One demux pass over `container` (plus one when the duration is unknown) holding the keyframe packets
+    around each target."""
     if clip.duration is None:
         first_ts, last_ts = _scan_extent(path, clip)
         if first_ts is None or last_ts is None:
@@ -374,28 +391,24 @@ def _scan_neighbours(path: str, clip: _Clip, count: int) -> tuple[list[float], l
         clip.duration = max(last_ts - first_ts + max(clip.frame_ticks, 1.0), 1.0)
     targets = _targets(clip, count)
     neighbours: list[tuple[_Key | None, _Key | None]] = [(None, None)] * len(targets)
-    container = _open(path)
-    try:
-        stream = _video_stream(container, path)
-        j = 0
-        prev: _Key | None = None
-        synthetic = 0.0
-        for pkt in _iter_packets(container, stream):
-            ts = _packet_ts(pkt)
-            if ts is None:
-                ts = clip.start + synthetic
-            synthetic += clip.frame_ticks or 1.0
-            if not pkt.is_keyframe or pkt.is_corrupt:
-                continue
-            key = _Key(ts=ts, packet=pkt)
-            while j < len(targets) and targets[j] < ts:
-                neighbours[j] = (prev, key)
-                j += 1
-            prev = key
-        for k in range(j, len(targets)):
-            neighbours[k] = (prev, None)
-    finally:
-        container.close()
+    stream = _video_stream(container, path)
+    j = 0
+    prev: _Key | None = None
+    synthetic = 0.0
+    for pkt in _iter_packets(container, stream):
+        ts = _packet_ts(pkt)
+        if ts is None:
+            ts = clip.start + synthetic
+        synthetic += clip.frame_ticks or 1.0
+        if not pkt.is_keyframe or pkt.is_corrupt:
+            continue
+        key = _Key(ts=ts, packet=pkt)
+        while j < len(targets) and targets[j] < ts:
+            neighbours[j] = (prev, key)
+            j += 1
+        prev = key
+    for k in range(j, len(targets)):
+        neighbours[k] = (prev, None)
     return targets, neighbours
 
 
@@ -490,19 +503,23 @@ def _frame_pts(frame: Any, fallback: float) -> float:
 class _Decoder:
     """Decodes single keyframes (drain + reset after each) and short forward runs; counts every packet it sends."""
 
-    def __init__(self, path: str, container: Any | None, clip: _Clip) -> None:
+    def __init__(self, path: str, container: Any, clip: _Clip, *, scan: bool) -> None:
+        self.path = path
         self.clip = clip
-        self._own = container is None
-        self.container = container if container is not None else _open(path)
-        self.stream = _video_stream(self.container, path)
+        self.container = container
+        self.stream = _video_stream(container, path)
         self.cc = self.stream.codec_context
-        # Scan mode: forward runs read the file once more, sequentially; `_held` is a packet read ahead.
+        # Scan mode: forward runs read the file once more, sequentially, from a second container; `_held` is a
+        # packet read ahead.
+        self.scan = scan
+        self._reread: Any = None
         self._scan_iter: Iterator[Any] | None = None
         self._held: Any = None
 
     def close(self) -> None:
-        if self._own:
-            self.container.close()
+        if self._reread is not None:
+            self._reread.close()
+            self._reread = None
 
     def _send(self, pkt: Any) -> list[Any]:
         self.clip.decoded += 1
@@ -548,7 +565,8 @@ class _Decoder:
         """Scan mode: the held keyframe packet, then the packets after it from a sequential re-read."""
         yield key.packet
         if self._scan_iter is None:
-            self._scan_iter = _iter_packets(self.container, self.stream)
+            self._reread = _open(self.path)
+            self._scan_iter = _iter_packets(self._reread, _video_stream(self._reread, self.path))
         while True:
             pkt = self._held if self._held is not None else next(self._scan_iter, None)
             self._held = None
