@@ -67,6 +67,8 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         "thumbnail_paths": [largest[k]["path"] for k in sorted(largest)],
         "thumbnails": thumbs,
         "locations": [{"path": loc.path, "online": loc.online, "seen_at": _iso(loc.seen_at)} for loc in locs],
+        "tags": list(row.get("tags", [])),
+        "collections": list(row.get("collections", [])),
     }
     if detail:
         doc["stages"] = {s.stage: {"status": s.status, "error": s.error, "attempts": s.attempts,
@@ -88,7 +90,8 @@ def write_json(docs: Iterable[dict[str, Any]], out: TextIO) -> None:
 
 CSV_COLUMNS = ["id", "file_path", "file_name", "file_checksum", "checksum_algorithm", "file_size_bytes",
                "created_at", "processed_at", "duration_seconds", "status"] + \
-              [f for f in _TM_FIELDS if f != "duration_seconds"] + ["locations", "thumbnail_count", "thumbnail_paths"]
+              [f for f in _TM_FIELDS if f != "duration_seconds"] + ["locations", "tags", "collections", "thumbnail_count",
+                                                               "thumbnail_paths"]
 
 
 def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +99,8 @@ def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
     tm = doc["technical_metadata"]
     row.update({k: tm.get(k) for k in _TM_FIELDS if k != "duration_seconds"})
     row["locations"] = " | ".join(loc["path"] for loc in doc["locations"])
+    row["tags"] = " | ".join(doc["tags"])
+    row["collections"] = " | ".join(doc["collections"])
     row["thumbnail_count"] = len(doc["thumbnail_paths"])
     row["thumbnail_paths"] = " | ".join(doc["thumbnail_paths"])
     return row

@@ -143,6 +143,9 @@ class ClipFilter(BaseModel):
     exposure_warning: bool | None = None
     status: str | None = None  # default: every catalogued clip (ready or partial)
     path_prefix: str | None = None
+    tags: list[str] | None = None  # every one of these tags
+    collection: str | None = None
+    text: str | None = None  # words that must each appear in the name, a path, codec, camera or a tag
 
 
 class ClipSummary(BaseModel):
@@ -163,6 +166,7 @@ class ClipSummary(BaseModel):
     exposure_warning: str | None
     status: str
     locations: int = 1
+    tags: list[str] = Field(default_factory=list)
 
 
 class FailureRecord(BaseModel):

@@ -18,6 +18,7 @@ from .models import ClipFilter, ClipSummary, FailureRecord
 from .pipeline.exposure import ExposureThresholds
 from .pipeline.runner import IngestOptions, IngestRunner
 from .pipeline.worker import AnalysisOptions
+from .store import labels
 from .store.catalog import CatalogStore
 from .store.tables import Clip
 
@@ -104,6 +105,59 @@ class Catalog:
             write_csv(self.iter_documents(filters), out)
         else:
             raise ConfigError(f"unknown export format {fmt!r}; use json or csv")
+
+    def search(self, query: str, filters: ClipFilter | None = None, *, limit: int = 100,
+               offset: int = 0) -> list[ClipSummary]:
+        """Clips matching every word of `query` in names, paths, metadata and tags (semantic search replaces the
+        ranking when it lands; callers do not change)."""
+        f = (filters or ClipFilter()).model_copy(update={"text": query})
+        return self.store.list_clips(f, sort="name", limit=limit, offset=offset)
+
+    # ---- tags and collections ----------------------------------------------------------------------------------
+
+    def resolve_clips(self, refs: list[str]) -> list[int]:
+        """Clip ids for ids, paths or checksums; unknown ones raise LabelError naming them."""
+        ids, missing = [], []
+        for ref in refs:
+            cid = self.store.find_clip_id(ref)
+            (ids.append(cid) if cid is not None else missing.append(ref))
+        if missing:
+            raise labels.LabelError(f"no clip matches {', '.join(map(repr, missing[:5]))}")
+        return ids
+
+    def add_tags(self, clip_ids: list[int], tags: list[str]) -> int:
+        return labels.add_tags(self.store, clip_ids, tags)
+
+    def remove_tags(self, clip_ids: list[int], tags: list[str]) -> int:
+        return labels.remove_tags(self.store, clip_ids, tags)
+
+    def list_tags(self) -> list[tuple[str, int]]:
+        return labels.list_tags(self.store)
+
+    def tags_of(self, clip_ids: list[int]) -> dict[int, list[str]]:
+        return labels.tags_of(self.store, clip_ids)
+
+    def create_collection(self, name: str, description: str | None = None) -> int:
+        return labels.create_collection(self.store, name, description)
+
+    def rename_collection(self, old: str, new: str) -> None:
+        labels.rename_collection(self.store, old, new)
+
+    def delete_collection(self, name: str) -> None:
+        labels.delete_collection(self.store, name)
+
+    def add_to_collection(self, name: str, clip_ids: list[int]) -> int:
+        return labels.add_to_collection(self.store, name, clip_ids)
+
+    def remove_from_collection(self, name: str, clip_ids: list[int]) -> int:
+        return labels.remove_from_collection(self.store, name, clip_ids)
+
+    def list_collections(self) -> list[dict[str, Any]]:
+        return labels.list_collections(self.store)
+
+    def collection_documents(self, name: str) -> list[dict[str, Any]]:
+        ids = labels.collection_clip_ids(self.store, name)
+        return [clip_document(r, self.settings.catalog) for r in self.store.load_clips(ids)]
 
     def failures(self) -> list[FailureRecord]:
         return self.store.failures()

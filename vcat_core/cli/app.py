@@ -13,50 +13,24 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from .. import __version__
-from ..config import (
-    Settings,
-    config_file_path,
-    init_config_file,
-    load_settings,
-    set_config_values,
-    setting_sources,
-)
+from ..config import config_file_path, init_config_file, set_config_values, setting_sources
 from ..errors import ConfigError, VcatError
 from ..events import RunFinished, RunSummary
 from ..models import ClipFilter
-from ..service import Catalog
+from .common import State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
+from .labels import collection_app, tag_app
 from .progress import JsonLinesRenderer, QuietRenderer, RichRenderer
 
 app = typer.Typer(help="vcat headless catalog: ingest footage, list, search, export.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 config_app = typer.Typer(help="Show and change settings (~/.config/vcat/config.yaml).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-class State:
-    overrides: dict[str, Any] = {}
-
-
-def _settings(**more: Any) -> Settings:
-    return load_settings(**{**State.overrides, **more})
-
-
-def _open(**more: Any) -> Catalog:
-    return Catalog(_settings(**more))
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"error: {message}", markup=False, highlight=False)
-    raise typer.Exit(code)
-
+app.add_typer(tag_app, name="tag")
+app.add_typer(collection_app, name="collection")
 
 def _version(value: bool) -> None:
     if value:
@@ -104,12 +78,12 @@ def ingest(
     """Catalogue footage: fingerprint, metadata, thumbnails, exposure. Exit 1 when some files failed."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        _fail(f"path not found: {', '.join(missing)}")
+        fail(f"path not found: {', '.join(missing)}")
     try:
-        catalog = _open(workers=workers, thumbnails=thumbnails, hash_algorithm=hash_algorithm)
+        catalog = open_catalog(workers=workers, thumbnails=thumbnails, hash_algorithm=hash_algorithm)
         events = catalog.ingest([str(p) for p in paths], recursive=recursive, force=force)
     except VcatError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if as_json:
         renderer: Any = JsonLinesRenderer()
@@ -155,11 +129,11 @@ def list_cmd(
 ) -> None:
     """List catalogued clips (a table, or JSON documents with --json)."""
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning)
-    with _open() as catalog:
+    with open_catalog() as catalog:
         try:
             rows = catalog.list_clips(f, sort=sort, descending=desc, limit=limit)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         if as_json:
             docs = [catalog.clip_detail(str(r.id)) for r in rows]
             out.print_json(json.dumps(docs, default=str)) if out.is_terminal else print(json.dumps(docs, default=str))
@@ -181,10 +155,10 @@ def list_cmd(
 def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or its checksum."),
          as_json: bool = _json) -> None:
     """Everything the catalog knows about one clip."""
-    with _open() as catalog:
+    with open_catalog() as catalog:
         doc = catalog.clip_detail(ref)
     if doc is None:
-        _fail(f"no clip matches {ref!r}", code=1)
+        fail(f"no clip matches {ref!r}", code=1)
         return
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
@@ -220,9 +194,9 @@ def export(
 ) -> None:
     """Export clips as a JSON array (seed §6.1.1 fields) or CSV (one row per clip)."""
     if fmt not in ("json", "csv"):
-        _fail(f"unknown format {fmt!r}; use json or csv")
+        fail(f"unknown format {fmt!r}; use json or csv")
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning)
-    with _open() as catalog:
+    with open_catalog() as catalog:
         try:
             if output:
                 with open(output, "w", encoding="utf-8", newline="") as fh:
@@ -230,13 +204,13 @@ def export(
             else:
                 catalog.export(fmt, sys.stdout, f)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
 
 
 @app.command()
 def failures(as_json: bool = _json) -> None:
     """Every file that could not be catalogued, and clips with a failed stage: path, stage, reason."""
-    with _open() as catalog:
+    with open_catalog() as catalog:
         rows = catalog.failures()
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
@@ -256,7 +230,7 @@ def failures(as_json: bool = _json) -> None:
 @app.command()
 def stats(as_json: bool = _json) -> None:
     """Clips, hours and bytes, by codec, resolution and camera."""
-    with _open() as catalog:
+    with open_catalog() as catalog:
         data = catalog.stats()
     if as_json:
         print(json.dumps(data, indent=2))
@@ -278,12 +252,11 @@ def stats(as_json: bool = _json) -> None:
 def config_show(as_json: bool = _json) -> None:
     """Every setting with its value and where it came from (default, file, env, flag)."""
     try:
-        settings = _settings()
+        current = settings()
     except ConfigError as exc:
-        _fail(str(exc))
-        return
-    sources = setting_sources(settings, State.overrides)
-    values = settings.model_dump(mode="json")
+        fail(str(exc))
+    sources = setting_sources(current, State.overrides)
+    values = current.model_dump(mode="json")
     if as_json:
         print(json.dumps({"config_file": str(config_file_path()), "settings": values, "sources": sources},
                          indent=2))
@@ -315,7 +288,7 @@ def config_set(ctx: typer.Context, items: Optional[list[str]] = typer.Argument(N
             raise ConfigError("nothing to set: give KEY=VALUE pairs")
         stored = set_config_values(pairs)
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     for k, v in stored.items():
         out.print(f"{k} = {v}", highlight=False)
@@ -330,7 +303,7 @@ def config_init(
     try:
         path = init_config_file(_pairs(items or []), force=force)
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     out.print(f"wrote {path}", highlight=False)
 

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from ..errors import MediaError, NotAVideoError
@@ -35,6 +36,7 @@ from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerpr
 
 _END = object()
 LOOKUP_BATCH = 256
+POOL_TASKS_PER_CHILD = 200
 
 
 @dataclass
@@ -88,8 +90,8 @@ class IngestRunner:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcat-store")
         run_id = self._run_id = await self._store(self.store.start_run, self.roots)
         self._emit(RunStarted(run_id=run_id, roots=self.roots, workers=self.opt.workers))
-        self._pool = ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init,
-                                         mp_context=multiprocessing.get_context("forkserver"))
+        self._pool = self._new_pool()
+        self._pool_generation = 0
         status = "crashed"
         try:
             await self._drive(loop)
@@ -112,6 +114,30 @@ class IngestRunner:
                 self._db.shutdown(wait=True)
             self._emit(RunFinished(run_id=run_id, summary=self.summary, exit_code=self.summary.exit_code))
             self._queue.put_nowait(_END)
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # forkserver: workers never inherit this process's threads; recycled now and then so a leak in a decoder
+        # cannot grow memory over a long run
+        return ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init,
+                                   mp_context=multiprocessing.get_context("forkserver"),
+                                   max_tasks_per_child=POOL_TASKS_PER_CHILD)
+
+    async def _in_pool(self, fn, *args):
+        """Run in the process pool. A worker that dies (a decoder crash on a hostile file) breaks the whole pool:
+        replace it and retry once, so only a file that crashes it twice is failed."""
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            generation = self._pool_generation
+            try:
+                return await loop.run_in_executor(self._pool, fn, *args)
+            except BrokenProcessPool:
+                if generation == self._pool_generation:  # the first task to notice replaces the pool
+                    self._pool_generation += 1
+                    old, self._pool = self._pool, self._new_pool()
+                    old.shutdown(wait=False, cancel_futures=True)
+                if attempt == 2:
+                    raise MediaError("the decoder crashed while reading this file (damaged or hostile data)")
+        raise AssertionError("unreachable")
 
     async def _store(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
@@ -187,13 +213,13 @@ class IngestRunner:
             if known.complete and not self.opt.force:
                 self._unchanged.append(cand.path)
                 self._count("known")
-                self._emit(ClipDone(path=cand.path, outcome="known", clip_id=known.clip_id))
+                self._emit(ClipDone(path=cand.path, outcome="known", clip_id=known.clip_id, bytes=cand.size))
                 return
             fp = FingerprintResult(algorithm=algo, digest=known.fingerprint, size=cand.size)
         else:
             self._emit(StageStarted(path=cand.path, stage="fingerprint"))
             try:
-                fp = await loop.run_in_executor(self._pool, run_fingerprint, cand, algo)
+                fp = await self._in_pool(run_fingerprint, cand, algo)
             except MediaError as exc:
                 self._emit(StageFailed(path=cand.path, stage="fingerprint", error=str(exc)))
                 await self._fail_path(cand.path, "fingerprint", str(exc), type(exc).__name__, cand)
@@ -232,11 +258,15 @@ class IngestRunner:
 
     async def _analyse_and_store(self, cand: Candidate, fp: FingerprintResult, stages: tuple[str, ...],
                                  is_new: bool, fingerprinted: bool) -> None:
-        loop = asyncio.get_running_loop()
         for st in stages:
             self._emit(StageStarted(path=cand.path, stage=st))
-        analysis: ClipAnalysis = await loop.run_in_executor(self._pool, run_analysis, cand, fp, stages,
-                                                            self.opt.analysis)
+        try:
+            analysis: ClipAnalysis = await self._in_pool(run_analysis, cand, fp, stages, self.opt.analysis)
+        except MediaError as exc:
+            for st in stages:
+                self._emit(StageFailed(path=cand.path, stage=st, error=str(exc)))
+            await self._fail_path(cand.path, stages[0], str(exc), type(exc).__name__, cand)
+            return
         failures = []
         for out in analysis.outcomes:
             self._add_time(out.stage, out.seconds)
@@ -251,7 +281,7 @@ class IngestRunner:
             meta = next(o for o in analysis.outcomes if o.stage == "metadata")
             if cand.by_content and meta.error_kind == NotAVideoError.__name__:
                 self._count("passed_over")  # only its bytes looked like video, and they were not
-                self._emit(ClipDone(path=cand.path, outcome="passed_over"))
+                self._emit(ClipDone(path=cand.path, outcome="passed_over", bytes=cand.size))
                 return
             await self._fail_path(cand.path, "metadata", meta.error or "unreadable", meta.error_kind or "", cand)
             return
@@ -270,7 +300,7 @@ class IngestRunner:
             path, stage, error, kind, size=cand.size if cand else None, mtime_ns=cand.mtime_ns if cand else None,
             run_id=self._run_id))
         self._count("failed")
-        self._emit(ClipDone(path=path, outcome="failed", error=f"{stage}: {error}"))
+        self._emit(ClipDone(path=path, outcome="failed", error=f"{stage}: {error}", bytes=cand.size if cand else 0))
 
     def _count(self, field: str) -> None:
         setattr(self.summary, field, getattr(self.summary, field) + 1)

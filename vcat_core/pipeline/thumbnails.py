@@ -521,13 +521,14 @@ class _Decoder:
             self._reread.close()
             self._reread = None
 
-    def _send(self, pkt: Any) -> list[Any]:
+    def _send(self, pkt: Any) -> list[Any] | None:
+        """Decode one packet; None when the decoder rejects it (damaged data)."""
         self.clip.decoded += 1
         try:
             return list(self.cc.decode(pkt))
         except (av.error.FFmpegError, ValueError) as err:
             log.debug("decode error at pts %s: %s", pkt.pts, err)
-            return []
+            return None
 
     def _drain(self) -> list[Any]:
         try:
@@ -592,8 +593,11 @@ class _Decoder:
         pkt = key.packet if key.packet is not None else next(self._seek_to(key), None)
         if pkt is None:
             return None
-        frames = self._send(pkt) + self._drain()
+        sent = self._send(pkt)
+        frames = (sent or []) + self._drain()
         self._reset()
+        if sent is None:
+            return None
         good = [f for f in frames if not f.is_corrupt]
         return good[0] if good else None
 
@@ -626,7 +630,10 @@ class _Decoder:
                 if self.clip.decoded >= budget:
                     break
                 sent += 1
-                yield from served(self._send(pkt))
+                frames = self._send(pkt)
+                if frames is None:
+                    return  # damaged data: what follows in this GOP would be damaged too
+                yield from served(frames)
                 if state["j"] >= len(target_ts):
                     return
             if sent:

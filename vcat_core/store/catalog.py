@@ -33,9 +33,13 @@ from .tables import (
     STAGES,
     Clip,
     ClipLocation,
+    ClipTag,
+    Collection,
+    CollectionClip,
     FileFailure,
     IngestRun,
     StageRun,
+    Tag,
     TechnicalMetadataRow,
     ThumbnailRow,
     VisionMetrics,
@@ -283,6 +287,25 @@ class CatalogStore:
         if f.path_prefix:
             sub = select(ClipLocation.clip_id).where(col(ClipLocation.path).startswith(f.path_prefix, autoescape=True))
             stmt = stmt.where(col(Clip.id).in_(sub))
+        for tag in f.tags or []:
+            sub = (select(ClipTag.clip_id).join(Tag, Tag.id == ClipTag.tag_id)
+                   .where(Tag.name == " ".join(tag.strip().lower().split())))
+            stmt = stmt.where(col(Clip.id).in_(sub))
+        if f.collection:
+            sub = (select(CollectionClip.clip_id).join(Collection, Collection.id == CollectionClip.collection_id)
+                   .where(Collection.name == f.collection.strip()))
+            stmt = stmt.where(col(Clip.id).in_(sub))
+        for word in (f.text or "").lower().split():
+            like = f"%{_escape_like(word)}%"
+            in_paths = select(ClipLocation.clip_id).where(func.lower(ClipLocation.path).like(like, escape="\\"))
+            in_tags = (select(ClipTag.clip_id).join(Tag, Tag.id == ClipTag.tag_id)
+                       .where(Tag.name.like(like, escape="\\")))
+            meta = func.lower(func.coalesce(TechnicalMetadataRow.codec, "") + " "
+                              + func.coalesce(TechnicalMetadataRow.camera_make, "") + " "
+                              + func.coalesce(TechnicalMetadataRow.camera_model, "") + " "
+                              + func.coalesce(TechnicalMetadataRow.container, ""))
+            stmt = stmt.where(or_(func.lower(Clip.name).like(like, escape="\\"), meta.like(like, escape="\\"),
+                                  col(Clip.id).in_(in_paths), col(Clip.id).in_(in_tags)))
         return stmt
 
     SORTS = {
@@ -319,6 +342,13 @@ class CatalogStore:
                     camera=_camera(md), created_at=clip.created_at, is_vfr=md.is_vfr if md else None,
                     exposure_warning=warn, status=clip.status, locations=nloc or 0,
                 ))
+            if out:
+                tags: dict[int, list[str]] = defaultdict(list)
+                for cid, name in s.exec(select(ClipTag.clip_id, Tag.name).join(Tag, Tag.id == ClipTag.tag_id)
+                                        .where(col(ClipTag.clip_id).in_([c.id for c in out])).order_by(Tag.name)):
+                    tags[cid].append(name)
+                for c in out:
+                    c.tags = tags.get(c.id, [])
         return out
 
     def count_clips(self, f: ClipFilter | None = None) -> int:
@@ -351,7 +381,7 @@ class CatalogStore:
             for chunk in _chunks(clip_ids, 500):
                 for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
                     out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
-                                    "thumbnails": [], "stages": []}
+                                    "thumbnails": [], "stages": [], "tags": [], "collections": []}
                 for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
                     out[md.clip_id]["metadata"] = md
                 for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
@@ -364,6 +394,13 @@ class CatalogStore:
                     out[th.clip_id]["thumbnails"].append(th)
                 for st in s.exec(select(StageRun).where(col(StageRun.clip_id).in_(chunk))):
                     out[st.clip_id]["stages"].append(st)
+                for cid, name in s.exec(select(ClipTag.clip_id, Tag.name).join(Tag, Tag.id == ClipTag.tag_id)
+                                        .where(col(ClipTag.clip_id).in_(chunk)).order_by(Tag.name)):
+                    out[cid]["tags"].append(name)
+                for cid, name in s.exec(select(CollectionClip.clip_id, Collection.name)
+                                        .join(Collection, Collection.id == CollectionClip.collection_id)
+                                        .where(col(CollectionClip.clip_id).in_(chunk)).order_by(Collection.name)):
+                    out[cid]["collections"].append(name)
         return [out[i] for i in clip_ids if i in out]
 
     def failures(self) -> list[FailureRecord]:
@@ -466,6 +503,10 @@ def _least(a, b):
 
 def _greatest(a, b):
     return case((a > b, a), else_=b)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _chunks(items: list, n: int):

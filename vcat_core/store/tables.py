@@ -188,3 +188,41 @@ class IngestRun(SQLModel, table=True):
 
 
 Index("ix_clip_locations_device_inode", ClipLocation.device, ClipLocation.inode)
+
+
+class Tag(SQLModel, table=True):
+    """A free-text label; names are unique case-insensitively (stored lower-cased, trimmed)."""
+
+    __tablename__ = "tags"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClipTag(SQLModel, table=True):
+    __tablename__ = "clip_tags"
+
+    clip_id: int = Field(foreign_key="clips.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tags.id", primary_key=True, index=True, ondelete="CASCADE")
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class Collection(SQLModel, table=True):
+    """A named, ordered set of clips a person builds (a selects reel, a project bin)."""
+
+    __tablename__ = "collections"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    description: Optional[str] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CollectionClip(SQLModel, table=True):
+    __tablename__ = "collection_clips"
+
+    collection_id: int = Field(foreign_key="collections.id", primary_key=True, ondelete="CASCADE")
+    clip_id: int = Field(foreign_key="clips.id", primary_key=True, index=True, ondelete="CASCADE")
+    position: int = 0
+    added_at: datetime = Field(default_factory=utcnow)

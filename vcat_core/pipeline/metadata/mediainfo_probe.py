@@ -156,12 +156,13 @@ _GENERAL_NON_TAGS = {
     "track_type", "count", "count_of_stream_of_this_kind", "kind_of_stream", "stream_identifier", "format",
     "format_profile", "codec_id", "duration", "overall_bit_rate", "overall_bit_rate_mode", "frame_rate",
     "frame_count", "stream_size", "file_size", "headersize", "datasize", "footersize", "isstreamable",
-    "proportion_of_this_stream", "encoded_date", "tagged_date", "recorded_date", "istruncated",
+    "proportion_of_this_stream", "encoded_date", "tagged_date", "recorded_date", "istruncated", "codec_id_url",
+    "audio_codecs", "audio_channels_total", "conformance_errors", "general_compliance",
 }
 
 
 def _general(d: dict[str, Any]) -> dict[str, Any]:
-    tags = {k: v for k, v in d.items() if k not in _GENERAL_NON_TAGS and not k.startswith(("count_", "format_",
+    tags = {k: v for k, v in d.items() if k not in _GENERAL_NON_TAGS and k not in _DROP and not k.startswith(("count_", "format_",
                                                                                           "codecid", "codecs_",
                                                                                           "commercial", "internet"))
             and isinstance(v, str) and "_list" not in k}

@@ -1,0 +1,61 @@
+"""Tags and collections through `vcat-core tag …` / `collection …`, on a real SQLite catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vcat_core.models import ClipFilter
+from vcat_core.store.catalog import CatalogStore
+
+from .helpers import run_cli
+from .test_store import analysis
+
+
+@pytest.fixture()
+def catalog(tmp_path: Path) -> Path:
+    cat = tmp_path / "catalog"
+    store = CatalogStore.open_dir(cat)
+    for i, name in enumerate(["beach.mp4", "interview_a.mov", "interview_b.mov"]):
+        store.save_analysis(analysis(f"/footage/{name}", f"d{i}"))
+    store.close()
+    return cat
+
+
+def test_tags(catalog: Path):
+    assert run_cli(catalog, "tag", "add", "Interview, Sit-down", "2", "/footage/interview_b.mov").code == 0
+    assert run_cli(catalog, "tag", "add", "interview", "2").code == 0  # idempotent
+    tags = {t["tag"]: t["clips"] for t in run_cli(catalog, "tag", "list", "--json").json()}
+    assert tags == {"interview": 2, "sit-down": 2}
+    assert [t["tag"] for t in run_cli(catalog, "tag", "list", "2", "--json").json()] == ["interview", "sit-down"]
+    assert run_cli(catalog, "tag", "remove", "sit-down", "2", "3").code == 0
+    assert {t["tag"] for t in run_cli(catalog, "tag", "list", "--json").json()} == {"interview"}
+    bad = run_cli(catalog, "tag", "add", "x", "999")
+    assert bad.code == 1 and "no clip matches '999'" in bad.stderr
+    docs = run_cli(catalog, "export").json()
+    assert {d["file_name"]: d["tags"] for d in docs}["interview_a.mov"] == ["interview"]
+    store = CatalogStore.open_dir(catalog)
+    assert [c.name for c in store.list_clips(ClipFilter(tags=["Interview"]))] == ["interview_a.mov",
+                                                                                  "interview_b.mov"]
+    assert [c.name for c in store.list_clips(ClipFilter(text="interview b"))] == ["interview_b.mov"]
+    assert [c.name for c in store.list_clips(ClipFilter(text="sony beach"))] == ["beach.mp4"]
+
+
+def test_collections(catalog: Path):
+    assert run_cli(catalog, "collection", "create", "Selects", "--description", "best takes").code == 0
+    dup = run_cli(catalog, "collection", "create", "Selects")
+    assert dup.code == 1 and "already exists" in dup.stderr
+    assert run_cli(catalog, "collection", "add", "Selects", "3", "1", "3").code == 0
+    shown = run_cli(catalog, "collection", "show", "Selects", "--json").json()
+    assert [d["file_name"] for d in shown] == ["interview_b.mov", "beach.mp4"]  # order added, no repeats
+    assert run_cli(catalog, "collection", "rename", "Selects", "Day 1 selects").code == 0
+    assert run_cli(catalog, "collection", "remove", "Day 1 selects", "1").code == 0
+    listed = run_cli(catalog, "collection", "list", "--json").json()
+    assert listed == [{"name": "Day 1 selects", "description": "best takes", "clips": 1,
+                       "created_at": listed[0]["created_at"]}]
+    store = CatalogStore.open_dir(catalog)
+    assert [c.name for c in store.list_clips(ClipFilter(collection="Day 1 selects"))] == ["interview_b.mov"]
+    assert run_cli(catalog, "collection", "delete", "Day 1 selects").code == 0
+    assert run_cli(catalog, "collection", "show", "Day 1 selects").code == 1
+    assert store.count_clips() == 3  # clips stay

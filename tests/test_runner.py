@@ -1,0 +1,32 @@
+"""Runner internals that a user cannot trigger on demand: a pool worker dying mid-task."""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+import os
+from pathlib import Path
+
+import pytest
+
+from vcat_core.errors import MediaError
+from vcat_core.pipeline.runner import IngestOptions, IngestRunner
+from vcat_core.pipeline.worker import AnalysisOptions
+from vcat_core.store.catalog import CatalogStore
+
+
+def test_crashed_worker_fails_one_task_and_pool_recovers(tmp_path: Path):
+    store = CatalogStore.open_dir(tmp_path)
+    opts = IngestOptions(workers=1, hash_algorithm="xxh3_128", analysis=AnalysisOptions(catalog_dir=str(tmp_path)))
+    runner = IngestRunner(store, [], opts)
+
+    async def go():
+        runner._pool, runner._pool_generation = runner._new_pool(), 0
+        try:
+            with pytest.raises(MediaError, match="crashed"):
+                await runner._in_pool(os._exit, 3)  # the worker process dies, as on a decoder segfault
+            assert await runner._in_pool(operator.add, 2, 3) == 5  # a fresh pool carries on
+        finally:
+            runner._pool.shutdown()
+
+    asyncio.run(go())
