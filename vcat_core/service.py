@@ -159,6 +159,10 @@ class Catalog:
         ids = labels.collection_clip_ids(self.store, name)
         return [clip_document(r, self.settings.catalog) for r in self.store.load_clips(ids)]
 
+    def ingest_runs(self, *, limit: int = 20, running_only: bool = False) -> list[dict[str, Any]]:
+        """Recent ingest runs with their (live, while running) counts."""
+        return self.store.ingest_runs(limit=limit, running_only=running_only)
+
     def failures(self) -> list[FailureRecord]:
         return self.store.failures()
 

@@ -37,6 +37,7 @@ from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerpr
 _END = object()
 LOOKUP_BATCH = 256
 POOL_TASKS_PER_CHILD = 200
+PROGRESS_EVERY = 1.0
 
 
 @dataclass
@@ -93,6 +94,7 @@ class IngestRunner:
         self._pool = self._new_pool()
         self._pool_generation = 0
         status = "crashed"
+        reporter = asyncio.create_task(self._report_progress(run_id))
         try:
             await self._drive(loop)
             status = "finished"
@@ -101,6 +103,7 @@ class IngestRunner:
             self.summary.cancelled = True
             raise
         finally:
+            reporter.cancel()
             self._pool.shutdown(wait=status == "finished", cancel_futures=True)
             self.summary.seconds = time.perf_counter() - started
             counts = self.summary.model_dump(exclude={"stage_seconds"})
@@ -115,7 +118,19 @@ class IngestRunner:
             self._emit(RunFinished(run_id=run_id, summary=self.summary, exit_code=self.summary.exit_code))
             self._queue.put_nowait(_END)
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    async def _report_progress(self, run_id: int) -> None:
+        """Write the live counts to the run's row every second (for dashboards in other processes)."""
+        last = None
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY)
+            counts = self.summary.model_dump(exclude={"stage_seconds"})
+            counts["discovered"] = len(self._seen_paths)
+            if counts != last:
+                try:
+                    await self._store(self.store.update_run, run_id, counts)
+                except Exception:  # noqa: BLE001 - progress is best effort; the run must not fail on it
+                    pass
+                last = counts
         # forkserver: workers never inherit this process's threads; recycled now and then so a leak in a decoder
         # cannot grow memory over a long run
         return ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init,

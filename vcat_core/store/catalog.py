@@ -252,6 +252,31 @@ class CatalogStore:
             assert run.id is not None
             return run.id
 
+    def update_run(self, run_id: int, counts: dict[str, Any]) -> None:
+        """Live counts of a running ingest, so another process (the TUI's dashboard) can follow it."""
+        with Session(self.writer) as s, s.begin():
+            s.exec(update(IngestRun).where(IngestRun.id == run_id).values(counts=counts))
+
+    def ingest_runs(self, *, limit: int = 20, running_only: bool = False) -> list[dict[str, Any]]:
+        """Recent ingest runs, newest first. A 'running' run whose process is gone on this host reads 'crashed'."""
+        with Session(self.engine) as s:
+            stmt = select(IngestRun).order_by(col(IngestRun.id).desc()).limit(limit)
+            if running_only:
+                stmt = stmt.where(IngestRun.status == "running")
+            runs = s.exec(stmt).all()
+        host = socket.gethostname()
+        out = []
+        for r in runs:
+            status = r.status
+            if status == "running" and r.host == host and r.pid and not _pid_alive(r.pid):
+                status = "crashed"
+            if running_only and status != "running":
+                continue
+            out.append({"id": r.id, "status": status, "started_at": r.started_at.isoformat(),
+                        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                        "paths": r.paths or [], "counts": r.counts or {}, "host": r.host, "pid": r.pid})
+        return out
+
     def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
         with Session(self.writer) as s, s.begin():
             run = s.get(IngestRun, run_id)
@@ -451,6 +476,16 @@ class CatalogStore:
             "by_codec": sorted(by_codec, key=key), "by_resolution": sorted(by_res, key=key),
             "by_camera": sorted(by_cam, key=key),
         }
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _group_row(name: str, clips: int, seconds: float, size: int) -> dict[str, Any]:

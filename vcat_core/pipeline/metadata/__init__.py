@@ -15,7 +15,6 @@ A damaged file that still yields a video stream is *not* an error: it comes back
 
 from __future__ import annotations
 
-import errno
 import os
 from typing import Any
 
@@ -127,7 +126,7 @@ def extract_metadata(path: str) -> TechnicalMetadata:
             )
         return reconcile(pyav, mediainfo, exif)
 
-    if mi_video and not (pyav.get("ok") and pyav.get("audio") and not mediainfo.get("video")):
+    if mi_video:
         # FFmpeg could not demux it but MediaInfo reads a video track: report what we know, flagged.
         return reconcile(pyav, mediainfo, exif)
 
@@ -170,5 +169,3 @@ def _container_words(pyav: dict[str, Any], mediainfo: dict[str, Any], exif: dict
     name = (pyav.get("format") or {}).get("name")
     return f"the {name} file" if name else "the file"
 
-
-_ = errno  # (kept for callers matching errno on UnreadableFileError causes)
