@@ -131,6 +131,8 @@ class IngestRunner:
                 except Exception:  # noqa: BLE001 - progress is best effort; the run must not fail on it
                     pass
                 last = counts
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         # forkserver: workers never inherit this process's threads; recycled now and then so a leak in a decoder
         # cannot grow memory over a long run
         return ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init,

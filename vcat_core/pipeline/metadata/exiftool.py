@@ -78,7 +78,7 @@ class BatchExifTool(ExifToolHelper):
         n = random.randint(100000, 999999)
         ready = f"{{ready{n}}}".encode()
         post = f"post{n}".encode()
-        args = [p if isinstance(p, bytes) else str(p).encode(self._encoding) for p in params]
+        args = [p if isinstance(p, bytes) else str(p).encode(self._encoding, errors="surrogateescape") for p in params]
         args += [b"-echo4", b"=${status}=" + post, f"-execute{n}".encode()]
         try:
             proc.stdin.write(b"\n".join(args) + b"\n")
