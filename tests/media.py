@@ -148,11 +148,11 @@ CFR: dict[str, Any] = dict(
 # Bad inputs: expected error class name and a substring of its message (lower-case).
 BAD: dict[str, tuple[str, str]] = {
     "empty": ("NotAVideoError", "empty file (0 bytes)"),
-    "random_bytes": ("NotAVideoError", "not a video"),
-    "text": ("NotAVideoError", "not a video"),
+    "random_bytes": ("NotAVideoError", "not a video: unrecognised data"),
+    "text": ("NotAVideoError", "looks like a text file"),
     "png": ("NotAVideoError", "png image"),
     "wav": ("NotAVideoError", "audio only"),
-    "no_moov": ("CorruptMediaError", "mpeg-4"),
+    "no_moov": ("CorruptMediaError", "mpeg-4 container recognised but unreadable"),
 }
 """`truncated` is not here: its header is intact, so it extracts with the `truncated` warning instead of failing."""
 

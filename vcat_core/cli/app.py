@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from .. import __version__
 from ..config import config_file_path, init_config_file, set_config_values, setting_sources
 from ..errors import ConfigError, VcatError
 from ..events import RunFinished, RunSummary
 from ..models import ClipFilter
-from .common import State, err, fail, open_catalog, out, settings
+from .common import OutputTable, State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
 from .labels import collection_app, tag_app
 from .progress import JsonLinesRenderer, QuietRenderer, RichRenderer
@@ -138,17 +138,17 @@ def list_cmd(
             docs = [catalog.clip_detail(str(r.id)) for r in rows]
             out.print_json(json.dumps(docs, default=str)) if out.is_terminal else print(json.dumps(docs, default=str))
             return
-    table = Table(title=f"{len(rows)} clip(s)", show_lines=False)
-    for col_name in ("id", "name", "duration", "resolution", "fps", "codec", "camera", "created", "flags"):
-        table.add_column(col_name, no_wrap=col_name != "name", overflow="fold")
+    table = OutputTable(f"{len(rows)} clip(s)", ["id", "name", "duration", "resolution", "fps", "codec", "camera",
+                                                  "created", "flags", "tags"], wrap=("name",))
     for r in rows:
         flags = [x for x in (r.exposure_warning, "vfr" if r.is_vfr else None,
                              "partial" if r.status == "partial" else None) if x]
-        table.add_row(str(r.id), r.name, human_duration(r.duration_seconds),
+        table.add_row(str(r.id), escape(r.name), human_duration(r.duration_seconds),
                       f"{r.width}x{r.height}" if r.width else "-",
-                      f"{r.frame_rate:.3g}" if r.frame_rate else "-", r.codec or "-", r.camera or "-",
-                      r.created_at.strftime("%Y-%m-%d %H:%M") if r.created_at else "-", ",".join(flags))
-    out.print(table)
+                      f"{r.frame_rate:.3g}" if r.frame_rate else "-", r.codec or "-", escape(r.camera or "-"),
+                      r.created_at.strftime("%Y-%m-%d %H:%M") if r.created_at else "-", ",".join(flags),
+                      escape(",".join(r.tags)))
+    table.print()
 
 
 @app.command()
@@ -164,24 +164,27 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
         print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
         return
     tm = doc["technical_metadata"]
-    table = Table(title=f"clip {doc['id']}: {doc['file_name']}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
+    table = OutputTable(f"clip {doc['id']}: {doc['file_name']}", ["field", "value"], show_header=False,
+                        wrap=("value",))
     base = {k: doc[k] for k in ("file_path", "file_checksum", "file_size_bytes", "duration_seconds",
                                 "created_at", "processed_at", "status")}
     for k, v in {**base, **tm}.items():
         if v is not None:
             src = doc["metadata_sources"].get(k) or doc["metadata_sources"].get(
                 {"resolution_width": "width", "resolution_height": "height"}.get(k, ""))
-            table.add_row(k, f"{v}" + (f"  [dim]({src})[/dim]" if src else ""))
+            shown = f"{v:.4g}" if isinstance(v, float) else str(v)
+            table.add_row(k, escape(shown) + (f"  [dim]({src})[/dim]" if src else ""))
     for loc in doc["locations"]:
-        table.add_row("location", loc["path"] + ("" if loc["online"] else "  [red](offline)[/red]"))
+        table.add_row("location", escape(loc["path"]) + ("" if loc["online"] else "  [red](offline)[/red]"))
     table.add_row("thumbnails", f"{len(doc['thumbnail_paths'])} frames, {len(doc['thumbnails'])} images")
     for stage, st in doc["stages"].items():
-        table.add_row(f"stage {stage}", st["status"] + (f": {st['error']}" if st["error"] else ""))
+        table.add_row(f"stage {stage}", st["status"] + (f": {escape(st['error'])}" if st["error"] else ""))
     for w in doc["metadata_warnings"]:
-        table.add_row("warning", w)
-    out.print(table)
+        table.add_row("warning", escape(w))
+    for name in ("tags", "collections"):
+        if doc[name]:
+            table.add_row(name, escape(", ".join(doc[name])))
+    table.print()
 
 
 @app.command()
@@ -218,13 +221,10 @@ def failures(as_json: bool = _json) -> None:
     if not rows:
         out.print("no failures")
         return
-    table = Table(title=f"{len(rows)} failure(s)")
-    table.add_column("path", overflow="fold")
-    table.add_column("stage")
-    table.add_column("error", overflow="fold")
+    table = OutputTable(f"{len(rows)} failure(s)", ["path", "stage", "error"], wrap=("path", "error"))
     for r in rows:
-        table.add_row(r.path, r.stage, r.error)
-    out.print(table)
+        table.add_row(escape(r.path), r.stage, escape(r.error))
+    table.print()
 
 
 @app.command()
@@ -238,12 +238,10 @@ def stats(as_json: bool = _json) -> None:
     out.print(f"[bold]{data['clips']}[/bold] clips · {human_duration(data['duration_seconds'])} · "
               f"{human_bytes(data['bytes'])} · {data['locations']} locations · {data['failures']} failed files")
     for key, title in (("by_codec", "codec"), ("by_resolution", "resolution"), ("by_camera", "camera")):
-        table = Table(title=f"by {title}")
-        for c in (title, "clips", "hours", "size"):
-            table.add_column(c)
+        table = OutputTable(f"by {title}", [title, "clips", "hours", "size"])
         for g in data[key]:
-            table.add_row(g["name"], str(g["clips"]), f"{g['hours']:.3f}", human_bytes(g["bytes"]))
-        out.print(table)
+            table.add_row(escape(g["name"]), str(g["clips"]), f"{g['hours']:.3f}", human_bytes(g["bytes"]))
+        table.print()
 
 
 # ---- config ------------------------------------------------------------------------------------------------------
@@ -261,12 +259,10 @@ def config_show(as_json: bool = _json) -> None:
         print(json.dumps({"config_file": str(config_file_path()), "settings": values, "sources": sources},
                          indent=2))
         return
-    table = Table(title=f"settings (file: {config_file_path()})")
-    for c in ("key", "value", "source"):
-        table.add_column(c)
+    table = OutputTable(f"settings (file: {config_file_path()})", ["key", "value", "source"])
     for k, v in values.items():
-        table.add_row(k, json.dumps(v) if not isinstance(v, str) else v, sources[k])
-    out.print(table)
+        table.add_row(k, escape(json.dumps(v) if not isinstance(v, str) else v), sources[k])
+    table.print()
 
 
 def _pairs(items: list[str]) -> dict[str, str]:

@@ -6,10 +6,10 @@ import json
 from typing import Optional
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from ..errors import VcatError
-from .common import fail, open_catalog, out
+from .common import OutputTable, fail, open_catalog, out
 
 tag_app = typer.Typer(help="Add, remove and list tags.", no_args_is_help=True)
 collection_app = typer.Typer(help="Create collections and put clips in them.", no_args_is_help=True)
@@ -57,12 +57,10 @@ def tag_list(clip: Optional[str] = typer.Argument(None, help="Only this clip's t
     if as_json:
         print(json.dumps([{"tag": t, "clips": n} for t, n in rows]))
         return
-    table = Table(title=f"{len(rows)} tag(s)")
-    table.add_column("tag")
-    table.add_column("clips", justify="right")
+    table = OutputTable(f"{len(rows)} tag(s)", ["tag", "clips"])
     for t, n in rows:
-        table.add_row(t, str(n))
-    out.print(table)
+        table.add_row(escape(t), str(n))
+    table.print()
 
 
 @collection_app.command("create")
@@ -126,12 +124,10 @@ def collection_list(as_json: bool = _json) -> None:
     if as_json:
         print(json.dumps(rows))
         return
-    table = Table(title=f"{len(rows)} collection(s)")
-    for c in ("name", "clips", "description"):
-        table.add_column(c)
+    table = OutputTable(f"{len(rows)} collection(s)", ["name", "clips", "description"], wrap=("description",))
     for r in rows:
-        table.add_row(r["name"], str(r["clips"]), r["description"] or "")
-    out.print(table)
+        table.add_row(escape(r["name"]), str(r["clips"]), escape(r["description"] or ""))
+    table.print()
 
 
 @collection_app.command("show")
@@ -145,9 +141,8 @@ def collection_show(name: str, as_json: bool = _json) -> None:
     if as_json:
         print(json.dumps(docs, ensure_ascii=False, default=str))
         return
-    table = Table(title=f"{name}: {len(docs)} clip(s)")
-    for c in ("id", "name", "duration", "path"):
-        table.add_column(c)
+    table = OutputTable(f"{name}: {len(docs)} clip(s)", ["id", "name", "duration", "path"], wrap=("path",))
     for d in docs:
-        table.add_row(str(d["id"]), d["file_name"], f"{d['duration_seconds'] or 0:.1f}s", d["file_path"] or "")
-    out.print(table)
+        table.add_row(str(d["id"]), escape(d["file_name"]), f"{d['duration_seconds'] or 0:.1f}s",
+                      escape(d["file_path"] or ""))
+    table.print()
