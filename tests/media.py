@@ -8,17 +8,16 @@ whole set and returns ``{name: Path}``. Camera tags are written by PyAV (Apple Q
 Each fixture's known truth is a module-level dict (``PRORES``, ``DNXHR``, ``APPLE`` …): the tests assert the
 extracted metadata against these, so a change to a helper must keep its constant honest.
 
-Cost: the whole corpus builds in a few seconds on 2 cores (the 4K HEVC clip is the dearest, ~1 s).
+Cost: the whole corpus builds in ~5 s on 2 idle cores (the 4K HEVC clip is the dearest, 1–2 s; more under load).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import struct
 import subprocess
 import wave
 import zlib
-import struct
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -72,8 +71,9 @@ SONY: dict[str, Any] = dict(
     container_date="2024-03-02T00:15:31+00:00",  # mvhd CreateDate (UTC)
     audio_codec="aac", audio_channels=2, audio_sample_rate=48000,
 )
-"""Sony-like H.264 MP4: exiftool writes UserData:Make/Model/SerialNumber/DateTimeOriginal (©mak ©mod slno ©day-ish)
-and XMP-exifEX:LensModel + XMP-exif:FocalLength (real Sony XAVC keeps these in an NRT XML box exiftool can't write)."""
+"""Sony-like H.264 MP4: exiftool writes UserData:Make/Model/SerialNumber/DateTimeOriginal (udta ©mak ©mod slno ©day)
+and XMP-exifEX:LensModel + XMP-exif:FocalLength (real Sony XAVC keeps these in an NRT XML box exiftool can't write;
+its tags read back as XML:DeviceManufacturer/DeviceModelName/DeviceSerialNo, which the extractor also knows)."""
 
 HEVC_HDR: dict[str, Any] = dict(
     file="hevc_4k_hdr.mp4", container="mp4", codec="hevc", codec_profile="Main 10", width=3840, height=2160,
@@ -121,10 +121,11 @@ MKV: dict[str, Any] = dict(
 """H.264 + Opus in Matroska with a title tag."""
 
 VFR: dict[str, Any] = dict(
-    file="vfr.mp4", container="mp4", codec="h264", width=320, height=240, seconds=1.66, frames=40,
+    file="vfr.mp4", container="mp4", codec="h264", width=320, height=240, seconds=1.644, frames=40,
     deltas_ms=(33, 50), is_vfr=True,
 )
-"""H.264 in MP4 with a 1/1000 time base and frame gaps alternating 33 ms / 50 ms (≈24.1 fps average, 40 frames)."""
+"""H.264 in MP4, frames stamped in milliseconds with gaps alternating 33 ms / 50 ms: 40 frames, 1.644 s, ≈24.3 fps
+on average (MediaInfo: Variable, 20–30.3 fps). The MP4 muxer stores the track at a 1/16000 time scale."""
 
 TIMECODE: dict[str, Any] = dict(
     file="timecode.mov", container="mov", codec="h264", width=320, height=240, frame_rate=25.0, seconds=1.0,
@@ -641,4 +642,3 @@ if __name__ == "__main__":  # python tests/media.py OUTDIR
     for name, p in make_corpus(target).items():
         print(f"{name:14s} {p.stat().st_size:>10,d}  {p}")
     print(f"built in {time.perf_counter() - start:.1f} s")
-    _ = shutil  # (kept for callers that copy fixtures)

@@ -52,7 +52,7 @@ def _common(m: TechnicalMetadata, truth: dict, duration_tol: float = 0.05) -> No
     assert "truncated" not in m.warnings
 
 
-# ---- per-fixture truths ---------------------------------------------------------------------------------------------
+# ---- per-fixture truths ----------------------------------------------------------------------------------------------
 
 
 def test_prores_422_hq(meta):
@@ -247,7 +247,7 @@ def test_permission_denied(tmp_path, media_corpus):
     assert "permission denied" in out.stdout
 
 
-# ---- read-only guarantee ----------------------------------------------------------------------------------------------
+# ---- read-only guarantee ---------------------------------------------------------------------------------------------
 
 
 def test_reading_never_changes_files(media_corpus):
@@ -257,7 +257,7 @@ def test_reading_never_changes_files(media_corpus):
 
     before = snap()
     time.sleep(0.01)
-    for name, path in media_corpus.items():
+    for path in media_corpus.values():
         try:
             extract_metadata(str(path))
         except errors.MediaError:
@@ -266,7 +266,7 @@ def test_reading_never_changes_files(media_corpus):
     assert snap() == before
 
 
-# ---- the exiftool process -----------------------------------------------------------------------------------------------
+# ---- the exiftool process --------------------------------------------------------------------------------------------
 
 
 def test_exiftool_process_is_reused(media_corpus):
@@ -351,7 +351,7 @@ def test_pool_worker_exiftool_stops_with_the_worker(media_corpus):
     _wait_gone(first)
 
 
-# ---- probes and the pure reconcile rules -----------------------------------------------------------------------------------
+# ---- probes and the pure reconcile rules -----------------------------------------------------------------------------
 
 
 def test_probes_do_not_raise_on_garbage(media_corpus):

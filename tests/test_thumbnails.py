@@ -352,3 +352,13 @@ def test_other_formats_and_rel_dir(media, tmp_path):
         assert im.format == "WEBP"
     with pytest.raises(ValueError):
         extract_thumbnails(str(media("h264")), tmp_path, "t", fmt="bmp")
+
+
+def test_rerun_replaces_an_earlier_run(media, tmp_path):
+    path = media("h264")
+    _run(path, tmp_path, count=8)
+    (tmp_path / "keep.txt").write_text("not ours")
+    res = _run(path, tmp_path, count=3)
+    assert len(res.thumbnails) == 3
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([f"{i:03d}_{w}.jpg" for i in range(3) for w in (160, 320)] + ["keep.txt"])

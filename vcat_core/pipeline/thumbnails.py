@@ -20,7 +20,7 @@ How frames are chosen (never a full decode):
 
 Each chosen frame is scaled (swscale, area filter) to every width in `widths` that does not exceed the clip's display
 width (sample aspect ratio applied; at least one image, at the display width, when all are larger), turned upright
-from the display matrix (portrait phone clips), and written as ``{index:03d}_{width}.{fmt}`` via a temporary name and
+from the display matrix (portrait phone clips; a mirroring in the matrix is ignored), and written as ``{index:03d}_{width}.{fmt}`` via a temporary name and
 ``os.replace`` so a killed run never leaves a half-written image under the final name. Its exposure (see
 ``exposure.py``) is measured on the Rec.709 luma of the full-range RGB image nearest 320 px wide.
 """
@@ -30,9 +30,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,19 @@ log = logging.getLogger(__name__)
 
 # Container formats FFmpeg opens for still images: a picture is not a video.
 _IMAGE_FORMAT_SUFFIX = "_pipe"
-_IMAGE_FORMATS = {"image2", "gif_pipe", "webp_pipe", "apng"}
+_IMAGE_FORMATS = {"image2"}
 
 # Demuxers whose index lists the keyframes (not every sample) when the file was written with one.
 _CUE_INDEX_FORMATS = {"matroska", "webm", "flv", "asf"}
 
+# Names this module writes (final and temporary), for cleaning up after an earlier or killed run.
+_FINAL_NAME = re.compile(r"\d{3,}_\d+\.(?:jpg|jpeg|png|webp)")
+_TEMP_NAME = re.compile(r"\.\d{4,}_\d+\.[\w-]+\.tmp")
+_STALE_TEMP_SECONDS = 600
+
 _PIL_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 
-# A run of forward decoding that fills a gap stops after this many packets without reaching its target.
+# Exposure is measured on the smallest image at least this wide (else on the largest).
 _EXPOSURE_WIDTH = 320
 
 
@@ -85,8 +91,7 @@ class _Clip:
     frame_ticks: float  # one frame's duration in stream time-base units (best guess)
     sar: Fraction
     rotate_tag: int  # fallback rotation (degrees counterclockwise) from a `rotate` tag
-    decoded: int = 0
-    keys: list[_Key] = field(default_factory=list)
+    decoded: int = 0  # packets sent to the decoder so far
 
 
 def extract_thumbnails(
@@ -254,7 +259,7 @@ def _pick_frames(
         targets, neighbours = found
         if not targets:
             return
-        decoder = _Decoder(path, scan_container or container, clip, scan=mode == "scan")
+        decoder = _Decoder(path, scan_container or container, clip)
         chosen = _assign(targets, neighbours, (clip.duration or 0.0) / count)
         for target_i in sorted(chosen, key=lambda i: chosen[i].ts):
             key = chosen[target_i]
@@ -339,8 +344,8 @@ def _index_neighbours(
         k = cache.get(i)
         if k is None:
             e = entries[i]
-            if not e.is_keyframe:
-                return None
+            if not e.is_keyframe or e.is_discard:
+                return None  # (discarded: before an edit list's start, the decoder would drop it)
             k = cache[i] = _Key(ts=e.timestamp + offset, seek_ts=e.timestamp)
         return k
 
@@ -476,7 +481,9 @@ def _plan_fill(
         i = pending.pop(0)
         key = neighbours[i][0]
         assert key is not None
-        frames = int(math.ceil(max(0.0, targets[i] - key.ts) / ticks)) + 1
+        if targets[i] - key.ts < ticks / 2:
+            continue  # the keyframe itself is the frame at this target
+        frames = int(math.ceil((targets[i] - key.ts) / ticks)) + 1
         _k, run_targets, planned = runs.get(id(key), (key, [], 0))
         extra = max(0, frames - planned)
         if extra > left:
@@ -503,7 +510,7 @@ def _frame_pts(frame: Any, fallback: float) -> float:
 class _Decoder:
     """Decodes single keyframes (drain + reset after each) and short forward runs; counts every packet it sends."""
 
-    def __init__(self, path: str, container: Any, clip: _Clip, *, scan: bool) -> None:
+    def __init__(self, path: str, container: Any, clip: _Clip) -> None:
         self.path = path
         self.clip = clip
         self.container = container
@@ -511,7 +518,6 @@ class _Decoder:
         self.cc = self.stream.codec_context
         # Scan mode: forward runs read the file once more, sequentially, from a second container; `_held` is a
         # packet read ahead.
-        self.scan = scan
         self._reread: Any = None
         self._scan_iter: Iterator[Any] | None = None
         self._held: Any = None
@@ -649,6 +655,17 @@ def _even(x: float) -> int:
     return max(2, int(round(x / 2.0)) * 2)
 
 
+def _shrunk(frame: Any, width: int, height: int) -> Any:
+    """The frame scaled once, in its own pixel format, to the largest output size: the RGB conversions of every
+    width then start from this small frame (about half the cost of scaling the full frame once per width)."""
+    if width >= frame.width and height >= frame.height:
+        return frame
+    try:
+        return frame.reformat(width=width, height=height, interpolation="AREA")
+    except (av.error.FFmpegError, ValueError):
+        return frame
+
+
 @dataclass
 class _Rendered:
     pts: float
@@ -686,20 +703,21 @@ class _Writer:
         images: list[tuple[int, int, int, Path]] = []
         luma_src: np.ndarray | None = None
         luma_w = 0
+        dims = []
+        for w in sizes:
+            h = _even(float(w * disp_h / disp_w))
+            dims.append((w, (h, w) if quarter % 2 else (w, h)))  # (display width, size before turning upright)
+        base = _shrunk(frame, *dims[-1][1])
         try:
-            for w in sizes:
-                h = _even(float(w * disp_h / disp_w))
-                sw, sh = (h, w) if quarter % 2 else (w, h)  # size before turning upright
-                rgb = frame.reformat(width=sw, height=sh, format="rgb24", interpolation="AREA").to_ndarray()
+            for w, (sw, sh) in dims:
+                rgb = base.reformat(width=sw, height=sh, format="rgb24", interpolation="AREA").to_ndarray()
                 if quarter:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k=quarter))
                 tmp = self.out_dir / f".{slot:04d}_{w}.{self._tag}.tmp"
                 images.append((w, rgb.shape[1], rgb.shape[0], tmp))
                 _encode(rgb, tmp, self.ext, self.quality)
-                # Exposure from the smallest image at least 320 px wide (else the largest).
-                if luma_src is None or (w >= _EXPOSURE_WIDTH and (luma_w < _EXPOSURE_WIDTH or w < luma_w)) or (
-                    luma_w < _EXPOSURE_WIDTH and w > luma_w
-                ):
+                # Exposure from the smallest image at least 320 px wide (else the largest); `sizes` ascend.
+                if luma_src is None or luma_w < _EXPOSURE_WIDTH:
                     luma_src, luma_w = rgb, w
         except BaseException:
             for *_x, tmp in images:
@@ -711,11 +729,13 @@ class _Writer:
 
     def finish(self, clip: _Clip) -> list[Thumbnail]:
         thumbs: list[Thumbnail] = []
+        written: set[str] = set()
         for index, r in enumerate(sorted(self.rendered, key=lambda r: r.pts)):
             images = []
             for want, w, h, tmp in r.images:
                 name = f"{index:03d}_{want}.{self.ext}"
                 os.replace(tmp, self.out_dir / name)
+                written.add(name)
                 images.append(ThumbnailImage(width=w, height=h, path=f"{self.rel_dir}/{name}"))
             images.sort(key=lambda im: im.width)
             seconds = max(0.0, float((Fraction(r.pts) - Fraction(clip.start)) * clip.time_base))
@@ -730,7 +750,26 @@ class _Writer:
                 )
             )
         self.rendered = []
+        self._remove_stale(written)
         return thumbs
+
+    def _remove_stale(self, written: set[str]) -> None:
+        """Drop images of an earlier run that this run did not rewrite, and temporaries a killed run left."""
+        try:
+            names = os.listdir(self.out_dir)
+        except OSError:
+            return
+        for name in names:
+            if name in written:
+                continue
+            if _FINAL_NAME.fullmatch(name):
+                _unlink(self.out_dir / name)
+            elif _TEMP_NAME.fullmatch(name) and self._tag not in name:
+                try:  # a killed run's leftover (not one being written right now by another process)
+                    if time.time() - os.stat(self.out_dir / name).st_mtime > _STALE_TEMP_SECONDS:
+                        _unlink(self.out_dir / name)
+                except OSError:
+                    pass
 
     def discard(self) -> None:
         for r in self.rendered:

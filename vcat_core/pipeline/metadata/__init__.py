@@ -7,8 +7,9 @@ option). It raises, with a sentence a person can read:
 * `FileVanishedError` — the file is gone;
 * `NotAVideoError` — empty file ("not a video: empty file (0 bytes)"), no video stream (audio, still image, text,
   random bytes: "not a video: no video stream found (looks like a PNG image)");
-* `CorruptMediaError` — a video container is recognised (by FFmpeg's demuxer choice, MediaInfo or ExifTool) but no
-  tool can read a video stream out of it, e.g. an MP4 cut before its moov atom.
+* `CorruptMediaError` — a video container is recognised (by MediaInfo or ExifTool; FFmpeg picks its demuxer by
+  extension too, so its choice proves nothing) but no tool can read a video stream out of it, e.g. an MP4 cut before
+  its moov atom.
 
 A damaged file that still yields a video stream is *not* an error: it comes back with warnings ("truncated", …).
 """
@@ -16,6 +17,7 @@ A damaged file that still yields a video stream is *not* an error: it comes back
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from vcat_core.errors import CorruptMediaError, FileVanishedError, NotAVideoError, UnreadableFileError
@@ -24,7 +26,7 @@ from vcat_core.models import TechnicalMetadata
 from . import exiftool, mediainfo_probe, pyav_probe
 from .reconcile import reconcile
 
-__all__ = ["extract_metadata", "reconcile", "describe_file_kind"]
+__all__ = ["describe_file_kind", "extract_metadata", "reconcile"]
 
 # MediaInfo General formats / ExifTool file types that are video containers.
 VIDEO_CONTAINERS_MI = {"mpeg-4", "quicktime", "matroska", "webm", "mxf", "mpeg-ts", "bdav", "mpeg-ps", "avi",
@@ -50,14 +52,20 @@ def describe_file_kind(pyav: dict[str, Any], mediainfo: dict[str, Any], exif: di
     mg = (mediainfo.get("general") or {}) if mediainfo else {}
     mi_fmt = str(mg.get("format") or "")
     if mediainfo.get("image"):
-        return f"a {mediainfo['image'][0].get('format') or mi_fmt or 'still'} image"
+        return f"{_a(mediainfo['image'][0].get('format') or mi_fmt or 'still')} image"
     if mediainfo.get("audio") and not mediainfo.get("video"):
-        return f"a {mi_fmt} audio file" if mi_fmt else "an audio file"
+        return f"{_a(mi_fmt)} audio file" if mi_fmt else "an audio file"
     if ftype:
-        return f"a {ftype} file"
+        return f"{_a(ftype)} file"
     if head and _looks_like_text(head):
         return "a text file"
     return None
+
+
+def _a(word: str) -> str:
+    """Indefinite article for a word or an acronym read letter by letter ("an MP4", "a PNG", "an Ogg")."""
+    vowel_sound = word[:1] in "AEIOU" if not word.isupper() else word[:1] in "AEFHILMNORSX"
+    return f"{'an' if vowel_sound or word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -105,8 +113,13 @@ def extract_metadata(path: str) -> TechnicalMetadata:
         raise NotAVideoError("not a video: empty file (0 bytes)")
 
     pyav = pyav_probe.probe(path)
-    if not pyav.get("ok") and pyav.get("is_permission_error"):
-        raise UnreadableFileError(f"unreadable: permission denied for {path}")
+    if not pyav.get("ok"):
+        if pyav.get("is_missing") or not os.path.exists(path):
+            raise FileVanishedError(f"file vanished: {path} no longer exists")
+        if pyav.get("is_permission_error"):
+            raise UnreadableFileError(f"unreadable: permission denied for {path}")
+        if pyav.get("is_os_error"):
+            raise UnreadableFileError(f"unreadable: I/O error reading {path} ({_short_error(pyav.get('error'))})")
     mediainfo = mediainfo_probe.probe(path)
     exif = exiftool.read_tags(path)
 
@@ -126,8 +139,8 @@ def extract_metadata(path: str) -> TechnicalMetadata:
             )
         return reconcile(pyav, mediainfo, exif)
 
-    if mi_video:
-        # FFmpeg could not demux it but MediaInfo reads a video track: report what we know, flagged.
+    if mi_video and not pyav.get("ok"):
+        # FFmpeg could not open it but MediaInfo reads a video track: report what we know, flagged "pyav_failed".
         return reconcile(pyav, mediainfo, exif)
 
     if pyav.get("ok"):
@@ -141,14 +154,21 @@ def extract_metadata(path: str) -> TechnicalMetadata:
         raise NotAVideoError(f"not a video: no video stream found ({detail})")
 
     recognised = _recognised_video_container(mediainfo, exif)
-    reason = pyav.get("error") or "unknown error"
-    reason = reason.split(": '")[0] if ": '" in reason else reason  # drop FFmpeg's repeat of the path
+    reason = _short_error(pyav.get("error"))
     if recognised:
         raise CorruptMediaError(f"corrupt media: {recognised} container recognised but unreadable ({reason})")
     kind = describe_file_kind(pyav, mediainfo, exif, head)
     if kind:
         raise NotAVideoError(f"not a video: no video stream found (looks like {kind})")
     raise NotAVideoError("not a video: unrecognised data (no tool could identify the format)")
+
+
+def _short_error(error: str | None) -> str:
+    """FFmpeg's "[Errno N] Invalid data found when processing input: '/x.mp4'" → "invalid data found …"."""
+    text = (error or "unknown error").strip()
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", text)
+    text = re.sub(r":\s*'[^']*'$", "", text)  # FFmpeg repeats the path at the end
+    return text[:1].lower() + text[1:] if text else "unknown error"
 
 
 def _recognised_video_container(mediainfo: dict[str, Any], exif: dict[str, Any]) -> str | None:

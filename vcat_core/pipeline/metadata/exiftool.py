@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 COMMON_ARGS = ["-G1", "-n", "-api", "LargeFileSupport=1"]
 DEFAULT_TIMEOUT = 60.0
 _ERROR_ONLY_GROUPS = {"ExifTool", "System", "File"}
+# path-dependent or changing on every read: kept out so the same file always gives the same tags
+_VOLATILE = {"System:FileName", "System:Directory", "System:FileAccessDate", "System:FileInodeChangeDate"}
 
 
 class ExifToolFailure(RuntimeError):
@@ -251,7 +253,7 @@ def _file_arg(path: str) -> str:
 def _clean(record: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in record.items():
-        if key == "SourceFile":
+        if key == "SourceFile" or key in _VOLATILE:
             continue
         if isinstance(value, str) and value.startswith("(Binary data ") and value.endswith(")"):
             continue

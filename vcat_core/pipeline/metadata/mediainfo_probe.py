@@ -162,9 +162,9 @@ _GENERAL_NON_TAGS = {
 
 
 def _general(d: dict[str, Any]) -> dict[str, Any]:
-    tags = {k: v for k, v in d.items() if k not in _GENERAL_NON_TAGS and k not in _DROP and not k.startswith(("count_", "format_",
-                                                                                          "codecid", "codecs_",
-                                                                                          "commercial", "internet"))
+    skip_prefixes = ("count_", "format_", "codecid", "codecs_", "commercial", "internet")
+    tags = {k: v for k, v in d.items()
+            if k not in _GENERAL_NON_TAGS and k not in _DROP and not k.startswith(skip_prefixes)
             and isinstance(v, str) and "_list" not in k}
     return {
         "format": d.get("format"),

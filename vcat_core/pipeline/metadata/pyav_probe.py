@@ -44,14 +44,10 @@ COLOR_SPACE = {
 COLOR_RANGE = {1: "limited", 2: "full"}  # FFmpeg: tv / pc
 FIELD_ORDER = {1: "progressive", 2: "tt", 3: "bb", 4: "tb", 5: "bt"}
 
-# Demuxers that read one still image (FFmpeg's image2 family); a "video" stream from these is a picture.
+# Demuxers that read still images (FFmpeg's image2 family, "*_pipe"); a "video" stream from these is a picture.
+# GIF/APNG animations count as pictures too.
 IMAGE_FORMAT_SUFFIX = "_pipe"
-IMAGE_FORMATS = {"image2", "image2pipe", "apng", "gif", "webp_pipe", "ico", "psd_pipe"}
-IMAGE_CODECS = {
-    "png", "apng", "bmp", "gif", "tiff", "webp", "jpeg2000", "jpegls", "ppm", "pgm", "pbm", "pam", "sgi", "xbm",
-    "xpm", "xwd", "dpx", "exr", "hdr", "pcx", "photocd", "qoi", "sunrast", "targa", "pictor", "psd", "jpegxl",
-    "ljpeg",
-}
+IMAGE_FORMATS = {"image2", "image2pipe", "apng", "gif", "ico"}
 
 
 def _float(value: Any) -> float | None:
@@ -198,7 +194,7 @@ def _vfr_from_timestamps(ts: list[int]) -> dict[str, Any]:
     final frame is often shorter).
     """
     uniq = sorted(set(ts))
-    deltas = [b - a for a, b in zip(uniq, uniq[1:])][:-1] if len(uniq) > 3 else []
+    deltas = [b - a for a, b in zip(uniq, uniq[1:], strict=False)][:-1] if len(uniq) > 3 else []
     if len(deltas) < 2:
         return {"count": len(uniq), "vfr": None}
     med = statistics.median(deltas)
@@ -226,7 +222,7 @@ def _index_truncation(container: Any, file_size: int) -> str | None:
         if n == 0:
             continue
         tail = entries[max(0, n - 64) :]
-        worst = max(worst, max((e.pos + e.size) for e in tail if e.pos is not None and e.pos >= 0))
+        worst = max(worst, max(((e.pos + e.size) for e in tail if e.pos is not None and e.pos >= 0), default=0))
     if worst > file_size:
         return f"sample index reaches byte {worst} but the file has {file_size} bytes"
     return None
@@ -244,6 +240,8 @@ def probe(path: str) -> dict[str, Any]:
         out["error"] = str(exc)
         out["error_type"] = type(exc).__name__
         out["is_permission_error"] = isinstance(exc, PermissionError)
+        out["is_missing"] = isinstance(exc, FileNotFoundError)
+        out["is_os_error"] = isinstance(exc, OSError)  # EIO & co. (bad data is InvalidDataError, a ValueError)
         return out
     try:
         _probe_open(container, out, file_size)
@@ -251,7 +249,7 @@ def probe(path: str) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001
         out["error"] = f"{type(exc).__name__}: {exc}"
         out["error_type"] = type(exc).__name__
-        out["ok"] = bool(out.get("format"))
+        out["ok"] = "main_video" in out  # stream facts were gathered: a later step failing is only noted
     finally:
         try:
             container.close()
@@ -283,10 +281,9 @@ def _probe_open(container: Any, out: dict[str, Any], file_size: int | None) -> N
     ]
     main_idx = next((i for i, v in enumerate(video_info) if not v["attached_pic"]), None)
     out["main_video"] = main_idx
+    # Only the demuxer decides: PNG, JPEG 2000 or DPX inside MOV/MXF are real video codecs.
     out["is_image"] = bool(
-        main_idx is not None
-        and (fmt_name.endswith(IMAGE_FORMAT_SUFFIX) or fmt_name in IMAGE_FORMATS
-             or video_info[main_idx]["codec"] in IMAGE_CODECS)
+        main_idx is not None and (fmt_name.endswith(IMAGE_FORMAT_SUFFIX) or fmt_name in IMAGE_FORMATS)
     )
     out["timecode"] = _timecode(container, videos[main_idx] if main_idx is not None else None)
     if file_size is not None:
@@ -359,35 +356,39 @@ def _scan(container: Any, vstream: Any, out: dict[str, Any]) -> None:
                 pts.append(ts)
                 end = ts + (packet.duration or 0)
                 last_end = end if last_end is None else max(last_end, end)
-            if first is None and decode_error is None and fed < FIRST_FRAME_PACKETS:
+            if first is None and fed < FIRST_FRAME_PACKETS:
                 fed += 1
                 try:
                     frames = vstream.decode(packet)
                     if frames:
                         first = _frame_facts(frames[0])
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 - one bad packet: keep trying the next ones
                     decode_error = f"{type(exc).__name__}: {exc}"
-            if first is not None or decode_error is not None or fed >= FIRST_FRAME_PACKETS:
+            if first is not None or fed >= FIRST_FRAME_PACKETS:
                 if not want_packets or packets >= MAX_PACKETS or nbytes >= MAX_BYTES:
                     break
         else:
             eof = True
     except Exception as exc:  # noqa: BLE001 - a demux error mid-file is evidence, not a failure
         out["demux_error"] = f"{type(exc).__name__}: {exc}"
-    if first is None and decode_error is None:
+    if first is None:
         try:
-            frames = vstream.decode(None)
+            frames = vstream.decode(None)  # drain frames the decoder was still holding back
             if frames:
                 first = _frame_facts(frames[0])
         except Exception as exc:  # noqa: BLE001
-            decode_error = f"{type(exc).__name__}: {exc}"
+            decode_error = decode_error or f"{type(exc).__name__}: {exc}"
+    if first is not None:
+        decode_error = None
+    elif decode_error is None:
+        decode_error = f"no frame decoded from the first {fed} packets"
     out["first_frame"] = first
     out["decode_error"] = decode_error
     if first is not None:
         out["rotation"] = (-int(round(first["rotation"] or 0))) % 360
     else:
-        rotate = vstream.metadata.get("rotate") if vstream.metadata else None
-        out["rotation"] = int(float(rotate)) % 360 if rotate not in (None, "") else None
+        rotate = _float((vstream.metadata or {}).get("rotate"))  # pre-FFmpeg-5 demuxers' clockwise tag
+        out["rotation"] = int(rotate) % 360 if rotate is not None else None
 
     if index_ts is not None:
         stats = _vfr_from_timestamps(index_ts)

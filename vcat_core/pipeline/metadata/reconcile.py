@@ -60,9 +60,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
-from typing import Any, Iterable
+from typing import Any
 
 from vcat_core.models import TechnicalMetadata
 
@@ -291,7 +292,8 @@ def reconcile(pyav: dict[str, Any], mediainfo: dict[str, Any], exif: dict[str, A
 
     pix_fmt = pv.get("pix_fmt") or ff.get("pix_fmt")
     b.set("pixel_format", [(pix_fmt, "pyav")])
-    b.set("bit_depth", [(pv.get("bit_depth"), "pyav"), (ff.get("bit_depth"), "pyav"), (mv.get("bit_depth"), "mediainfo")])
+    b.set("bit_depth", [(pv.get("bit_depth"), "pyav"), (ff.get("bit_depth"), "pyav"),
+                        (mv.get("bit_depth"), "mediainfo")])
     b.set("chroma_subsampling", [(pv.get("chroma_subsampling"), "pyav"), (ff.get("chroma_subsampling"), "pyav"),
                                  (mv.get("chroma_subsampling"), "mediainfo")])
     for field in ("color_primaries", "color_transfer", "color_space", "color_range"):
@@ -305,7 +307,7 @@ def reconcile(pyav: dict[str, Any], mediainfo: dict[str, Any], exif: dict[str, A
     # ---- durations, counts, rates ---------------------------------------------------------------------------------
     pv_dur = fmt.get("duration")
     mi_dur = mg.get("duration")
-    stream_dur = max([d for d in (pv.get("duration"), mv.get("duration")) if d] or [None], key=lambda x: x or 0)
+    stream_dur = max((d for d in (pv.get("duration"), mv.get("duration")) if d), default=None)
     if is_ts_ps:
         b.set("duration_seconds", [(pv_dur, "pyav"), (mi_dur, "mediainfo"), (stream_dur, "pyav")])
     else:

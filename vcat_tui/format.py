@@ -1,0 +1,73 @@
+"""Small human formatting helpers for the app's tables and panels (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def human_bytes(n: float | None) -> str:
+    if n is None:
+        return "—"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} PB"
+
+
+def human_duration(seconds: float | None) -> str:
+    """0:42, 12:03, 1:02:03."""
+    if seconds is None:
+        return "—"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def timestamp(seconds: float | None) -> str:
+    """A position inside a clip, to a tenth: 0:12.4, 1:02:03.0."""
+    if seconds is None:
+        return "—"
+    whole = int(seconds)
+    tenth = int(round((seconds - whole) * 10))
+    if tenth == 10:
+        whole, tenth = whole + 1, 0
+    return f"{human_duration(whole)}.{tenth}"
+
+
+def resolution(width: int | None, height: int | None) -> str:
+    return f"{width}x{height}" if width and height else "—"
+
+
+def fps(rate: float | None) -> str:
+    return f"{rate:.3g}" if rate else "—"
+
+
+def date(value: datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def rate_per_minute(count: float, seconds: float) -> str:
+    return f"{count / seconds * 60:.1f}" if seconds > 0 else "—"
+
+
+def eta(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "—"
+    return human_duration(seconds)
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"

@@ -1,0 +1,79 @@
+"""How thumbnails are drawn: Kitty graphics (TGP) or Sixel where the terminal answers that it supports them, coloured
+half cells elsewhere. textual-image finds out by querying the terminal when `textual_image.widget` is first
+imported, which must happen before Textual takes over stdin: `prepare()` is called by `main()` before the app runs.
+
+`VCAT_TUI_IMAGES` (or `vcat --images`) forces a mode: auto, tgp (alias kitty), sixel, halfcell, unicode or none.
+Tests force `halfcell` so screenshots do not depend on the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PIL import Image as PILImage
+
+MODES = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
+ALIASES = {"kitty": "tgp", "half": "halfcell", "off": "none"}
+
+
+def normalise_mode(mode: str | None) -> str:
+    mode = (mode or os.environ.get("VCAT_TUI_IMAGES") or "auto").strip().lower()
+    mode = ALIASES.get(mode, mode)
+    if mode not in MODES:
+        raise ValueError(f"unknown image mode {mode!r}; use one of {', '.join(MODES)}")
+    return mode
+
+
+def prepare(mode: str) -> str:
+    """Import textual-image (which queries the terminal once) and say what `auto` resolved to."""
+    if mode == "none":
+        return "none"
+    import textual_image.renderable as renderables
+    import textual_image.widget  # noqa: F401 - the import runs the terminal query and caches the cell size
+
+    if mode != "auto":
+        return mode
+    names = {renderables.TGPImage: "tgp", renderables.SixelImage: "sixel",
+             renderables.HalfcellImage: "halfcell", renderables.UnicodeImage: "unicode"}
+    return names.get(renderables.Image, "halfcell")
+
+
+def widget_class(mode: str):
+    """The textual-image widget class drawing images in `mode` (None for `none`)."""
+    if mode == "none":
+        return None
+    from textual_image import widget
+
+    return {"auto": widget.Image, "tgp": widget.TGPImage, "sixel": widget.SixelImage,
+            "halfcell": widget.HalfcellImage, "unicode": widget.UnicodeImage}[mode]
+
+
+def load(path: str | Path, max_width: int) -> PILImage.Image | None:
+    """Decode one thumbnail (in a worker thread) scaled to at most `max_width` pixels; None if unreadable."""
+    try:
+        with PILImage.open(path) as img:
+            img.draft("RGB", (max_width, max_width))
+            img = img.convert("RGB")
+            if img.width > max_width:
+                img.thumbnail((max_width, max_width * 4))
+            return img
+    except (OSError, ValueError):
+        return None
+
+
+def pick(thumbnails: list[dict], width: int) -> dict[int, dict]:
+    """For each frame (`frame_index`), the stored variant closest to `width` pixels (the smallest one not narrower,
+    else the widest)."""
+    out: dict[int, dict] = {}
+    for t in thumbnails:
+        best = out.get(t["frame_index"])
+        if best is None or _better(t["width"], best["width"], width):
+            out[t["frame_index"]] = t
+    return dict(sorted(out.items()))
+
+
+def _better(candidate: int, current: int, wanted: int) -> bool:
+    if (candidate >= wanted) != (current >= wanted):
+        return candidate >= wanted
+    return candidate < current if candidate >= wanted else candidate > current
