@@ -177,7 +177,7 @@ def test_stats(first_run, footage):
     codecs = {g["name"]: g["clips"] for g in data["by_codec"]}
     assert codecs["prores"] == 1 and codecs["hevc"] == 2
     assert data["bytes"] > 0 and data["hours"] > 0
-    assert "by codec" in run_cli(first_run["catalog"], "stats").stdout
+    assert "# by codec" in run_cli(first_run["catalog"], "stats").stdout
 
 
 def test_rescan_skips_unchanged(first_run, footage):
@@ -257,7 +257,7 @@ def test_file_vanishing_mid_run(tmp_path):
 
     src = tmp_path / "src"
     for i in range(5):
-        media.make_clip(src / f"c{i}.mp4", codec="libx264", width=128, height=72, fps=25, seconds=0.3 + i * 0.04)
+        media.make_clip(src / f"c{i}.mp4", codec="libx264", width=128 + 16 * i, height=72, fps=25, seconds=0.3)
     victim = src / "c4.mp4"
     summary = None
     settings = load_settings(catalog=tmp_path / "cat", workers=1, thumbnails=2)

@@ -90,6 +90,8 @@ _SPECS: dict[str, dict] = {
     "rotated": dict(name="rotated.mp4", n=30, rotation=-90, marker=True),  # iPhone-style portrait
     "anamorphic": dict(name="anamorphic.mp4", n=30, sar=Fraction(4, 3)),
     "longgop": dict(name="longgop.mp4", n=120, gop=300),  # 4 s, a single keyframe
+    "twogop_mp4": dict(name="twogop.mp4", n=120, gop=60),  # 4 s, keyframes at 0 and 2 s
+    "twogop_ts": dict(name="twogop.ts", n=120, gop=60, fmt="mpegts"),
     "one": dict(name="one.mp4", n=1),
     "white": dict(name="white.mp4", n=30, solid=255, bframes=0),
     "black": dict(name="black.mp4", n=30, solid=0, bframes=0),
@@ -203,6 +205,18 @@ def test_long_gop_fills_gaps_within_budget(media, tmp_path):
     expected = [0.0] + [0.2 + 0.4 * i for i in range(1, 10)]  # target 0 (0.2 s) took the keyframe at 0
     assert stamps == pytest.approx(expected, abs=0.02)
     _check_images(generous, tmp_path / "c")
+
+
+@pytest.mark.parametrize("kind", ["twogop_mp4", "twogop_ts"])  # index mode (seek) and scan mode (re-read)
+def test_gap_filling_over_two_gops(media, tmp_path, kind):
+    res = _run(media(kind), tmp_path, count=8, decode_budget_frames=500)
+    stamps = [t.timestamp_seconds for t in res.thumbnails]
+    # Targets at 0.25, 0.75, ... 3.75 s; keyframes at 0 and 2 s serve 0.25 and 1.75 (nearest), the rest decode
+    # forward from the keyframe before them.
+    assert stamps == pytest.approx([0.0, 0.75, 1.25, 2.0, 2.25, 2.75, 3.25, 3.75], abs=0.02)
+    assert [t.is_keyframe for t in res.thumbnails] == [True, False, False, True, False, False, False, False]
+    assert res.frames_decoded <= 2 + 40 + 60
+    _check_images(res, tmp_path)
 
 
 def test_rotated_portrait_clip_is_upright(media, tmp_path):

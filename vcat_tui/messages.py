@@ -99,6 +99,7 @@ class RunsPolled(Message):
 class LabelsApplied(Message):
     """Tags or collection membership changed for some clips (after a worker wrote them)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, error: bool = False) -> None:
         super().__init__()
         self.text = text
+        self.error = error

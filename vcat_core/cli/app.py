@@ -238,7 +238,7 @@ def stats(as_json: bool = _json) -> None:
     out.print(f"[bold]{data['clips']}[/bold] clips · {human_duration(data['duration_seconds'])} · "
               f"{human_bytes(data['bytes'])} · {data['locations']} locations · {data['failures']} failed files")
     for key, title in (("by_codec", "codec"), ("by_resolution", "resolution"), ("by_camera", "camera")):
-        table = OutputTable(f"by {title}", [title, "clips", "hours", "size"])
+        table = OutputTable(f"by {title}", [title, "clips", "hours", "size"], title_when_piped=True)
         for g in data[key]:
             table.add_row(escape(g["name"]), str(g["clips"]), f"{g['hours']:.3f}", human_bytes(g["bytes"]))
         table.print()

@@ -40,8 +40,9 @@ class OutputTable:
     """A Rich table in a terminal; tab-separated plain text when piped (scripts read it with `cut`/`awk`)."""
 
     def __init__(self, title: str | None, columns: list[str], *, show_header: bool = True,
-                 wrap: tuple[str, ...] = ()):
+                 wrap: tuple[str, ...] = (), title_when_piped: bool = False):
         self.title, self.columns, self.show_header, self.wrap = title, columns, show_header, wrap
+        self.title_when_piped = title_when_piped
         self.rows: list[tuple[str, ...]] = []
 
     def add_row(self, *cells: object) -> None:
@@ -57,6 +58,8 @@ class OutputTable:
             out.print(table)
             return
         lines = []
+        if self.title_when_piped and self.title:
+            lines.append(f"# {self.title}")
         if self.show_header:
             lines.append("\t".join(self.columns))
         for row in self.rows:

@@ -205,7 +205,8 @@ class CatalogStore:
                 s.add(run)
                 existing[out.stage] = run
             statuses = {st: r.status for st, r in existing.items()}
-            clip.status = _clip_status(statuses)
+            has_metadata = md is not None or s.get(TechnicalMetadataRow, clip.id) is not None
+            clip.status = _clip_status(statuses, has_metadata)
             clip.processed_at = utcnow()
             s.add(clip)
             s.exec(delete(FileFailure).where(FileFailure.path == a.candidate.path))
@@ -501,12 +502,14 @@ def _camera(md: TechnicalMetadataRow | None) -> str | None:
     return " ".join(parts) or None
 
 
-def _clip_status(statuses: dict[str, str]) -> str:
-    if statuses.get("metadata") not in DONE:
-        return "failed" if statuses.get("metadata") == "failed" else "pending"
+def _clip_status(statuses: dict[str, str], has_metadata: bool) -> str:
+    """ready: every stage done · partial: catalogued with something missing (e.g. a truncated file's readable
+    part) · failed/pending: nothing usable yet."""
     if all(statuses.get(s) in DONE for s in STAGES):
         return "ready"
-    return "partial"
+    if has_metadata:
+        return "partial"
+    return "failed" if "failed" in statuses.values() else "pending"
 
 
 _RES_P = re.compile(r"^(\d{3,4})p$")
