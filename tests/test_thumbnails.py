@@ -81,21 +81,27 @@ def _encode(
 
 
 _SPECS: dict[str, dict] = {
-    "h264": dict(name="h264.mp4"),  # 3 s, gop 12 (8 keyframes), 2 B-frames
-    "hevc": dict(name="hevc.mp4", codec="libx265"),
-    "prores": dict(name="prores.mov", codec="prores_aw", pix_fmt="yuv422p10le", n=300, gop=None),  # 10 s intra
-    "mpeg2ts": dict(name="mpeg2.ts", codec="mpeg2video", fmt="mpegts"),
-    "vp9": dict(name="vp9.webm", codec="libvpx-vp9"),
-    "mkv": dict(name="h264.mkv"),
-    "rotated": dict(name="rotated.mp4", n=30, rotation=-90, marker=True),  # iPhone-style portrait
-    "anamorphic": dict(name="anamorphic.mp4", n=30, sar=Fraction(4, 3)),
-    "longgop": dict(name="longgop.mp4", n=120, gop=300),  # 4 s, a single keyframe
-    "twogop_mp4": dict(name="twogop.mp4", n=120, gop=60),  # 4 s, keyframes at 0 and 2 s
-    "twogop_ts": dict(name="twogop.ts", n=120, gop=60, fmt="mpegts"),
-    "one": dict(name="one.mp4", n=1),
-    "white": dict(name="white.mp4", n=30, solid=255, bframes=0),
-    "black": dict(name="black.mp4", n=30, solid=0, bframes=0),
-    "raw": dict(name="raw.h264", n=60, fmt="h264"),  # no container: no duration, no index
+    "h264": {"name": "h264.mp4"},  # 3 s, gop 12 (8 keyframes), 2 B-frames
+    "hevc": {"name": "hevc.mp4", "codec": "libx265"},
+    "prores": {
+        "name": "prores.mov",
+        "codec": "prores_aw",
+        "pix_fmt": "yuv422p10le",
+        "n": 300,
+        "gop": None,
+    },  # 10 s intra
+    "mpeg2ts": {"name": "mpeg2.ts", "codec": "mpeg2video", "fmt": "mpegts"},
+    "vp9": {"name": "vp9.webm", "codec": "libvpx-vp9"},
+    "mkv": {"name": "h264.mkv"},
+    "rotated": {"name": "rotated.mp4", "n": 30, "rotation": -90, "marker": True},  # iPhone-style portrait
+    "anamorphic": {"name": "anamorphic.mp4", "n": 30, "sar": Fraction(4, 3)},
+    "longgop": {"name": "longgop.mp4", "n": 120, "gop": 300},  # 4 s, a single keyframe
+    "twogop_mp4": {"name": "twogop.mp4", "n": 120, "gop": 60},  # 4 s, keyframes at 0 and 2 s
+    "twogop_ts": {"name": "twogop.ts", "n": 120, "gop": 60, "fmt": "mpegts"},
+    "one": {"name": "one.mp4", "n": 1},
+    "white": {"name": "white.mp4", "n": 30, "solid": 255, "bframes": 0},
+    "black": {"name": "black.mp4", "n": 30, "solid": 0, "bframes": 0},
+    "raw": {"name": "raw.h264", "n": 60, "fmt": "h264"},  # no container: no duration, no index
 }
 
 
@@ -195,7 +201,7 @@ def test_long_gop_fills_gaps_within_budget(media, tmp_path):
     default = _run(path, tmp_path / "b", count=10)  # budget 4 x 10 = 40 frames
     assert 2 <= len(default.thumbnails) < 10
     assert default.frames_decoded <= 40
-    assert [t.is_keyframe for t in default.thumbnails][0] is True
+    assert next(t.is_keyframe for t in default.thumbnails) is True
     assert not any(t.is_keyframe for t in default.thumbnails[1:])
 
     generous = _run(path, tmp_path / "c", count=10, decode_budget_frames=500)
@@ -217,6 +223,26 @@ def test_gap_filling_over_two_gops(media, tmp_path, kind):
     assert [t.is_keyframe for t in res.thumbnails] == [True, False, False, True, False, False, False, False]
     assert res.frames_decoded <= 2 + 40 + 60
     _check_images(res, tmp_path)
+
+
+def test_mp4_with_edit_list_trimmed_mid_gop(media, tmp_path):
+    # Shift every packet 9 frames earlier: the MP4 muxer writes an edit list hiding the first 0.3 s, so the clip starts
+    # mid-GOP, the first keyframe is a discarded sample and keyframes sit at 0.1, 0.5, 0.9 ... s.
+    src = av.open(str(media("h264")))
+    trimmed = tmp_path / "trimmed.mp4"
+    with src, av.open(str(trimmed), "w") as out:
+        v = src.streams.video[0]
+        o = out.add_stream_from_template(v)
+        shift = 9 * round(1 / (30 * v.time_base))
+        for p in src.demux(v):
+            if p.dts is None:
+                continue
+            p.pts, p.dts, p.stream = p.pts - shift, p.dts - shift, o
+            out.mux(p)
+    res = _run(trimmed, tmp_path / "out", count=6)
+    stamps = [t.timestamp_seconds for t in res.thumbnails]
+    assert stamps == pytest.approx([0.1, 0.5, 1.3, 1.7, 2.1, 2.5], abs=1e-3)
+    assert all(t.is_keyframe for t in res.thumbnails) and res.frames_decoded == 6
 
 
 def test_rotated_portrait_clip_is_upright(media, tmp_path):

@@ -26,6 +26,8 @@ class ClipSource(Protocol):
 
     def sorted(self, sort: str | None, descending: bool) -> "ClipSource": ...
 
+    def refreshed(self) -> "ClipSource": ...  # the same query, to be read again (after an edit)
+
 
 @dataclass(frozen=True)
 class CatalogSource:
@@ -43,6 +45,9 @@ class CatalogSource:
 
     def sorted(self, sort: str | None, descending: bool) -> "CatalogSource":
         return replace(self, sort=sort or "name", descending=descending)
+
+    def refreshed(self) -> "CatalogSource":
+        return self  # every page is read from the catalog anyway
 
 
 def _sort_key(sort: str) -> Callable[[ClipSummary], Any]:
@@ -91,3 +96,7 @@ class SearchSource:
             hits = sorted(self._hits, key=_sort_key(sort), reverse=descending)
         return SearchSource(self.catalog, self.query, self.filters, limit=self.limit, sort=sort,
                             descending=descending, _hits=hits)
+
+    def refreshed(self) -> "SearchSource":
+        return SearchSource(self.catalog, self.query, self.filters, limit=self.limit, sort=self.sort,
+                            descending=self.descending)

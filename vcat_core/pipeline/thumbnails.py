@@ -20,13 +20,16 @@ How frames are chosen (never a full decode):
 
 Each chosen frame is scaled (swscale, area filter) to every width in `widths` that does not exceed the clip's display
 width (sample aspect ratio applied; at least one image, at the display width, when all are larger), turned upright
-from the display matrix (portrait phone clips; a mirroring in the matrix is ignored), and written as ``{index:03d}_{width}.{fmt}`` via a temporary name and
-``os.replace`` so a killed run never leaves a half-written image under the final name. Its exposure (see
-``exposure.py``) is measured on the Rec.709 luma of the full-range RGB image nearest 320 px wide.
+from the display matrix (portrait phone clips; a mirroring in the matrix is ignored), and written as
+``{index:03d}_{width}.{fmt}`` (indexes in time order) via a temporary name and ``os.replace``, so a killed run never
+leaves a half-written image under a final name; images of an earlier run that this run did not rewrite are removed.
+Its exposure (see ``exposure.py``) is measured on the Rec.709 luma of the full-range RGB image of the smallest width
+>= 320 px (else the largest).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -41,6 +44,7 @@ from typing import Any
 import av
 import av.error
 import numpy as np
+from av.video.reformatter import VideoReformatter
 from PIL import Image
 
 from vcat_core.errors import (
@@ -101,7 +105,7 @@ def extract_thumbnails(
     *,
     count: int = 30,
     widths: Sequence[int] = (160, 320, 640),
-    thresholds: ExposureThresholds = ExposureThresholds(),
+    thresholds: ExposureThresholds = ExposureThresholds(),  # noqa: B008 (frozen, shared safely)
     fmt: str = "jpg",
     quality: int = 85,
     decode_budget_frames: int | None = None,
@@ -127,12 +131,12 @@ def extract_thumbnails(
     out_dir = Path(out_dir)
     rel_dir = rel_dir.rstrip("/")
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     writer = _Writer(out_dir, rel_dir, want_widths, thresholds, ext, quality)
     container = _open(path)
     try:
         stream = _video_stream(container, path)
         clip = _clip_info(container, stream)
+        out_dir.mkdir(parents=True, exist_ok=True)
         _pick_frames(path, container, stream, clip, count, budget, writer)
         if not writer.rendered:
             raise CorruptMediaError(f"No frame of {_name(path)} could be decoded; the video data looks damaged.")
@@ -142,9 +146,7 @@ def extract_thumbnails(
         raise
     finally:
         container.close()
-    return ThumbnailsResult(
-        thumbnails=thumbs, frames_decoded=clip.decoded, seconds=time.perf_counter() - started
-    )
+    return ThumbnailsResult(thumbnails=thumbs, frames_decoded=clip.decoded, seconds=time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------------------------------- opening
@@ -217,7 +219,7 @@ def _clip_info(container: Any, stream: Any) -> _Clip:
     tag = (stream.metadata or {}).get("rotate")
     if tag:
         try:
-            rotate_tag = -int(round(float(tag)))  # the tag is clockwise, the display matrix counterclockwise
+            rotate_tag = -round(float(tag))  # the tag is clockwise, the display matrix counterclockwise
         except ValueError:
             rotate_tag = 0
     return _Clip(
@@ -240,9 +242,7 @@ def _targets(clip: _Clip, count: int) -> list[float]:
     return [clip.start + (i + 0.5) * step for i in range(count)]
 
 
-def _pick_frames(
-    path: str, container: Any, stream: Any, clip: _Clip, count: int, budget: int, writer: _Writer
-) -> None:
+def _pick_frames(path: str, container: Any, stream: Any, clip: _Clip, count: int, budget: int, writer: _Writer) -> None:
     """Choose, decode and hand to `writer` up to `count` frames (see the module docstring)."""
     mode = "index"
     scan_container = None
@@ -290,8 +290,14 @@ def _pick_frames(
             decoder.close()
         if scan_container is not None:
             scan_container.close()
-    log.debug("thumbnails %s: mode=%s targets=%d written=%d decoded=%d", path, mode, len(targets),
-              len(writer.rendered), clip.decoded)
+    log.debug(
+        "thumbnails %s: mode=%s targets=%d written=%d decoded=%d",
+        path,
+        mode,
+        len(targets),
+        len(writer.rendered),
+        clip.decoded,
+    )
 
 
 def _index_neighbours(
@@ -312,7 +318,6 @@ def _index_neighbours(
         if n == 0:
             return None
         last = entries[n - 1]
-        first = entries[0]
     except (av.error.FFmpegError, OSError, IndexError):
         return None
     complete = bool(stream.frames) and n >= 0.98 * stream.frames  # one entry per sample (MP4/MOV, AVI)
@@ -324,17 +329,20 @@ def _index_neighbours(
         keys = [e.timestamp for e in entries if e.is_keyframe] if n <= 200_000 else []
         if not keys:
             return None
-        gaps = sorted(b - a for a, b in zip(keys, keys[1:]) if b > a)
+        gaps = sorted(b - a for a, b in itertools.pairwise(keys) if b > a)
         median_gap = gaps[len(gaps) // 2] if gaps else 0
         tolerance = max(2 * median_gap, float(10 / clip.time_base))
         if keys[-1] + tolerance < clip.start + clip.duration:
             return None
     elif last.timestamp < clip.start:
         return None
-    # Index timestamps are decode times (DTS) in some demuxers; shift them by the first entry's offset to the start.
+    # Per-sample indexes (MP4/MOV) hold decode times (DTS); a keyframe is shown later by the reordering delay, which
+    # the first packet (a keyframe) tells: its PTS - DTS. Cue indexes (Matroska) hold presentation times already.
     offset = 0.0
-    if first.timestamp < clip.start:
-        offset = clip.start - first.timestamp
+    if complete:
+        first_pkt = next(_iter_packets(container, stream), None)
+        if first_pkt is not None and first_pkt.pts is not None and first_pkt.dts is not None:
+            offset = float(max(0, first_pkt.pts - first_pkt.dts))
     targets = _targets(clip, count)
     cache: dict[int, _Key] = {}
 
@@ -351,7 +359,7 @@ def _index_neighbours(
 
     neighbours: list[tuple[_Key | None, _Key | None]] = []
     for t in targets:
-        want = int(math.floor(t - offset))
+        want = math.floor(t - offset)
         before = key_at(entries.search_timestamp(want, backward=True, any_frame=False))
         after = key_at(entries.search_timestamp(want + 1, backward=False, any_frame=False))
         neighbours.append((before, after))
@@ -422,12 +430,10 @@ def _scan_extent(path: str, clip: _Clip) -> tuple[float | None, float | None]:
     try:
         stream = _video_stream(container, path)
         first = last = None
-        n = 0
-        for pkt in _iter_packets(container, stream):
+        for n, pkt in enumerate(_iter_packets(container, stream)):
             ts = _packet_ts(pkt)
             if ts is None:
                 ts = n * (clip.frame_ticks or 1.0)
-            n += 1
             first = ts if first is None else min(first, ts)
             last = ts if last is None else max(last, ts)
         return first, last
@@ -435,9 +441,7 @@ def _scan_extent(path: str, clip: _Clip) -> tuple[float | None, float | None]:
         container.close()
 
 
-def _assign(
-    targets: list[float], neighbours: list[tuple[_Key | None, _Key | None]], spacing: float
-) -> dict[int, _Key]:
+def _assign(targets: list[float], neighbours: list[tuple[_Key | None, _Key | None]], spacing: float) -> dict[int, _Key]:
     """Give each target a distinct keyframe: closest pairs first; a second-nearest one only within `spacing`."""
     pairs: list[tuple[float, int, int, _Key]] = []
     for i, (t, (before, after)) in enumerate(zip(targets, neighbours)):
@@ -474,6 +478,7 @@ def _plan_fill(
     pending = [i for i in unfilled if neighbours[i][0] is not None]
     runs: dict[int, tuple[_Key, list[int], int]] = {}  # id(key) -> (key, targets, frames planned)
     while pending and left > 0:
+
         def gap(i: int) -> float:
             return min((abs(targets[i] - h) for h in have), default=math.inf)
 
@@ -483,7 +488,7 @@ def _plan_fill(
         assert key is not None
         if targets[i] - key.ts < ticks / 2:
             continue  # the keyframe itself is the frame at this target
-        frames = int(math.ceil((targets[i] - key.ts) / ticks)) + 1
+        frames = math.ceil((targets[i] - key.ts) / ticks) + 1
         _k, run_targets, planned = runs.get(id(key), (key, [], 0))
         extra = max(0, frames - planned)
         if extra > left:
@@ -551,8 +556,11 @@ class _Decoder:
 
     def _seek_to(self, key: _Key) -> Iterator[Any]:
         """Index mode: packets from the keyframe at `key.seek_ts` on (its own packet first)."""
+        # Seek to half a frame past the keyframe's presentation time: MOV/MP4 seek by presentation time (the index
+        # holds decode times, earlier by the B-frame delay), and "backward" then lands on this keyframe.
+        target = math.floor(key.ts + self.clip.frame_ticks / 2)
         try:
-            self.container.seek(key.seek_ts, stream=self.stream, backward=True)
+            self.container.seek(target, stream=self.stream, backward=True)
         except (av.error.FFmpegError, OSError) as err:
             log.debug("seek to %s failed: %s", key.seek_ts, err)
             return
@@ -596,7 +604,13 @@ class _Decoder:
 
     def keyframe(self, key: _Key) -> Any | None:
         """Decode the keyframe alone; None when it does not decode cleanly."""
-        pkt = key.packet if key.packet is not None else next(self._seek_to(key), None)
+        pkt = key.packet
+        if pkt is None:
+            packets = self._seek_to(key)
+            try:
+                pkt = next(packets, None)
+            finally:
+                packets.close()
         if pkt is None:
             return None
         sent = self._send(pkt)
@@ -645,6 +659,7 @@ class _Decoder:
             if sent:
                 yield from served(self._drain())
         finally:
+            packets.close()
             self._reset()
 
 
@@ -652,18 +667,7 @@ class _Decoder:
 
 
 def _even(x: float) -> int:
-    return max(2, int(round(x / 2.0)) * 2)
-
-
-def _shrunk(frame: Any, width: int, height: int) -> Any:
-    """The frame scaled once, in its own pixel format, to the largest output size: the RGB conversions of every
-    width then start from this small frame (about half the cost of scaling the full frame once per width)."""
-    if width >= frame.width and height >= frame.height:
-        return frame
-    try:
-        return frame.reformat(width=width, height=height, interpolation="AREA")
-    except (av.error.FFmpegError, ValueError):
-        return frame
+    return max(2, round(x / 2.0) * 2)
 
 
 @dataclass
@@ -689,15 +693,40 @@ class _Writer:
         self.quality = quality
         self.rendered: list[_Rendered] = []
         self._tag = f"{os.getpid()}-{time.monotonic_ns() % 1_000_000_000}"
+        # One swscale context per output size, reused from frame to frame, single-threaded: a fresh context per frame
+        # (what VideoFrame.reformat does) spawns its thread pool every time and costs ~20 ms a 1080p frame.
+        self._sws: dict[tuple[Any, ...], Any] = {}
+        self._sws_threads: bool = True
+
+    def _scale(self, key: tuple[Any, ...], frame: Any, **kwargs: Any) -> Any:
+        sws = self._sws.get(key)
+        if sws is None:
+            sws = self._sws[key] = VideoReformatter()
+        if self._sws_threads:
+            try:
+                return sws.reformat(frame, interpolation="AREA", threads=1, **kwargs)
+            except TypeError:  # PyAV before `threads`
+                self._sws_threads = False
+        return sws.reformat(frame, interpolation="AREA", **kwargs)
+
+    def _shrunk(self, frame: Any, width: int, height: int) -> Any:
+        """The frame scaled once, in its own pixel format, to the largest output size: the RGB conversion of each
+        width then starts from this small frame (cheaper than scaling the full frame once per width)."""
+        if width >= frame.width and height >= frame.height:
+            return frame
+        try:
+            return self._scale(("base", width, height), frame, width=width, height=height)
+        except (av.error.FFmpegError, ValueError):
+            return frame
 
     def add(self, frame: Any, pts: float, is_keyframe: bool, clip: _Clip) -> None:
         rotation = frame.rotation or clip.rotate_tag
-        quarter = int(round(rotation / 90.0)) % 4  # counterclockwise quarter turns the player applies
+        quarter = round(rotation / 90.0) % 4  # counterclockwise quarter turns the player applies
         disp_w = frame.width * clip.sar
         disp_h = Fraction(frame.height)
         if quarter % 2:
             disp_w, disp_h = disp_h, disp_w
-        disp_w_px = max(2, int(round(disp_w)))
+        disp_w_px = max(2, round(disp_w))
         sizes = [w for w in self.widths if w <= disp_w_px] or [disp_w_px]
         slot = len(self.rendered)
         images: list[tuple[int, int, int, Path]] = []
@@ -707,10 +736,10 @@ class _Writer:
         for w in sizes:
             h = _even(float(w * disp_h / disp_w))
             dims.append((w, (h, w) if quarter % 2 else (w, h)))  # (display width, size before turning upright)
-        base = _shrunk(frame, *dims[-1][1])
+        base = self._shrunk(frame, *dims[-1][1])
         try:
             for w, (sw, sh) in dims:
-                rgb = base.reformat(width=sw, height=sh, format="rgb24", interpolation="AREA").to_ndarray()
+                rgb = self._scale(("rgb", sw, sh), base, width=sw, height=sh, format="rgb24").to_ndarray()
                 if quarter:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k=quarter))
                 tmp = self.out_dir / f".{slot:04d}_{w}.{self._tag}.tmp"
@@ -742,7 +771,7 @@ class _Writer:
             thumbs.append(
                 Thumbnail(
                     index=index,
-                    frame_number=int(round(seconds * clip.fps)) if clip.fps else index,
+                    frame_number=round(seconds * clip.fps) if clip.fps else index,
                     timestamp_seconds=round(seconds, 6),
                     is_keyframe=r.is_keyframe,
                     images=images,

@@ -30,6 +30,7 @@ from ..suggesters import FilterSuggester
 from ..widgets.clip_preview import ClipPreview
 from ..widgets.clip_table import ClipTable
 from ..widgets.filter_bar import FilterBar
+from ..widgets.mode_bar import ModeBar
 from .clip_actions import CLIP_BINDINGS, ClipActions
 from .detail_screen import DetailScreen
 
@@ -59,6 +60,7 @@ class BrowseScreen(ClipActions, Screen):
         self._seen_version = -1
 
     def compose(self) -> ComposeResult:
+        yield ModeBar("browse")
         yield Static("Catalog", id="browse-title", classes="screen-title")
         yield FilterBar(id="filter-bar")
         with Horizontal(id="browse-body"):

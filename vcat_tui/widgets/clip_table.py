@@ -145,9 +145,23 @@ class ClipTable(ScrollView, can_focus=True):
         self.refresh()
         self._start_count(self._generation, source)
 
+    def clear(self, message: str) -> None:
+        """No source: an empty table showing `message`."""
+        self.source = None
+        self._generation += 1
+        self._pages.clear()
+        self._stale = {}
+        self._loading.clear()
+        self.empty_text, self.total, self.cursor, self.error = message, 0, 0, None
+        self.selected.clear()
+        self._update_virtual_size()
+        self.refresh()
+        self.post_message(TableLoaded(0))
+        self._announce()
+
     def reload(self) -> None:
         if self.source is not None:
-            self.load(self.source, keep_cursor=True)
+            self.load(self.source.refreshed(), keep_cursor=True)
 
     @property
     def loaded(self) -> bool:

@@ -1,0 +1,124 @@
+"""The `vcat` terminal app: browse, search, ingest and collections as modes, clip detail on top, help and the
+command palette everywhere. It only calls `vcat_core.service`.
+
+    vcat [--catalog DIR] [--images auto|tgp|sixel|halfcell|unicode|none] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from vcat_core.config import load_settings
+from vcat_core.errors import VcatError
+from vcat_core.service import Catalog
+
+from . import images, player
+from .commands import VcatCommands
+from .screens.browse_screen import BrowseScreen
+from .screens.collections_screen import CollectionsScreen
+from .screens.help_screen import HelpScreen
+from .screens.ingest_screen import IngestScreen
+from .screens.prompt_screen import ConfirmScreen
+from .screens.search_screen import SearchScreen
+
+STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss")
+"""The app's TCSS, in load order. Canonical copies live in the repository's `styles/`; an installed package carries
+them as `vcat_tui/styles/` (see `styles_dir`)."""
+
+
+def styles_dir() -> Path:
+    """`styles/` next to the package in a source checkout, else the copy shipped inside the package."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "styles", here / "styles"):
+        if all((candidate / name).is_file() for name in STYLE_FILES):
+            return candidate
+    raise FileNotFoundError(f"vcat's styles ({', '.join(STYLE_FILES)}) are missing: looked in "
+                            f"{here.parent / 'styles'} and {here / 'styles'}")
+
+
+class VcatApp(App[None]):
+    TITLE = "vcat"
+    CSS_PATH = [styles_dir() / name for name in STYLE_FILES]
+    MODES = {"browse": BrowseScreen, "search": SearchScreen, "ingest": IngestScreen,
+             "collections": CollectionsScreen}
+    DEFAULT_MODE = "browse"
+    COMMANDS = App.COMMANDS | {VcatCommands}
+    BINDINGS = [
+        Binding("1", "switch_mode('browse')", "Browse", show=False),
+        Binding("2", "switch_mode('search')", "Search", show=False),
+        Binding("slash", "switch_mode('search')", "Search", show=False),
+        Binding("3", "switch_mode('ingest')", "Ingest", show=False),
+        Binding("4", "switch_mode('collections')", "Collections", show=False),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, catalog: Catalog, *, image_mode: str = "auto", ingest_workers: int | None = None,
+                 player_command: Callable[[], list[str] | None] = player.opener) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.image_mode = image_mode
+        self.ingest_workers = ingest_workers
+        self._player_command = player_command
+        self.catalog_version = 0
+
+    def player_command(self) -> list[str] | None:
+        return self._player_command()
+
+    def catalog_changed(self) -> None:
+        """Tags, collections or clips changed: screens reload what they show when they are next shown."""
+        self.catalog_version += 1
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        ingest = self._ingest_screen()
+        if ingest is not None and ingest.running_here:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.exit()
+
+            self.push_screen(ConfirmScreen("An ingest is running. Quit and cancel it? (clips stored so far are "
+                                           "kept)"), answer)
+            return
+        self.exit()
+
+    def _ingest_screen(self) -> IngestScreen | None:
+        stack = self._screen_stacks.get("ingest") or []  # empty until the mode was first shown
+        return next((s for s in stack if isinstance(s, IngestScreen)), None)
+
+    def on_unmount(self) -> None:
+        self.catalog.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vcat", description="vcat: browse, search, tag and ingest your footage "
+                                                              "catalogue in the terminal.")
+    parser.add_argument("--catalog", type=Path, help="catalog folder (default: the configured one)")
+    parser.add_argument("--images", default=None,
+                        help="how to draw thumbnails: auto (default: detect), tgp (kitty), sixel, halfcell, "
+                             "unicode or none; also VCAT_TUI_IMAGES")
+    parser.add_argument("--workers", type=int, default=None, help="pool processes for ingests started here")
+    args = parser.parse_args(argv)
+    try:
+        mode = images.normalise_mode(args.images)
+        settings = load_settings(catalog=args.catalog)
+        catalog = Catalog(settings)
+    except (VcatError, ValueError) as exc:
+        print(f"vcat: {exc}", file=sys.stderr)
+        return 2
+    resolved = images.prepare(mode)  # queries the terminal: must run before Textual owns stdin
+    VcatApp(catalog, image_mode=resolved, ingest_workers=args.workers).run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

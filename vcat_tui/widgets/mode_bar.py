@@ -1,0 +1,27 @@
+"""The top line of every main screen: which mode is showing and the keys that switch modes."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+MODES = (("1", "browse", "Browse"), ("2", "search", "Search"), ("3", "ingest", "Ingest"),
+         ("4", "collections", "Collections"))
+
+
+def mode_line(current: str) -> Content:
+    parts: list = [("vcat ", "bold")]
+    for key, mode, label in MODES:
+        if mode == current:
+            parts.append((f" {key} {label} ", "reverse bold"))
+        else:
+            parts.append((f" {key} ", "bold $text-accent"))
+            parts.append((f"{label} ", "$text-muted"))
+    parts.append(("  ? help · ^p commands", "$text-muted"))
+    return Content.assemble(*parts)
+
+
+class ModeBar(Static):
+    def __init__(self, current: str) -> None:
+        super().__init__(mode_line(current), classes="mode-bar")
+        self.current = current
