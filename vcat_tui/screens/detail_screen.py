@@ -47,16 +47,16 @@ def quality_flags(doc: dict[str, Any]) -> list[str]:
 def stage_lines(doc: dict[str, Any]) -> Content:
     stages = doc.get("stages") or {}
     if not stages:
-        return Content.styled("no stage has run", "$text-muted")
+        return Content.styled("no stage has run", "$foreground-muted")
     lines = []
     for name, st in stages.items():
         status = st.get("status")
         mark, style = {"succeeded": ("✓", "$success"), "failed": ("✗", "$error"),
-                       "skipped": ("–", "$text-muted")}.get(status, ("·", "$text-muted"))
+                       "skipped": ("–", "$foreground-muted")}.get(status, ("·", "$foreground-muted"))
         detail = f"{st['seconds']:.2f} s" if st.get("seconds") else (status or "")
         if status == "failed":
             detail = st.get("error") or "failed"
-        lines.append(Content.assemble((mark, style), f" {name:<12} ", (detail, "$text-muted")))
+        lines.append(Content.assemble((mark, style), f" {name:<12} ", (detail, "$foreground-muted")))
     return Content("\n").join(lines)
 
 
@@ -138,10 +138,10 @@ class DetailScreen(ClipActions, Screen):
         self._show_frame()
         flags = quality_flags(doc)
         self.query_one("#detail-flags", Static).update(
-            Content.assemble(("Flags  ", "$text-muted"), ", ".join(flags) if flags else "none"))
+            Content.assemble(("Flags  ", "$foreground-muted"), ", ".join(flags) if flags else "none"))
         self.query_one("#detail-flags", Static).set_class(bool(flags), "-warning")
-        labels = [Content.assemble(("Tags   ", "$text-muted"), ", ".join(doc.get("tags") or []) or "—"),
-                  Content.assemble(("In     ", "$text-muted"), ", ".join(doc.get("collections") or []) or "—")]
+        labels = [Content.assemble(("Tags   ", "$foreground-muted"), ", ".join(doc.get("tags") or []) or "—"),
+                  Content.assemble(("In     ", "$foreground-muted"), ", ".join(doc.get("collections") or []) or "—")]
         self.query_one("#detail-labels", Static).update(Content("\n").join(labels))
         self.query_one("#detail-stages", Static).update(stage_lines(doc))
         self.query_one(MetadataView).show(doc)

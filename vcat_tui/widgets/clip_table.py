@@ -123,7 +123,7 @@ class ClipTable(ScrollView, can_focus=True):
         self._stale: dict[int, list[ClipSummary]] = {}
         self._loading: set[int] = set()
         self._pump_scheduled = False
-        self._layout_cache: tuple[int, list[tuple[Column, int]]] | None = None
+        self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
         self._last_highlight: object = object()
 
     # ---- public API --------------------------------------------------------------------------------------------
@@ -342,8 +342,8 @@ class ClipTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - rows_visible + 1, animate=False, immediate=True)
 
     def _layout(self, width: int) -> list[tuple[Column, int]]:
-        if self._layout_cache and self._layout_cache[0] == width:
-            return self._layout_cache[1]
+        if self._columns_cache and self._columns_cache[0] == width:
+            return self._columns_cache[1]
         cols = list(COLUMNS)
         available = width - MARK_WIDTH
 
@@ -354,14 +354,14 @@ class ClipTable(ScrollView, can_focus=True):
             cols.remove(max(cols, key=lambda c: c.drop))
         spare = max(available - needed(cols), 0)
         out = [(c, c.width + (spare if c.key == "name" else 0)) for c in cols]
-        self._layout_cache = (width, out)
+        self._columns_cache = (width, out)
         return out
 
     # ---- drawing -----------------------------------------------------------------------------------------------
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._layout_cache = None
+        self._columns_cache = None
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -11,10 +11,10 @@ from ..ingest_progress import Failure
 
 def failure_lines(failures: list[Failure]) -> Content:
     if not failures:
-        return Content.styled("No failures.", "$text-muted")
+        return Content.styled("No failures.", "$foreground-muted")
     lines = []
     for f in failures:
-        lines.append(Content.assemble(("✗ ", "$error"), f.path, (f"  {f.stage}: ", "$text-muted"), f.error))
+        lines.append(Content.assemble(("✗ ", "$error"), f.path, (f"  {f.stage}: ", "$foreground-muted"), f.error))
     return Content("\n").join(lines)
 
 

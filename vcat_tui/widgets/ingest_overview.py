@@ -28,7 +28,7 @@ def figures(p: IngestProgress, now: float) -> Content:
         ("new", "new"), ("updated", "updated"), ("known", "unchanged"), ("duplicate", "duplicates"),
         ("passed_over", "passed over"), ("failed", "failed")) if p.outcomes.get(k)) or "nothing finished yet"
     rows = [("Files", files), ("Bytes", size), ("Rate", rate), ("Outcome", outcomes)]
-    return Content("\n").join(Content.assemble((f"{label:<9}", "$text-muted"), value) for label, value in rows)
+    return Content("\n").join(Content.assemble((f"{label:<9}", "$foreground-muted"), value) for label, value in rows)
 
 
 class IngestOverview(Vertical):

@@ -162,12 +162,12 @@ EXTRA_SECTIONS: list[tuple[str, str, Callable[[Any], list[Row]]]] = [
 
 def group_content(rows: list[Row]) -> Content:
     if not rows:
-        return Content.styled("none recorded", "$text-muted")
+        return Content.styled("none recorded", "$foreground-muted")
     lines = []
     for label, value, source in rows:
-        parts: list = [(f"{label:<{LABEL_WIDTH}}", "$text-muted"), value]
+        parts: list = [(f"{label:<{LABEL_WIDTH}}", "$foreground-muted"), value]
         if source:
-            parts.append((f"  {source}", "$text-disabled"))
+            parts.append((f"  {source}", "$foreground-disabled"))
         lines.append(Content.assemble(*parts))
     return Content("\n").join(lines)
 

@@ -16,8 +16,8 @@ def mode_line(current: str) -> Content:
             parts.append((f" {key} {label} ", "reverse bold"))
         else:
             parts.append((f" {key} ", "bold $text-accent"))
-            parts.append((f"{label} ", "$text-muted"))
-    parts.append(("  ? help · ^p commands", "$text-muted"))
+            parts.append((f"{label} ", "$foreground-muted"))
+    parts.append(("  ? help · ^p commands", "$foreground-muted"))
     return Content.assemble(*parts)
 
 

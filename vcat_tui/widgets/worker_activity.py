@@ -16,16 +16,16 @@ def activity(p: IngestProgress | None) -> Content:
     if p is None:
         return Content("")
     if p.origin != "here":
-        return Content.styled("Worker activity is shown for runs started here.", "$text-muted")
+        return Content.styled("Worker activity is shown for runs started here.", "$foreground-muted")
     busy = p.workers_busy()
     head = f"{p.workers} worker processes" if p.workers else "starting…"
     if p.state != "running":
         return Content(f"{head} · idle")
     lines = [Content(head + (" · " + ", ".join(f"{n} {stage}" for stage, n in busy.items()) if busy else " · idle"))]
     for path, stage in list(p.in_flight.items())[:MAX_FILES]:
-        lines.append(Content.assemble((f"{stage:<12}", "$text-muted"), os.path.basename(path)))
+        lines.append(Content.assemble((f"{stage:<12}", "$foreground-muted"), os.path.basename(path)))
     if len(p.in_flight) > MAX_FILES:
-        lines.append(Content.styled(f"… and {len(p.in_flight) - MAX_FILES} more", "$text-muted"))
+        lines.append(Content.styled(f"… and {len(p.in_flight) - MAX_FILES} more", "$foreground-muted"))
     return Content("\n").join(lines)
 
 

@@ -65,6 +65,7 @@ _C_BINS = 16
 _PIX_SHRINK = 4
 _PIX_SCALE = 48.0
 _MAD_FLOOR = 0.02
+_FLAT_STD = 3.0  # luma levels: a shrunk frame flatter than this has no layout to correlate
 _SIZE_HISTORY = 48
 
 
@@ -78,7 +79,7 @@ class CutParams:
     window_seconds: float = 1.0
     min_shot_seconds: float = 0.4
     screen: bool = True  # decode only suspect GOPs (see the module docstring)
-    screen_threshold: float = 0.08  # keyframe-to-keyframe score that makes a GOP suspect
+    screen_threshold: float = 0.06  # keyframe-to-keyframe histogram distance that makes a GOP suspect
     spike_ratio: float = 2.5
     spike_key_share: float = 0.3
     short_gop: float = 0.8
@@ -97,6 +98,7 @@ class CutScan(BaseModel):
     keyframes: int = 0
     gops: int = 0
     gops_decoded: int = 0  # suspect GOPs decoded in full (all of them when screen=False)
+    reasons: dict[str, int] = Field(default_factory=dict)  # why GOPs were suspect: keyframes/spike/short_gop/last
     decode_errors: int = 0
     screened: bool = True
     seconds: float = 0.0
@@ -111,7 +113,8 @@ class _Feat:
     hy: np.ndarray
     hu: np.ndarray
     hv: np.ndarray
-    small: np.ndarray  # 3 x h x w float32
+    small: np.ndarray  # 3 x h x w float32 (Y, U, V shrunk)
+    zy: np.ndarray | None  # the shrunk Y, zero-mean and unit-norm (None when it is flat)
 
 
 def _features_from_yuv(t: float, yuv: np.ndarray) -> _Feat:
@@ -128,19 +131,28 @@ def _features_from_yuv(t: float, yuv: np.ndarray) -> _Feat:
     small = np.stack(
         [cv2.resize(p, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32) for p in (y, u, v)]
     )
-    return _Feat(t, hy, hu, hv, small)
+    zy = small[0] - small[0].mean()
+    norm = float(np.sqrt((zy * zy).sum()))
+    flat = norm < _FLAT_STD * np.sqrt(zy.size)
+    return _Feat(t, hy, hu, hv, small, None if flat else zy / norm)
+
+
+def histogram_difference(a: _Feat, b: _Feat) -> float:
+    """The ``hist`` part of the score: weighted total-variation distance of the Y, U, V histograms, 0..1."""
+    tv_y = 0.5 * float(np.abs(a.hy - b.hy).sum())
+    tv_u = 0.5 * float(np.abs(a.hu - b.hu).sum())
+    tv_v = 0.5 * float(np.abs(a.hv - b.hv).sum())
+    return (2.0 * tv_y + tv_u + tv_v) / 4.0
 
 
 def frame_difference(a: _Feat, b: _Feat) -> float:
     """Cut score of frame `b` following frame `a`, 0..1 (see the module docstring)."""
-    tv_y = 0.5 * float(np.abs(a.hy - b.hy).sum())
-    tv_u = 0.5 * float(np.abs(a.hu - b.hu).sum())
-    tv_v = 0.5 * float(np.abs(a.hv - b.hv).sum())
-    hist = (2.0 * tv_y + tv_u + tv_v) / 4.0
-    if a.small.shape == b.small.shape:
-        pix = min(1.0, float(np.abs(a.small - b.small).mean()) / _PIX_SCALE)
-    else:
-        pix = 1.0
+    hist = histogram_difference(a, b)
+    if a.small.shape != b.small.shape:
+        return 0.5 * hist + 0.5
+    pix = min(1.0, float(np.abs(a.small - b.small).mean()) / _PIX_SCALE)
+    if a.zy is not None and b.zy is not None:
+        pix = max(pix, min(1.0, max(0.0, 1.0 - float((a.zy * b.zy).sum()))))
     return 0.5 * hist + 0.5 * pix
 
 
@@ -405,9 +417,14 @@ def _scan_screened(scan: _Scan, path: str, container: Any, stream: Any) -> bool:
             if key_feat is not None and next_feat is not None:
                 scan.chain([key_feat, next_feat])
             return
-        far = key_feat is None or next_feat is None or frame_difference(key_feat, next_feat) >= p.screen_threshold
-        if not (eof or far or short or gop_spike):
+        far = key_feat is None or next_feat is None or \
+            histogram_difference(key_feat, next_feat) >= p.screen_threshold
+        why = [name for name, hit in (("last", eof), ("keyframes", far), ("short_gop", short), ("spike", gop_spike))
+               if hit]
+        if not why:
             return
+        for name in why:
+            scan.result.reasons[name] = scan.result.reasons.get(name, 0) + 1
         scan.result.gops_decoded += 1
         if full_dec is None:
             full_container = _open(path)
@@ -474,8 +491,9 @@ def _decide(scan: _Scan) -> list[_Pair]:
                 continue
         candidates.append(q)
     chosen: list[_Pair] = []
+    edge = min(p.min_shot_seconds, 2.0 * scan.frame_dt)  # a clip may be trimmed close to a cut: 2 frames suffice
     for q in sorted(candidates, key=lambda c: c.score, reverse=True):
-        if q.t - start < p.min_shot_seconds - 1e-9 or end - q.t < p.min_shot_seconds - 1e-9:
+        if q.t - start < edge - 1e-9 or end - q.t < edge - 1e-9:
             continue
         if any(abs(q.t - c.t) < p.min_shot_seconds - 1e-9 for c in chosen):
             continue
