@@ -49,6 +49,13 @@ def test_schema_matches_migrations(tmp_path: Path):
     assert {"clips", "clip_locations", "technical_metadata", "thumbnails", "vision_metrics", "stage_runs",
             "file_failures", "ingest_runs", "alembic_version"} <= names
     CatalogStore.open_dir(tmp_path)  # re-open: already current, no error
+    # the migrations build exactly the schema the models describe
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
 
 
 def test_save_is_idempotent_and_dedups(tmp_path: Path):

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     hash_algorithm: HashAlgorithm = Field(default="xxh3_128", description="whole-file fingerprint hash")
     exposure_over_luma: int = Field(default=250, ge=1, le=255, description="luma at or above = clipped highlight")
     exposure_under_luma: int = Field(default=5, ge=0, le=254, description="luma at or below = crushed shadow")
-    exposure_warn_percentage: float = Field(default=5.0, ge=0, le=100, description="% of pixels that triggers a warning")
+    exposure_warn_percentage: float = Field(default=5.0, ge=0, le=100, description="% of pixels that warns")
 
     @field_validator("thumbnail_widths", mode="before")
     @classmethod
@@ -93,7 +93,8 @@ class Settings(BaseSettings):
         return Path(value).expanduser().absolute()
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
         return (init_settings, env_settings, _YamlSource(settings_cls, read_config_file()))
 
     @property

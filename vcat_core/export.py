@@ -19,7 +19,8 @@ _TM_FIELDS = [
     "exposure_warning", "exposure_stops", "overexposed_percentage", "underexposed_percentage",
     "is_vfr", "color_primaries", "color_transfer", "color_range", "camera_serial", "audio_codec", "audio_channels",
     "audio_sample_rate", "audio_tracks", "codec_profile", "codec_long_name", "pixel_format", "chroma_subsampling",
-    "scan_type", "frame_count", "pixel_aspect_ratio", "lens_model", "gps_latitude", "gps_longitude",
+    "scan_type", "frame_count", "pixel_aspect_ratio", "lens_model", "focal_length_35mm", "software",
+    "video_bit_rate_kbps", "gps_latitude", "gps_longitude",
     "gps_altitude", "timecode", "rotation", "exposure_issue", "mean_luma",
 ]
 _RENAMED = {"resolution_width": "width", "resolution_height": "height"}
@@ -88,10 +89,10 @@ def write_json(docs: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("\n]\n")
 
 
-CSV_COLUMNS = ["id", "file_path", "file_name", "file_checksum", "checksum_algorithm", "file_size_bytes",
-               "created_at", "processed_at", "duration_seconds", "status"] + \
-              [f for f in _TM_FIELDS if f != "duration_seconds"] + ["locations", "tags", "collections", "thumbnail_count",
-                                                               "thumbnail_paths"]
+CSV_COLUMNS = (["id", "file_path", "file_name", "file_checksum", "checksum_algorithm", "file_size_bytes",
+                "created_at", "processed_at", "duration_seconds", "status"]
+               + [f for f in _TM_FIELDS if f != "duration_seconds"]
+               + ["locations", "tags", "collections", "thumbnail_count", "thumbnail_paths"])
 
 
 def csv_row(doc: dict[str, Any]) -> dict[str, Any]:

@@ -56,8 +56,11 @@ def key_rows(app, classes: list[type]) -> list[tuple[str, str]]:
     return rows
 
 
+KEY_WIDTH = 16
+
+
 def key_table(rows: list[tuple[str, str]]) -> Content:
-    width = max((len(k) for k, _ in rows), default=0) + 2
+    width = max([KEY_WIDTH] + [len(k) + 2 for k, _ in rows])
     return Content("\n").join(Content.assemble((f"{k:<{width}}", "bold $text-accent"), d) for k, d in rows)
 
 

@@ -39,8 +39,10 @@ POLL_EVERY = 1.0
 
 
 class IngestScreen(Screen):
+    AUTO_FOCUS = "FailureLog"  # not the folder field: 1-4 must switch screens on arrival (i focuses the field)
     BINDINGS = [
         Binding("i", "focus_path", "Folder"),
+        Binding("escape", "leave_path", "Leave the folder field", show=False),
         Binding("x", "cancel_ingest", "Cancel ingest"),
     ]
 
@@ -93,6 +95,9 @@ class IngestScreen(Screen):
 
     def action_focus_path(self) -> None:
         self.query_one("#ingest-path", Input).focus()
+
+    def action_leave_path(self) -> None:
+        self.query_one("#failure-log", FailureLog).focus()
 
     @on(Input.Submitted, "#ingest-path")
     @on(Button.Pressed, "#ingest-start")
@@ -210,6 +215,7 @@ class IngestScreen(Screen):
         self._dirty = False
         p, now = self.progress, self.clock()
         self.query_one("#ingest-status", Static).update(self._status(p))
+        self.query_one("#ingest-panels").display = p is not None
         self.query_one(IngestOverview).show(p, now)
         self.query_one(StageList).show(p)
         self.query_one(WorkerActivity).show(p)
@@ -221,8 +227,8 @@ class IngestScreen(Screen):
 
     def _status(self, p: IngestProgress | None) -> str:
         if p is None:
-            return ("Idle. Type a folder and press enter to catalogue it; a run started with `vcat-core ingest` "
-                    "shows up here while it runs.")
+            return ("Idle. Press i, type a folder and press enter to catalogue it. A run started with "
+                    "vcat-core ingest shows up here while it runs.")
         where = ", ".join(p.roots) or "?"
         run = f"run #{p.run_id}" if p.run_id else "run"
         if p.origin == "elsewhere":

@@ -27,7 +27,7 @@ RESULTS = 500
 class SearchScreen(ClipActions, Screen):
     BINDINGS = [
         Binding("down", "focus_results", "Results", show=False),
-        Binding("escape", "focus_query", "Edit query"),
+        Binding("escape", "toggle_focus", "Query ⇄ results"),
         *CLIP_BINDINGS,
     ]
 
@@ -115,8 +115,16 @@ class SearchScreen(ClipActions, Screen):
         if self.table.total:
             self.table.focus()
 
-    def action_focus_query(self) -> None:
-        self.query_one("#search-input", Input).focus()
+    def action_toggle_focus(self) -> None:
+        """escape: from the query to the results (so 1-4 switch screens again), and back."""
+        query = self.query_one("#search-input", Input)
+        if query.has_focus:
+            if self.table.total:
+                self.table.focus()
+            else:
+                self.set_focus(None)
+        else:
+            query.focus()
 
     def clip_targets(self) -> list[int]:
         return self.table.target_ids() if self.table.has_focus or self.table.selected else []

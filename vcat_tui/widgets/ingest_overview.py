@@ -39,9 +39,8 @@ class IngestOverview(Vertical):
     def show(self, p: IngestProgress | None, now: float) -> None:
         bar = self.query_one(ProgressBar)
         text = self.query_one("#ingest-figures", Static)
+        self.display = p is not None
         if p is None:
-            bar.update(total=100, progress=0)
-            text.update("")
             return
         total = p.total
         if total is None and p.state != "running":
