@@ -57,7 +57,7 @@ class ClipLocation(SQLModel, table=True):
 
 
 class TechnicalMetadataRow(SQLModel, table=True):
-    """Reconciled technical metadata (1:1 with a clip); `sources` keeps which tool gave each field, `raw` their output."""
+    """Reconciled technical metadata (1:1 with a clip); `sources`: which tool gave each field, `raw`: their output."""
 
     __tablename__ = "technical_metadata"
 
