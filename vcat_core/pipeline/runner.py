@@ -32,12 +32,13 @@ from ..events import (
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from ..store.catalog import DONE, CatalogStore, KnownLocation
 from .discover import DiscoveryProblem, DiscoveryStats, discover
-from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, worker_init
+from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, warm_up, worker_init
 
 _END = object()
 LOOKUP_BATCH = 256
 POOL_TASKS_PER_CHILD = 200
 PROGRESS_EVERY = 1.0
+WORKER_PRELOAD = ["vcat_core.pipeline.worker", "vcat_core.pipeline.metadata", "vcat_core.pipeline.thumbnails"]
 
 
 @dataclass
@@ -135,9 +136,13 @@ class IngestRunner:
     def _new_pool(self) -> ProcessPoolExecutor:
         # forkserver: workers never inherit this process's threads; recycled now and then so a leak in a decoder
         # cannot grow memory over a long run
-        return ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init,
-                                   mp_context=multiprocessing.get_context("forkserver"),
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(WORKER_PRELOAD)  # import the heavy modules once, in the server, not per worker
+        pool = ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init, mp_context=ctx,
                                    max_tasks_per_child=POOL_TASKS_PER_CHILD)
+        for _ in range(self.opt.workers):  # start the workers now, while discovery runs
+            pool.submit(warm_up)
+        return pool
 
     async def _in_pool(self, fn, *args):
         """Run in the process pool. A worker that dies (a decoder crash on a hostile file) breaks the whole pool:

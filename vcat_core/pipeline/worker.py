@@ -33,6 +33,13 @@ def worker_init() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def warm_up() -> None:
+    """Run once per worker at pool start: imports done, ExifTool started, before the first file arrives."""
+    from .metadata.exiftool import get_exiftool
+
+    get_exiftool()
+
+
 def run_fingerprint(candidate: Candidate, algorithm: str) -> FingerprintResult:
     return fingerprint_file(candidate, algorithm)
 
