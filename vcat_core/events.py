@@ -7,7 +7,7 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, Field
 
-Outcome = Literal["new", "known", "duplicate", "updated", "failed", "passed_over"]
+Outcome = Literal["new", "known", "duplicate", "updated", "failed", "passed_over", "deferred"]
 
 
 class RunStarted(BaseModel):
@@ -69,6 +69,7 @@ class RunSummary(BaseModel):
     updated: int = 0
     failed: int = 0
     passed_over: int = 0
+    deferred: int = 0  # left for a later run by --limit
     candidates: int = 0
     bytes_hashed: int = 0
     seconds: float = 0.0

@@ -16,7 +16,9 @@ from .events import IngestEvent
 from .export import clip_document, write_csv, write_json
 from .models import ClipFilter, ClipSummary, FailureRecord
 from .pipeline.exposure import ExposureThresholds
+from .pipeline.plan import IngestPlan, plan_ingest
 from .pipeline.runner import IngestOptions, IngestRunner
+from .pipeline.stages import select_stages
 from .pipeline.worker import AnalysisOptions
 from .store import labels
 from .store.catalog import CatalogStore
@@ -54,19 +56,36 @@ class Catalog:
                 f"(use a new --catalog for {wanted})")
         return wanted
 
-    def ingest(self, paths: list[str], *, workers: int | None = None, thumbnails: int | None = None,
-               recursive: bool = True, force: bool = False) -> AsyncIterator[IngestEvent]:
-        """Start an ingest; iterate the returned async iterator of progress events to run it to the end."""
+    def _analysis_options(self, thumbnails: int | None) -> AnalysisOptions:
         s = self.settings
-        analysis = AnalysisOptions(
+        return AnalysisOptions(
             catalog_dir=str(s.catalog), thumbnails=thumbnails or s.thumbnails, widths=tuple(s.thumbnail_widths),
             thumbnail_format=s.thumbnail_format,
             thresholds=ExposureThresholds(over_luma=s.exposure_over_luma, under_luma=s.exposure_under_luma,
                                           warn_percentage=s.exposure_warn_percentage),
         )
-        opts = IngestOptions(workers=workers or s.workers, hash_algorithm=self.fingerprint_algorithm(),
-                             analysis=analysis, recursive=recursive, force=force)
+
+    def ingest(self, paths: list[str], *, workers: int | None = None, thumbnails: int | None = None,
+               recursive: bool = True, force: bool = False, focus: str | None = None, skip_visual: bool = False,
+               skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None,
+               priority: str = "interactive") -> AsyncIterator[IngestEvent]:
+        """Start an ingest; iterate the returned async iterator of progress events to run it to the end."""
+        if priority not in ("interactive", "batch"):
+            raise ConfigError(f"unknown priority {priority!r}; use interactive or batch")
+        stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
+        opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
+                             analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
+                             stages=stages, limit=limit, priority=priority)
         return IngestRunner(self.store, paths, opts).events()
+
+    def plan_ingest(self, paths: list[str], *, workers: int | None = None, recursive: bool = True,
+                    force: bool = False, focus: str | None = None, skip_visual: bool = False,
+                    skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None) -> IngestPlan:
+        """What `ingest` would do with the same arguments (`--dry-run`): files, bytes, an estimate of time."""
+        stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
+        return plan_ingest(self.store, [str(p) for p in paths], recursive=recursive, stages=stages, force=force,
+                           limit=limit, workers=workers or self.settings.workers,
+                           hash_algorithm=self.fingerprint_algorithm())
 
     # ---- reading -----------------------------------------------------------------------------------------------
 

@@ -73,18 +73,31 @@ def ingest(
     recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Walk into sub-folders."),
     force: bool = typer.Option(False, "--force", help="Re-run every stage, even for unchanged clips."),
     hash_algorithm: Optional[str] = typer.Option(None, "--hash", help="xxh3_128 (default), blake3 or md5."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Process at most N new or changed files."),
+    focus: Optional[str] = typer.Option(None, "--focus", help="Only one kind of analysis: audio, visual, metadata."),
+    skip_visual: bool = typer.Option(False, "--skip-visual", help="No thumbnails or image analysis."),
+    skip_audio: bool = typer.Option(False, "--skip-audio", help="No audio analysis or transcript."),
+    skip_ai: bool = typer.Option(False, "--skip-ai", help="No AI analysis or embeddings."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be ingested, sizes and a time estimate."),
+    priority: str = typer.Option("interactive", "--priority", help="interactive, or batch (yields the CPU)."),
     as_json: bool = _json,
 ) -> None:
     """Catalogue footage: fingerprint, metadata, thumbnails, exposure. Exit 1 when some files failed."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         fail(f"path not found: {', '.join(missing)}")
+    choice = dict(recursive=recursive, force=force, focus=focus, skip_visual=skip_visual, skip_audio=skip_audio,
+                  skip_ai=skip_ai, limit=limit)
     try:
         catalog = open_catalog(workers=workers, thumbnails=thumbnails, hash_algorithm=hash_algorithm)
-        events = catalog.ingest([str(p) for p in paths], recursive=recursive, force=force)
+        if dry_run:
+            with catalog:
+                plan = catalog.plan_ingest([str(p) for p in paths], **choice)
+            _print_plan(plan, as_json)
+            return
+        events = catalog.ingest([str(p) for p in paths], priority=priority, **choice)
     except VcatError as exc:
         fail(str(exc))
-        return
     if as_json:
         renderer: Any = JsonLinesRenderer()
     elif err.is_terminal:
@@ -113,6 +126,21 @@ def ingest(
         if summary.failed:
             out.print(f"{summary.failed} file(s) failed: see `vcat-core failures`", highlight=False)
     raise typer.Exit(summary.exit_code)
+
+
+def _print_plan(plan, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(plan.to_dict(), ensure_ascii=False))
+        return
+    table = OutputTable(f"dry run: {len(plan.files)} file(s) to ingest", ["path", "size", "why"], wrap=("path",))
+    for f in plan.files:
+        table.add_row(escape(f.path), human_bytes(f.size), f.reason)
+    table.print()
+    out.print(f"{len(plan.files)} to ingest ({human_bytes(plan.bytes)}), {plan.known} already catalogued, "
+              f"{plan.deferred} left for later (--limit), {plan.passed_over} passed over; "
+              f"estimated time {human_duration(plan.estimated_seconds)}", highlight=False)
+    for p in plan.problems:
+        err.print(f"cannot look into {p.path}: {p.error}", markup=False, highlight=False)
 
 
 # ---- reading -----------------------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ def summary_table(s: RunSummary) -> Table:
     t.add_column("count", justify="right")
     rows = [("new", s.new), ("already known", s.known), ("duplicates", s.duplicates), ("updated", s.updated),
             ("failed", s.failed), ("passed over", s.passed_over)]
+    if s.deferred:
+        rows.append(("left for later (--limit)", s.deferred))
     for name, value in rows:
         t.add_row(name, str(value))
     rate = s.bytes_hashed / s.seconds if s.seconds else 0

@@ -48,6 +48,9 @@ class IngestOptions:
     analysis: AnalysisOptions
     recursive: bool = True
     force: bool = False
+    stages: tuple[str, ...] = ANALYSIS_STAGES  # analysis stages asked for (`--skip-visual` … narrow it)
+    limit: int | None = None  # process at most this many new or changed files
+    priority: str = "interactive"  # "batch" lowers the workers' CPU priority
 
 
 class IngestRunner:
@@ -63,6 +66,7 @@ class IngestRunner:
         self._seen_paths: set[str] = set()
         self._unchanged: list[str] = []
         self._run_id: int | None = None
+        self._started = 0
 
     def _emit(self, event: IngestEvent) -> None:
         self._queue.put_nowait(event)
@@ -139,7 +143,7 @@ class IngestRunner:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(WORKER_PRELOAD)  # import the heavy modules once, in the server, not per worker
         pool = ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init, mp_context=ctx,
-                                   max_tasks_per_child=POOL_TASKS_PER_CHILD)
+                                   initargs=(self.opt.priority,), max_tasks_per_child=POOL_TASKS_PER_CHILD)
         for _ in range(self.opt.workers):  # start the workers now, while discovery runs
             pool.submit(warm_up)
         return pool
@@ -232,13 +236,15 @@ class IngestRunner:
         loop = asyncio.get_running_loop()
         algo = self.opt.hash_algorithm
         if known is not None and known.unchanged(cand) and known.hash_algorithm == algo:
-            if known.complete and not self.opt.force:
+            if known.satisfies(self.opt.stages) and not self.opt.force:
                 self._unchanged.append(cand.path)
                 self._count("known")
                 self._emit(ClipDone(path=cand.path, outcome="known", clip_id=known.clip_id, bytes=cand.size))
                 return
             fp = FingerprintResult(algorithm=algo, digest=known.fingerprint, size=cand.size)
         else:
+            if not self._take_budget(cand):
+                return
             self._emit(StageStarted(path=cand.path, stage="fingerprint"))
             try:
                 fp = await self._in_pool(run_fingerprint, cand, algo)
@@ -256,19 +262,20 @@ class IngestRunner:
             await asyncio.shield(other)
         clip = await self._store(self.store.lookup_fingerprint, fp.digest)
         at_this_path = known is not None and known.fingerprint == fp.digest
-        if clip is not None and not at_this_path and (clip.complete and not self.opt.force):
+        done = clip is not None and clip.satisfies(self.opt.stages) and not self.opt.force
+        if done and not at_this_path:
             clip_id = await self._store(self.store.add_location, fp.digest, cand)
             self._count("duplicates")
             self._emit(ClipDone(path=cand.path, outcome="duplicate", clip_id=clip_id, bytes=cand.size))
             return
-        if clip is not None and clip.complete and not self.opt.force:
+        if done:
             clip_id = await self._store(self.store.add_location, fp.digest, cand)  # touched file, same bytes
             self._count("known")
             self._emit(ClipDone(path=cand.path, outcome="known", clip_id=clip_id, bytes=cand.size))
             return
 
-        stages = ANALYSIS_STAGES if (clip is None or self.opt.force) else tuple(
-            s for s in ANALYSIS_STAGES if clip.stages.get(s) not in DONE)
+        stages = tuple(s for s in ANALYSIS_STAGES if s in self.opt.stages and (
+            clip is None or self.opt.force or clip.stages.get(s) not in DONE))
         future: asyncio.Future = loop.create_future()
         self._inflight[fp.digest] = future
         try:
@@ -277,6 +284,17 @@ class IngestRunner:
         finally:
             future.set_result(None)
             self._inflight.pop(fp.digest, None)
+
+    def _take_budget(self, cand: Candidate) -> bool:
+        """`--limit N`: the first N files that need work get it; the rest wait for a later run."""
+        if self.opt.limit is None:
+            return True
+        if self._started >= self.opt.limit:
+            self._count("deferred")
+            self._emit(ClipDone(path=cand.path, outcome="deferred", bytes=cand.size))
+            return False
+        self._started += 1
+        return True
 
     async def _analyse_and_store(self, cand: Candidate, fp: FingerprintResult, stages: tuple[str, ...],
                                  is_new: bool, fingerprinted: bool) -> None:

@@ -28,9 +28,15 @@ class AnalysisOptions:
     thresholds: ExposureThresholds = field(default_factory=ExposureThresholds)
 
 
-def worker_init() -> None:
-    """Pool initializer: keep workers from competing for cores with their own decoder threads."""
+def worker_init(priority: str = "interactive") -> None:
+    """Pool initializer: keep workers from competing for cores with their own decoder threads; a batch run
+    yields the CPU to interactive work (the TUI, an editor's player)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if priority == "batch":
+        try:
+            os.nice(10)
+        except OSError:
+            pass
 
 
 def warm_up() -> None:

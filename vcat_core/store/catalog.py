@@ -67,7 +67,10 @@ class KnownLocation:
 
     @property
     def complete(self) -> bool:
-        return all(self.stages.get(s) in DONE for s in STAGES)
+        return self.satisfies(STAGES)
+
+    def satisfies(self, stages: tuple[str, ...]) -> bool:
+        return all(self.stages.get(s) in DONE for s in stages)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,10 @@ class KnownClip:
 
     @property
     def complete(self) -> bool:
-        return all(self.stages.get(s) in DONE for s in STAGES)
+        return self.satisfies(STAGES)
+
+    def satisfies(self, stages: tuple[str, ...]) -> bool:
+        return all(self.stages.get(s) in DONE for s in stages)
 
 
 class CatalogStore:
@@ -503,13 +509,11 @@ def _camera(md: TechnicalMetadataRow | None) -> str | None:
 
 
 def _clip_status(statuses: dict[str, str], has_metadata: bool) -> str:
-    """ready: every stage done · partial: catalogued with something missing (e.g. a truncated file's readable
-    part) · failed/pending: nothing usable yet."""
-    if all(statuses.get(s) in DONE for s in STAGES):
-        return "ready"
-    if has_metadata:
-        return "partial"
-    return "failed" if "failed" in statuses.values() else "pending"
+    """ready: catalogued, no stage failed (stages not asked for yet, e.g. `--skip-visual`, do not count) ·
+    partial: catalogued but a stage failed (e.g. a truncated file's readable part) · failed/pending: nothing usable."""
+    if not has_metadata:
+        return "failed" if "failed" in statuses.values() else "pending"
+    return "partial" if "failed" in statuses.values() else "ready"
 
 
 _RES_P = re.compile(r"^(\d{3,4})p$")
