@@ -12,13 +12,14 @@ from sqlmodel import Session, select
 
 from .config import Settings, load_settings
 from .errors import ConfigError
-from .events import IngestEvent
+from .events import ClipDone, IngestEvent
 from .export import clip_document, write_csv, write_json
 from .models import ClipFilter, ClipSummary, FailureRecord
 from .pipeline.exposure import ExposureThresholds
 from .pipeline.plan import IngestPlan, plan_ingest
 from .pipeline.runner import IngestOptions, IngestRunner
 from .pipeline.stages import select_stages
+from .pipeline.watch import watch_batches
 from .pipeline.worker import AnalysisOptions
 from .store import labels
 from .store.catalog import CatalogStore
@@ -68,14 +69,14 @@ class Catalog:
     def ingest(self, paths: list[str], *, workers: int | None = None, thumbnails: int | None = None,
                recursive: bool = True, force: bool = False, focus: str | None = None, skip_visual: bool = False,
                skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None,
-               priority: str = "interactive") -> AsyncIterator[IngestEvent]:
+               priority: str = "interactive", min_age: float = 0.0) -> AsyncIterator[IngestEvent]:
         """Start an ingest; iterate the returned async iterator of progress events to run it to the end."""
         if priority not in ("interactive", "batch"):
             raise ConfigError(f"unknown priority {priority!r}; use interactive or batch")
         stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
         opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
-                             stages=stages, limit=limit, priority=priority)
+                             stages=stages, limit=limit, priority=priority, min_age=min_age)
         return IngestRunner(self.store, paths, opts).events()
 
     def plan_ingest(self, paths: list[str], *, workers: int | None = None, recursive: bool = True,
@@ -86,6 +87,19 @@ class Catalog:
         return plan_ingest(self.store, [str(p) for p in paths], recursive=recursive, stages=stages, force=force,
                            limit=limit, workers=workers or self.settings.workers,
                            hash_algorithm=self.fingerprint_algorithm())
+
+    async def watch(self, paths: list[str], *, settle: float = 5.0, recursive: bool = True,
+                    **ingest_options: Any) -> AsyncIterator[IngestEvent]:
+        """Ingest `paths` now, then whatever lands in them, once each file has stopped changing for `settle`
+        seconds. Runs until cancelled; every batch is an ordinary ingest run (events as `ingest`)."""
+        tracker_seed: list[str] = []
+        async for ev in self.ingest(paths, recursive=recursive, min_age=settle, **ingest_options):
+            if isinstance(ev, ClipDone) and ev.outcome == "deferred":
+                tracker_seed.append(ev.path)  # still being written: the watcher picks it up when it settles
+            yield ev
+        async for batch in watch_batches(paths, settle=settle, recursive=recursive, initial=tracker_seed):
+            async for ev in self.ingest(batch, recursive=False, **ingest_options):
+                yield ev
 
     # ---- reading -----------------------------------------------------------------------------------------------
 

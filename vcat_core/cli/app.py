@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -18,7 +19,7 @@ from rich.markup import escape
 from .. import __version__
 from ..config import config_file_path, init_config_file, set_config_values, setting_sources
 from ..errors import ConfigError, VcatError
-from ..events import RunFinished, RunSummary
+from ..events import ClipDone, RunFinished, RunSummary
 from ..models import ClipFilter
 from .common import OutputTable, State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
@@ -126,6 +127,49 @@ def ingest(
         if summary.failed:
             out.print(f"{summary.failed} file(s) failed: see `vcat-core failures`", highlight=False)
     raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def watch(
+    paths: list[Path] = typer.Argument(..., help="Folders to watch."),
+    settle: float = typer.Option(5.0, "--settle", min=0.1, help="Seconds a file must stop changing before ingest."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Pool processes (default: cores)."),
+    thumbnails: Optional[int] = typer.Option(None, "--thumbnails", min=1, max=500, help="Thumbnails per clip."),
+    recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Watch sub-folders too."),
+    as_json: bool = _json,
+) -> None:
+    """Catalogue footage as it lands in folders (after each file stops growing). Ctrl-C or SIGTERM stops."""
+    bad = [str(p) for p in paths if not p.is_dir()]
+    if bad:
+        fail(f"not a folder: {', '.join(bad)}")
+    try:
+        catalog = open_catalog(workers=workers, thumbnails=thumbnails)
+    except VcatError as exc:
+        fail(str(exc))
+
+    async def drive() -> None:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        if not as_json:
+            err.print(f"watching {len(paths)} folder(s); files are ingested {settle:g} s after they stop "
+                      "changing (Ctrl-C to stop)", highlight=False)
+        try:
+            async for ev in catalog.watch([str(p) for p in paths], settle=settle, recursive=recursive):
+                if as_json:
+                    print(json.dumps(ev.model_dump(mode="json"), ensure_ascii=False), flush=True)
+                elif isinstance(ev, ClipDone) and ev.outcome in ("new", "updated", "duplicate", "failed"):
+                    line = f"{ev.outcome}: {ev.path}" + (f" ({ev.error})" if ev.error else "")
+                    out.print(line, markup=False, highlight=False)
+        except asyncio.CancelledError:
+            pass
+
+    try:
+        asyncio.run(drive())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        catalog.close()
 
 
 def _print_plan(plan, as_json: bool) -> None:

@@ -51,6 +51,7 @@ class IngestOptions:
     stages: tuple[str, ...] = ANALYSIS_STAGES  # analysis stages asked for (`--skip-visual` … narrow it)
     limit: int | None = None  # process at most this many new or changed files
     priority: str = "interactive"  # "batch" lowers the workers' CPU priority
+    min_age: float = 0.0  # leave files modified less than this many seconds ago for later (watch: still copying)
 
 
 class IngestRunner:
@@ -286,7 +287,12 @@ class IngestRunner:
             self._inflight.pop(fp.digest, None)
 
     def _take_budget(self, cand: Candidate) -> bool:
-        """`--limit N`: the first N files that need work get it; the rest wait for a later run."""
+        """`--limit N`: the first N files that need work get it; the rest wait for a later run. A file modified
+        within `min_age` seconds may still be being copied: it waits too."""
+        if self.opt.min_age and time.time() - cand.mtime_ns / 1e9 < self.opt.min_age:
+            self._count("deferred")
+            self._emit(ClipDone(path=cand.path, outcome="deferred", bytes=cand.size))
+            return False
         if self.opt.limit is None:
             return True
         if self._started >= self.opt.limit:
