@@ -38,7 +38,7 @@ def read_config_file(path: Path | None = None) -> dict[str, Any]:
         return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must hold a mapping of key: value")
@@ -162,6 +162,18 @@ def set_config_values(pairs: dict[str, str], path: Path | None = None) -> dict[s
         data[key] = str(value) if isinstance(value, Path) else value
     write_config_file(data, path)
     return {k: data[k] for k in updates}
+
+
+def validate_config(data: dict[str, Any]) -> dict[str, Any]:
+    """Check a whole mapping of settings (a backup being restored): unknown keys and bad values raise ConfigError."""
+    cleaned = {normalise_key(k): v for k, v in data.items()}
+    defaults = {name: f.get_default(call_default_factory=True) for name, f in Settings.model_fields.items()}
+    try:
+        checked = Settings.model_validate({**defaults, **cleaned})  # no env, no file: just these values
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from exc
+    return {k: (str(getattr(checked, k)) if isinstance(getattr(checked, k), Path) else getattr(checked, k))
+            for k in cleaned}
 
 
 def write_config_file(data: dict[str, Any], path: Path | None = None) -> Path:

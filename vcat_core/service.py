@@ -21,6 +21,7 @@ from .pipeline.runner import IngestOptions, IngestRunner
 from .pipeline.stages import select_stages
 from .pipeline.watch import watch_batches
 from .pipeline.worker import AnalysisOptions
+from . import reports, system
 from .store import labels
 from .store.catalog import CatalogStore
 from .store.tables import Clip
@@ -100,6 +101,24 @@ class Catalog:
         async for batch in watch_batches(paths, settle=settle, recursive=recursive, initial=tracker_seed):
             async for ev in self.ingest(batch, recursive=False, **ingest_options):
                 yield ev
+
+    # ---- reports and system -------------------------------------------------------------------------------------
+
+    def report(self, name: str, *, collection: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """`storage-usage`, `content-summary` (optionally of one collection) or `ingest-history`."""
+        if name == "storage-usage":
+            return reports.storage_usage(self.store)
+        if name == "content-summary":
+            return reports.content_summary(self.store, collection)
+        if name == "ingest-history":
+            return reports.ingest_history(self.store)
+        raise ConfigError(f"unknown report {name!r}; one of: storage-usage, content-summary, ingest-history")
+
+    def system_status(self) -> dict[str, Any]:
+        return system.status(self.store, self.settings)
+
+    def healthchecks(self) -> list[dict[str, Any]]:
+        return system.healthchecks(self.store, self.settings)
 
     # ---- reading -----------------------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from ..events import ClipDone, RunFinished, RunSummary
 from ..models import ClipFilter
 from .common import OutputTable, State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
+from .admin import config_backup, config_restore, report_app, system_app
 from .labels import collection_app, tag_app
 from .progress import JsonLinesRenderer, QuietRenderer, RichRenderer
 
@@ -32,6 +33,8 @@ config_app = typer.Typer(help="Show and change settings (~/.config/vcat/config.y
 app.add_typer(config_app, name="config")
 app.add_typer(tag_app, name="tag")
 app.add_typer(collection_app, name="collection")
+app.add_typer(report_app, name="report")
+app.add_typer(system_app, name="system")
 
 def _version(value: bool) -> None:
     if value:
@@ -374,6 +377,18 @@ def config_init(
         fail(str(exc))
         return
     out.print(f"wrote {path}", highlight=False)
+
+
+@config_app.command("backup")
+def config_backup_cmd(path: Path = typer.Argument(..., help="File to write (YAML).")) -> None:
+    """Save the config file's settings to PATH."""
+    config_backup(path)
+
+
+@config_app.command("restore")
+def config_restore_cmd(path: Path = typer.Argument(..., help="A backup written by `config backup`.")) -> None:
+    """Validate a backup and make it the config file."""
+    config_restore(path)
 
 
 def main() -> None:
