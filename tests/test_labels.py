@@ -23,6 +23,18 @@ def catalog(tmp_path: Path) -> Path:
     return cat
 
 
+def test_change_counter_moves_with_every_write(catalog: Path):
+    from vcat_core.store import labels
+
+    store = CatalogStore.open_dir(catalog)
+    before = store.change_counter()
+    assert before >= 3  # three clips saved by the fixture
+    labels.add_tags(store, [1], ["x"])
+    labels.create_collection(store, "c")
+    store.save_analysis(analysis("/footage/new.mp4", "d9"))
+    assert store.change_counter() == before + 3
+
+
 def test_tags(catalog: Path):
     assert run_cli(catalog, "tag", "add", "Interview, Sit-down", "2", "/footage/interview_b.mov").code == 0
     assert run_cli(catalog, "tag", "add", "interview", "2").code == 0  # idempotent

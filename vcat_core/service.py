@@ -129,6 +129,10 @@ class Catalog:
     def count_clips(self, filters: ClipFilter | None = None) -> int:
         return self.store.count_clips(filters)
 
+    def change_counter(self) -> int:
+        """A number that grows whenever any process changes the catalog: poll it to refresh views."""
+        return self.store.change_counter()
+
     def find_clip(self, ref: str) -> int | None:
         return self.store.find_clip_id(ref)
 

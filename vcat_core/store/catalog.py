@@ -31,6 +31,7 @@ from . import migrate
 from .engine import make_engine, sqlite_url, write_engine
 from .tables import (
     STAGES,
+    CatalogState,
     Clip,
     ClipLocation,
     ClipTag,
@@ -47,6 +48,11 @@ from .tables import (
 )
 
 DONE = ("succeeded", "skipped")
+
+
+def bump_changes(s: Session) -> None:
+    """Count one more change in the catalog (inside the caller's write transaction)."""
+    s.exec(update(CatalogState).where(CatalogState.id == 1).values(changes=CatalogState.changes + 1))
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,7 @@ class CatalogStore:
                 return None
             self._upsert_location(s, clip_id, cand)
             s.exec(delete(FileFailure).where(FileFailure.path == cand.path))
+            bump_changes(s)
             return clip_id
 
     def _upsert_location(self, s: Session, clip_id: int, cand: Candidate) -> None:
@@ -216,6 +223,7 @@ class CatalogStore:
             clip.processed_at = utcnow()
             s.add(clip)
             s.exec(delete(FileFailure).where(FileFailure.path == a.candidate.path))
+            bump_changes(s)
             return clip.id, created
 
     def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
@@ -231,6 +239,7 @@ class CatalogStore:
                 row.attempts += 1
                 row.last_failed_at = utcnow()
             s.add(row)
+            bump_changes(s)
 
     def clear_failure(self, path: str) -> None:
         with Session(self.writer) as s, s.begin():
@@ -249,6 +258,8 @@ class CatalogStore:
                         loc.online = False
                         s.add(loc)
                         changed += 1
+            if changed:
+                bump_changes(s)
         return changed
 
     def start_run(self, paths: list[str]) -> int:
@@ -258,6 +269,11 @@ class CatalogStore:
             s.flush()
             assert run.id is not None
             return run.id
+
+    def change_counter(self) -> int:
+        """Goes up with every change to clips, locations, tags, collections or failures (any process)."""
+        with Session(self.engine) as s:
+            return int(s.exec(select(CatalogState.changes).where(CatalogState.id == 1)).first() or 0)
 
     def update_run(self, run_id: int, counts: dict[str, Any]) -> None:
         """Live counts of a running ingest, so another process (the TUI's dashboard) can follow it."""

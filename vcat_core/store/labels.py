@@ -6,7 +6,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from ..errors import VcatError
-from .catalog import CatalogStore, _chunks
+from .catalog import CatalogStore, _chunks, bump_changes
 from .tables import Clip, ClipTag, Collection, CollectionClip, Tag
 
 
@@ -49,6 +49,7 @@ def add_tags(store: CatalogStore, clip_ids: list[int], tags: list[str]) -> int:
                 if cid not in have:
                     s.add(ClipTag(clip_id=cid, tag_id=tag.id))
                     added += 1
+        bump_changes(s)
     return added
 
 
@@ -62,6 +63,7 @@ def remove_tags(store: CatalogStore, clip_ids: list[int], tags: list[str]) -> in
         # drop tags no clip uses any more, so `tag list` stays meaningful
         used = select(ClipTag.tag_id).distinct()
         s.exec(delete(Tag).where(col(Tag.id).in_(tag_ids), col(Tag.id).not_in(used)))
+        bump_changes(s)
         return res.rowcount or 0
 
 
@@ -117,6 +119,7 @@ def create_collection(store: CatalogStore, name: str, description: str | None = 
         s.add(coll)
         s.flush()
         assert coll.id is not None
+        bump_changes(s)
         return coll.id
 
 
@@ -128,6 +131,7 @@ def rename_collection(store: CatalogStore, old: str, new: str) -> None:
             raise LabelError(f"a collection named {new!r} already exists")
         coll.name = new
         s.add(coll)
+        bump_changes(s)
 
 
 def delete_collection(store: CatalogStore, name: str) -> None:
@@ -136,6 +140,7 @@ def delete_collection(store: CatalogStore, name: str) -> None:
         coll = _get_collection(s, name)
         s.exec(delete(CollectionClip).where(CollectionClip.collection_id == coll.id))
         s.delete(coll)
+        bump_changes(s)
 
 
 def add_to_collection(store: CatalogStore, name: str, clip_ids: list[int]) -> int:
@@ -151,6 +156,7 @@ def add_to_collection(store: CatalogStore, name: str, clip_ids: list[int]) -> in
                 pos += 1
                 s.add(CollectionClip(collection_id=coll.id, clip_id=cid, position=pos))
                 added += 1
+        bump_changes(s)
         return added
 
 
@@ -159,6 +165,7 @@ def remove_from_collection(store: CatalogStore, name: str, clip_ids: list[int]) 
         coll = _get_collection(s, name)
         res = s.exec(delete(CollectionClip).where(CollectionClip.collection_id == coll.id,
                                                   col(CollectionClip.clip_id).in_(clip_ids)))
+        bump_changes(s)
         return res.rowcount or 0
 
 

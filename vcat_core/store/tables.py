@@ -229,3 +229,12 @@ class CollectionClip(SQLModel, table=True):
     clip_id: int = Field(foreign_key="clips.id", primary_key=True, index=True, ondelete="CASCADE")
     position: int = 0
     added_at: datetime = Field(default_factory=utcnow)
+
+
+class CatalogState(SQLModel, table=True):
+    """One row: a counter every catalog write bumps, so viewers (the TUI) can poll for changes cheaply."""
+
+    __tablename__ = "catalog_state"
+
+    id: int = Field(default=1, primary_key=True)
+    changes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
