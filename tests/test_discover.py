@@ -77,6 +77,14 @@ def test_symlink_loops_terminate(tmp_path: Path):
     assert [Path(p.path).name for p in problems] == ["dangling.mp4"]
 
 
+def test_catalog_folder_is_never_entered(tmp_path: Path):
+    _write(tmp_path / "a.mp4", MP4_HEAD)
+    _write(tmp_path / "catalog" / "thumbnails" / "x.mp4", MP4_HEAD)
+    stats = DiscoveryStats()
+    found = list(discover([str(tmp_path)], stats=stats, exclude=[str(tmp_path / "catalog")]))
+    assert [Path(c.path).name for c in found] == ["a.mp4"]
+
+
 def test_odd_names(tmp_path: Path):
     names = ["spaces in name.mp4", "ünïcødé 日本語.mov", "new\nline.mp4", "-leading-dash.mkv", "quote'\"s.avi"]
     for n in names:

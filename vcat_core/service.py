@@ -87,7 +87,7 @@ class Catalog:
         stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
         return plan_ingest(self.store, [str(p) for p in paths], recursive=recursive, stages=stages, force=force,
                            limit=limit, workers=workers or self.settings.workers,
-                           hash_algorithm=self.fingerprint_algorithm())
+                           hash_algorithm=self.fingerprint_algorithm(), exclude=[str(self.settings.catalog)])
 
     async def watch(self, paths: list[str], *, settle: float = 5.0, recursive: bool = True,
                     **ingest_options: Any) -> AsyncIterator[IngestEvent]:

@@ -63,11 +63,18 @@ def classify(path: str, st: os.stat_result) -> Candidate | None:
     )
 
 
-def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats | None = None
-             ) -> Iterator[Candidate | DiscoveryProblem]:
-    """Yield candidates (and problems) under `roots`, depth-first, in a stable (sorted) order."""
+def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats | None = None,
+             exclude: list[str] | None = None) -> Iterator[Candidate | DiscoveryProblem]:
+    """Yield candidates (and problems) under `roots`, depth-first, in a stable (sorted) order. Folders in
+    `exclude` (the catalog's own folder) are never entered."""
     stats = stats if stats is not None else DiscoveryStats()
     seen_dirs: set[tuple[int, int]] = set()
+    for folder in exclude or []:
+        try:
+            st = os.stat(folder)
+            seen_dirs.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
     seen_files: set[tuple[int, int]] = set()
 
     def visit_file(path: str, st: os.stat_result) -> Iterator[Candidate | DiscoveryProblem]:

@@ -47,11 +47,11 @@ class IngestPlan:
 
 def plan_ingest(store: CatalogStore, roots: list[str], *, recursive: bool = True, stages: tuple[str, ...],
                 force: bool = False, limit: int | None = None, workers: int = 1,
-                hash_algorithm: str = "xxh3_128") -> IngestPlan:
+                hash_algorithm: str = "xxh3_128", exclude: list[str] | None = None) -> IngestPlan:
     plan = IngestPlan()
     stats = DiscoveryStats()
     candidates = []
-    for item in discover(roots, recursive=recursive, stats=stats):
+    for item in discover(roots, recursive=recursive, stats=stats, exclude=exclude):
         if isinstance(item, DiscoveryProblem):
             plan.problems.append(item)
         else:

@@ -175,7 +175,8 @@ class IngestRunner:
 
         def walk() -> None:
             try:
-                for item in discover(self.roots, recursive=self.opt.recursive, stats=stats):
+                for item in discover(self.roots, recursive=self.opt.recursive, stats=stats,
+                                     exclude=[self.opt.analysis.catalog_dir]):
                     loop.call_soon_threadsafe(found.put_nowait, item)
             finally:
                 loop.call_soon_threadsafe(found.put_nowait, _END)

@@ -304,7 +304,9 @@ class _Scan:
         if pts is None:
             pts = getattr(frame, "dts", None)
         if pts is None:
-            return None if fallback is None else fallback + self.frame_dt
+            if fallback is not None:
+                return fallback + self.frame_dt
+            return 0.0 if self.origin is None else None  # a stream with no timestamps at all starts at 0
         return self.seconds(pts)
 
     def note_packet(self, pkt: Any) -> None:
@@ -331,6 +333,9 @@ class _Scan:
             if f is not None:
                 out.append(f)
                 last = t
+                self.first_t = t if self.first_t is None else min(self.first_t, t)
+                end = t + self.frame_dt
+                self.end_t = end if self.end_t is None else max(self.end_t, end)
         return out
 
     def chain(self, feats: list[_Feat]) -> None:
@@ -437,7 +442,8 @@ def _reference_gop_length(path: str) -> float | None:
 
 
 def _scan_screened(scan: _Scan, path: str, container: Any, stream: Any) -> bool:
-    """GOP screening (see the module docstring). False when the stream has no keyframe flags at all."""
+    """GOP screening (see the module docstring). False when screening cannot work on this stream (no keyframe
+    flags, or packets without timestamps): the caller then decodes every frame."""
     p = scan.params
     key_dec = _Decoder(stream.codec_context, scan, threaded=False)
     full_container: Any = None
@@ -448,27 +454,54 @@ def _scan_screened(scan: _Scan, path: str, container: Any, stream: Any) -> bool:
     gop: list[Any] = []
     gop_spike = False
     key_feat: _Feat | None = None
+    # A run: consecutive suspect GOPs fed to the full decoder without a flush between them (frame threads keep
+    # working); `run_last` is the last frame of the run so far, `run_start` the time of its first keyframe.
+    run_active = False
+    run_last: _Feat | None = None
+    run_start: float | None = None
 
     def decode_key(pkt: Any) -> _Feat | None:
         frames = key_dec.send(pkt) + key_dec.drain()
         feats = scan.features(frames, None)
         return feats[-1] if feats else None
 
+    def take(frames: list[Any]) -> None:
+        nonlocal run_last
+        for f in scan.features(frames, run_last):
+            if run_start is not None and f.t < run_start - 1e-9:
+                continue  # open GOP: leading frames of the run's first keyframe cannot be decoded from it
+            if run_last is not None:
+                if f.t <= run_last.t:
+                    continue
+                scan.pairs.append(_Pair(f.t, frame_difference(run_last, f)))
+            run_last = f
+
+    def end_run(next_feat: _Feat | None) -> None:
+        nonlocal run_active, run_last, run_start
+        if not run_active or full_dec is None:
+            return
+        take(full_dec.drain())
+        if next_feat is not None and run_last is not None and next_feat.t > run_last.t:
+            scan.pairs.append(_Pair(next_feat.t, frame_difference(run_last, next_feat)))
+        run_active, run_last, run_start = False, None, None
+
     def close_gop(next_feat: _Feat | None, eof: bool) -> None:
-        nonlocal full_container, full_dec
+        nonlocal full_container, full_dec, run_active, run_start
         scan.result.gops += 1
         n = len(gop)
-        short = ref_length is not None and not eof and n < p.short_gop * ref_length
-        if n == 1:
+        if n == 1:  # a lone keyframe: it and the next keyframe are adjacent frames
+            end_run(key_feat)
             if key_feat is not None and next_feat is not None:
                 scan.chain([key_feat, next_feat])
             return
+        short = ref_length is not None and not eof and n < p.short_gop * ref_length
         far = key_feat is None or next_feat is None or \
             histogram_difference(key_feat, next_feat) >= p.screen_threshold or \
             layout_difference(key_feat, next_feat) >= p.screen_layout
         why = [name for name, hit in (("last", eof), ("keyframes", far), ("short_gop", short), ("spike", gop_spike))
                if hit]
         if not why:
+            end_run(key_feat)
             return
         for name in why:
             scan.result.reasons[name] = scan.result.reasons.get(name, 0) + 1
@@ -476,20 +509,18 @@ def _scan_screened(scan: _Scan, path: str, container: Any, stream: Any) -> bool:
         if full_dec is None:
             full_container = _open(path)
             full_dec = _Decoder(_video_stream(full_container, path).codec_context, scan, threaded=True)
-        frames: list[Any] = []
+        if not run_active:
+            run_active = True
+            run_start = key_feat.t if key_feat is not None else None
         for q in gop:
-            frames.extend(full_dec.send(q))
-        frames.extend(full_dec.drain())
-        feats = scan.features(frames, None)
-        feats.sort(key=lambda f: f.t)
-        if key_feat is not None:  # open GOP: leading frames of the keyframe cannot be decoded from it
-            feats = [f for f in feats if f.t >= key_feat.t - 1e-9]
-        if next_feat is not None:
-            feats.append(next_feat)
-        scan.chain(feats)
+            take(full_dec.send(q))
+        if eof:
+            end_run(None)
 
     try:
         for pkt in _packets(container, stream):
+            if pkt.pts is None and pkt.dts is None:
+                return False
             scan.result.packets += 1
             scan.note_packet(pkt)
             if pkt.is_corrupt:
@@ -510,6 +541,7 @@ def _scan_screened(scan: _Scan, path: str, container: Any, stream: Any) -> bool:
                     gop_spike = True
         if gop:
             close_gop(None, eof=True)
+        end_run(None)
     finally:
         if full_container is not None:
             full_container.close()
@@ -572,9 +604,12 @@ def cut_scan(path: str | os.PathLike[str], params: CutParams | None = None, **ov
             _scan_full(scan, container, stream)
     finally:
         container.close()
-    if not ok:  # no keyframe flags at all: decode everything
-        log.debug("%s: no keyframes flagged, decoding every frame", path)
-        return cut_scan(path, params, screen=False)
+    if not ok:  # no keyframe flags or no timestamps: decode everything
+        log.debug("%s: cannot screen GOPs, decoding every frame", path)
+        full = cut_scan(path, params, screen=False)
+        full.screened = False
+        full.seconds = time.perf_counter() - t0
+        return full
     cuts = _decide(scan)
     start = max(0.0, scan.first_t) if scan.first_t is not None else 0.0
     end = scan.end_t if scan.end_t is not None else start
