@@ -67,3 +67,16 @@ def test_bad_options(folder: Path, tmp_path: Path):
     assert r.code == 2 and "unknown focus" in r.stderr
     r = run_cli(tmp_path / "cat", "ingest", str(folder), "--priority", "urgent")
     assert r.code == 2 and "unknown priority" in r.stderr
+
+
+def test_md5_fingerprints_and_the_catalog_keeps_its_hash(folder: Path, tmp_path: Path):
+    import hashlib
+
+    cat = tmp_path / "cat"
+    r = run_cli(cat, "ingest", str(folder), "--hash", "md5", "--skip-visual")
+    assert r.code == 0, r.stderr
+    for doc in run_cli(cat, "export").json():
+        assert doc["checksum_algorithm"] == "md5"
+        assert doc["file_checksum"] == hashlib.md5(Path(doc["file_path"]).read_bytes()).hexdigest()
+    mixed = run_cli(cat, "ingest", str(folder))  # default xxh3_128 would never match these clips
+    assert mixed.code == 2 and "fingerprints files with md5" in mixed.stderr
