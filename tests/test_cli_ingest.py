@@ -291,3 +291,20 @@ def test_offline_locations(footage, tmp_path):
     assert r.code == 0 and s["known"] == 1
     doc = run_cli(catalog, "show", str(gone), "--json").json()
     assert doc["locations"][0]["online"] is False  # kept, marked offline, never deleted
+
+
+def test_shared_catalog_on_postgres(footage, postgres_url, tmp_path):
+    """The same ingest on a Postgres catalog (VCAT_DATABASE_URL), two processes at once, nothing twice."""
+    env = cli_env(tmp_path / "catalog", VCAT_DATABASE_URL=postgres_url)
+    cmd = [VCAT_CORE, "ingest", str(footage["good"]), "--workers", "1", "--thumbnails", "2", "--json"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
+    docs = run_cli(tmp_path / "catalog", "export", VCAT_DATABASE_URL=postgres_url).json()
+    expected = len(footage["videos"])
+    assert len(docs) == expected and len({d["file_checksum"] for d in docs}) == expected
+    apple = next(d for d in docs if d["file_name"] == "iphone.mov")
+    assert apple["technical_metadata"]["camera_model"] == "iPhone 15 Pro" and len(apple["locations"]) == 2
+    status = run_cli(tmp_path / "catalog", "system", "status", "--json", VCAT_DATABASE_URL=postgres_url).json()
+    assert status["store"]["backend"] == "postgresql" and "password" not in status["store"]["database"]

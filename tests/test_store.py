@@ -42,13 +42,13 @@ def analysis(path: str, digest: str, *, width=1920, height=1080, codec="h264", t
         thumbnails=th, exposure=exp, outcomes=outcomes)
 
 
-def test_schema_matches_migrations(tmp_path: Path):
-    store = CatalogStore.open_dir(tmp_path)
+def test_schema_matches_migrations(store_url: str):
+    store = CatalogStore(store_url)
     assert migrate.current_revision(store.engine) == migrate.head_revision()
     names = set(inspect(store.engine).get_table_names())
     assert {"clips", "clip_locations", "technical_metadata", "thumbnails", "vision_metrics", "stage_runs",
             "file_failures", "ingest_runs", "alembic_version"} <= names
-    CatalogStore.open_dir(tmp_path)  # re-open: already current, no error
+    CatalogStore(store_url)  # re-open: already current, no error
     # the migrations build exactly the schema the models describe
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
@@ -58,8 +58,8 @@ def test_schema_matches_migrations(tmp_path: Path):
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
 
 
-def test_save_is_idempotent_and_dedups(tmp_path: Path):
-    store = CatalogStore.open_dir(tmp_path)
+def test_save_is_idempotent_and_dedups(store_url: str):
+    store = CatalogStore(store_url)
     cid, created = store.save_analysis(analysis("/m/a.mp4", "f1"))
     assert created
     cid2, created2 = store.save_analysis(analysis("/m/a.mp4", "f1", thumbs=2))
@@ -73,8 +73,8 @@ def test_save_is_idempotent_and_dedups(tmp_path: Path):
     assert store.list_clips()[0].locations == 2
 
 
-def test_filters_and_failures(tmp_path: Path):
-    store = CatalogStore.open_dir(tmp_path)
+def test_filters_and_failures(store_url: str):
+    store = CatalogStore(store_url)
     store.save_analysis(analysis("/m/hd.mp4", "a", width=1280, height=720))
     store.save_analysis(analysis("/m/fhd.mov", "b", codec="prores"))
     store.save_analysis(analysis("/m/vertical.mp4", "c", width=1080, height=1920))
@@ -95,22 +95,22 @@ def test_filters_and_failures(tmp_path: Path):
     assert {g["name"]: g["clips"] for g in stats["by_codec"]} == {"h264": 2, "prores": 1, "hevc": 1}
 
 
-def _writer(db_dir: str, worker: int, n: int) -> None:
-    store = CatalogStore.open_dir(Path(db_dir))
+def _writer(url: str, worker: int, n: int) -> None:
+    store = CatalogStore(url)
     for i in range(n):
         # both processes save the same content under their own paths, interleaved
         store.save_analysis(analysis(f"/w{worker}/clip{i}.mp4", f"digest{i}"))
     store.close()
 
 
-def test_two_processes_write_at_once(tmp_path: Path):
+def test_two_processes_write_at_once(store_url: str):
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, 25)) for w in range(2)]
+    procs = [ctx.Process(target=_writer, args=(store_url, w, 25)) for w in range(2)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
-    store = CatalogStore.open_dir(tmp_path)
+    store = CatalogStore(store_url)
     assert store.count_clips() == 25  # no duplicate clips
     assert sum(c.locations for c in store.list_clips()) == 50  # every path kept

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, update
+from sqlalchemy import case, delete, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -48,6 +48,13 @@ from .tables import (
 )
 
 DONE = ("succeeded", "skipped")
+
+
+def lock_content(s: Session, fingerprint: str) -> None:
+    """Serialise writers of the same content. SQLite already holds its write lock (BEGIN IMMEDIATE); Postgres takes
+    a transaction-scoped advisory lock on the fingerprint, so check-then-insert never creates a clip twice."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.connection().execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:fp, 0))"), {"fp": fingerprint})
 
 
 def bump_changes(s: Session) -> None:
@@ -157,6 +164,7 @@ class CatalogStore:
     def add_location(self, fingerprint: str, cand: Candidate) -> int | None:
         """Record another path of known content; returns the clip id (None if the clip vanished meanwhile)."""
         with Session(self.writer) as s, s.begin():
+            lock_content(s, fingerprint)
             clip_id = s.exec(select(Clip.id).where(Clip.fingerprint == fingerprint)).first()
             if clip_id is None:
                 return None
@@ -179,6 +187,7 @@ class CatalogStore:
     def save_analysis(self, a: ClipAnalysis) -> tuple[int, bool]:
         """Write everything computed for one clip in ONE transaction. Returns (clip id, whether the clip is new)."""
         with Session(self.writer) as s, s.begin():
+            lock_content(s, a.fingerprint.digest)
             clip = s.exec(select(Clip).where(Clip.fingerprint == a.fingerprint.digest)).first()
             created = clip is None
             if clip is None:

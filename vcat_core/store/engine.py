@@ -22,7 +22,19 @@ def sqlite_url(path: Path) -> str:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(driver_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800)
+
+
+def driver_url(url: str) -> str:
+    """`postgresql://…` (what Supabase and libpq print) → SQLAlchemy's psycopg 3 dialect."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
 
 
 def write_engine(engine: Engine) -> Engine:

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -35,5 +35,7 @@ def upgrade(engine: Engine) -> None:
     from .engine import write_engine
 
     with write_engine(engine).begin() as conn:  # serialises two processes opening a new catalog at once
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7364021)"))  # the same, on Postgres
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
