@@ -6,7 +6,7 @@ Nothing above this layer touches the database, ffmpeg or a model.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlmodel import Session, select
 
@@ -25,6 +25,9 @@ from . import reports, system
 from .store import labels
 from .store.catalog import CatalogStore
 from .store.tables import Clip
+
+if TYPE_CHECKING:
+    from .queue import QueueClient
 
 EXPORT_PAGE = 500
 
@@ -101,6 +104,47 @@ class Catalog:
         async for batch in watch_batches(paths, settle=settle, recursive=recursive, initial=tracker_seed):
             async for ev in self.ingest(batch, recursive=False, **ingest_options):
                 yield ev
+
+    # ---- the job queue (Postgres catalogs) -------------------------------------------------------------------
+
+    def queue(self) -> "QueueClient":
+        """Procrastinate on this catalog's Postgres database (raises QueueError for a SQLite catalog)."""
+        from .queue import QueueClient
+
+        return QueueClient(self.settings.database_url or "")
+
+    def apply_schema(self) -> dict[str, Any]:
+        """Create/upgrade everything: vcat's tables (done on open) and the job queue's schema."""
+        applied = False
+        if self.settings.database_url:
+            with self.queue() as q:
+                applied = q.apply_schema()
+        from .store import migrate
+
+        return {"schema_revision": migrate.current_revision(self.store.engine), "queue_schema_created": applied}
+
+    def defer_ingest(self, paths: list[str], *, thumbnails: int | None = None, recursive: bool = True,
+                     force: bool = False, focus: str | None = None, skip_visual: bool = False,
+                     skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None,
+                     priority: str = "batch") -> dict[str, Any]:
+        """`ingest --queue`: queue every file that needs work for the workers instead of running it here."""
+        stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
+        plan = self.plan_ingest(paths, recursive=recursive, force=force, focus=focus, skip_visual=skip_visual,
+                                skip_audio=skip_audio, skip_ai=skip_ai, limit=limit)
+        options = {"stages": list(stages), "force": force, "thumbnails": thumbnails,
+                   "hash_algorithm": self.fingerprint_algorithm()}
+        queued, already = [], 0
+        with self.queue() as q:
+            if not q.schema_applied():
+                raise ConfigError("the job queue is not set up on this database: run `vcat-core schema apply`")
+            for f in plan.files:
+                job_id = q.defer_file(f.path, options, priority)
+                if job_id is None:
+                    already += 1
+                else:
+                    queued.append({"path": f.path, "job_id": job_id})
+        return {"queued": queued, "already_queued": already, "known": plan.known, "deferred": plan.deferred,
+                "passed_over": plan.passed_over}
 
     # ---- reports and system -------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from .common import OutputTable, State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
 from .admin import config_backup, config_restore, report_app, system_app
 from .labels import collection_app, tag_app
+from .queue import queue_app, schema_app, worker
 from .progress import JsonLinesRenderer, QuietRenderer, RichRenderer
 
 app = typer.Typer(help="vcat headless catalog: ingest footage, list, search, export.", no_args_is_help=True,
@@ -35,6 +36,9 @@ app.add_typer(tag_app, name="tag")
 app.add_typer(collection_app, name="collection")
 app.add_typer(report_app, name="report")
 app.add_typer(system_app, name="system")
+app.add_typer(queue_app, name="queue")
+app.add_typer(schema_app, name="schema")
+app.command("worker")(worker)
 
 def _version(value: bool) -> None:
     if value:
@@ -46,9 +50,11 @@ def _version(value: bool) -> None:
 def main_options(
     catalog: Optional[Path] = typer.Option(None, "--catalog",
                                            help="Catalog folder (catalog.db + thumbnails); env VCAT_CATALOG."),
+    database_url: Optional[str] = typer.Option(None, "--database-url",
+                                               help="Postgres catalog (postgresql://…); env VCAT_DATABASE_URL."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
-    State.overrides = {"catalog": catalog} if catalog is not None else {}
+    State.overrides = {k: v for k, v in {"catalog": catalog, "database_url": database_url}.items() if v is not None}
 
 
 def _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning) -> ClipFilter:
@@ -84,6 +90,7 @@ def ingest(
     skip_ai: bool = typer.Option(False, "--skip-ai", help="No AI analysis or embeddings."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be ingested, sizes and a time estimate."),
     priority: str = typer.Option("interactive", "--priority", help="interactive, or batch (yields the CPU)."),
+    queue: bool = typer.Option(False, "--queue", help="Queue the files for workers (Postgres catalog) instead."),
     as_json: bool = _json,
 ) -> None:
     """Catalogue footage: fingerprint, metadata, thumbnails, exposure. Exit 1 when some files failed."""
@@ -98,6 +105,17 @@ def ingest(
             with catalog:
                 plan = catalog.plan_ingest([str(p) for p in paths], **choice)
             _print_plan(plan, as_json)
+            return
+        if queue:
+            with catalog:
+                result = catalog.defer_ingest([str(p) for p in paths], thumbnails=thumbnails, priority=priority,
+                                              **choice)
+            if as_json:
+                print(json.dumps(result))
+            else:
+                out.print(f"queued {len(result['queued'])} file(s); {result['already_queued']} already queued, "
+                          f"{result['known']} already catalogued, {result['passed_over']} passed over",
+                          highlight=False)
             return
         events = catalog.ingest([str(p) for p in paths], priority=priority, **choice)
     except VcatError as exc:

@@ -1,0 +1,88 @@
+"""Distributed ingest through Procrastinate on a real Postgres: queue, work, status, cancel, retry."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from . import media
+from .helpers import run_cli
+
+
+@pytest.fixture()
+def pg(postgres_url: str, tmp_path: Path):
+    cat = tmp_path / "catalog"
+
+    def cli(*args: str):
+        return run_cli(cat, "--database-url", postgres_url, *args)
+    assert cli("schema", "apply").code == 0
+    return cli
+
+
+@pytest.fixture(scope="module")
+def footage(tmp_path_factory) -> Path:
+    src = tmp_path_factory.mktemp("queued")
+    media.make_apple(src)
+    media.make_mpeg2_ts(src)
+    media.make_vp9(src)
+    (src / "dup").mkdir()
+    shutil.copy2(src / "iphone.mov", src / "dup" / "iphone again.mov")
+    media.make_text(src / "notes.mp4")
+    return src
+
+
+def test_queue_then_work(pg, footage: Path):
+    r = pg("ingest", str(footage), "--queue", "--thumbnails", "2", "--json")
+    assert r.code == 0, r.stderr
+    queued = r.json()
+    assert len(queued["queued"]) == 5 and queued["already_queued"] == 0
+    again = pg("ingest", str(footage), "--queue", "--json").json()
+    assert again["already_queued"] == 5 and not again["queued"]  # a file is never queued twice
+    status = {q["queue"]: q for q in pg("queue", "status", "--json").json()}
+    assert status["ingest"]["todo"] == 5 and status["processing"]["jobs"] == 0
+    assert pg("list", "--json").json() == []  # nothing ran here
+
+    w = pg("worker", "--queues", "ingest,processing", "--concurrency", "2", "--until-empty")
+    assert w.code == 0, w.stderr[-3000:]
+    status = {q["queue"]: q for q in pg("queue", "status", "--json").json()}
+    assert status["ingest"]["succeeded"] == 5 and status["ingest"]["todo"] == 0
+    assert status["processing"]["succeeded"] >= 3 and status["processing"]["failed"] == 0
+
+    docs = pg("export").json()
+    assert len(docs) == 3 and {"mpeg2.ts", "vp9.webm"} <= {d["file_name"] for d in docs}
+    apple = next(d for d in docs if d["file_name"].startswith("iphone"))  # whichever copy a worker saw first
+    assert len(apple["locations"]) == 2 and apple["thumbnail_paths"] and apple["status"] == "ready"
+    assert apple["technical_metadata"]["camera_model"] == "iPhone 15 Pro"
+    fails = pg("failures", "--json").json()
+    assert [Path(f["path"]).name for f in fails] == ["notes.mp4"] and "not a video" in fails[0]["error"]
+
+    jobs = pg("queue", "file-status", str(footage / "mpeg2.ts"), "--json").json()
+    assert [(j["task"], j["status"]) for j in jobs] == [("vcat.ingest_file", "succeeded"),
+                                                        ("vcat.process_clip", "succeeded")]
+    rerun = pg("ingest", str(footage), "--queue", "--json").json()
+    assert [Path(q["path"]).name for q in rerun["queued"]] == ["notes.mp4"]  # failures are tried again
+    assert rerun["known"] == 4
+
+
+def test_cancel_and_retry(pg, footage: Path):
+    r = pg("ingest", str(footage / "vp9.webm"), "--queue", "--json").json()
+    job_id = r["queued"][0]["job_id"]
+    assert pg("queue", "cancel", "--task-id", str(job_id)).code == 0
+    assert pg("queue", "file-status", str(footage / "vp9.webm"), "--json").json()[0]["status"] == "cancelled"
+    again = pg("queue", "retry", "--task-id", str(job_id))
+    assert again.code == 0, again.stderr
+    jobs = pg("queue", "file-status", str(footage / "vp9.webm"), "--json").json()
+    assert [j["status"] for j in jobs] == ["cancelled", "todo"]
+    todo_id = jobs[1]["id"]
+    bad = pg("queue", "retry", "--task-id", str(todo_id))
+    assert bad.code == 1 and "only failed or cancelled" in bad.stderr
+    assert pg("queue", "cancel", "--task-id", "999999").code == 1
+    checks = pg("queue", "healthchecks", "--json")
+    assert checks.code == 0 and all(c["ok"] for c in checks.json())
+
+
+def test_queue_needs_postgres(tmp_path: Path, footage: Path):
+    r = run_cli(tmp_path / "cat", "ingest", str(footage), "--queue")
+    assert r.code == 2 and "needs a Postgres catalog" in r.stderr

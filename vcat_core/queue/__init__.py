@@ -1,0 +1,185 @@
+"""Distributed ingest on the Postgres catalog with Procrastinate (DESIGN §8): defer, work, watch, cancel, retry."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from procrastinate import exceptions as pexc
+
+from ..errors import VcatError
+from ..store.engine import driver_url
+from .tasks import PRIORITY, QUEUES, build_app
+
+__all__ = ["QueueError", "QueueClient", "QUEUES"]
+
+
+class QueueError(VcatError):
+    """The queue cannot do what was asked (no Postgres catalog, unknown job, schema missing)."""
+
+
+def _conninfo(database_url: str) -> str:
+    if not database_url or not database_url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise QueueError("the job queue needs a Postgres catalog: set --database-url / VCAT_DATABASE_URL "
+                         "(postgresql://…)")
+    return driver_url(database_url).replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class QueueClient:
+    """Procrastinate bound to one catalog database. Use as a context manager for the sync operations."""
+
+    def __init__(self, database_url: str):
+        from procrastinate import SyncPsycopgConnector
+
+        self.database_url = database_url
+        self.conninfo = _conninfo(database_url)
+        # deferring, listing and cancelling are synchronous here; the worker gets an async connector of its own
+        self.app = build_app(SyncPsycopgConnector(conninfo=self.conninfo))
+
+    def __enter__(self) -> "QueueClient":
+        self.app.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.app.close()
+
+    # ---- schema ------------------------------------------------------------------------------------------------
+
+    def schema_applied(self) -> bool:
+        with _psycopg(self.database_url) as conn:
+            row = conn.execute("SELECT to_regclass('public.procrastinate_jobs') IS NOT NULL").fetchone()
+            return bool(row and row[0])
+
+    def apply_schema(self) -> bool:
+        """Create Procrastinate's tables if missing; returns True when it did."""
+        if self.schema_applied():
+            return False
+        self.app.schema_manager.apply_schema()
+        return True
+
+    # ---- defer -------------------------------------------------------------------------------------------------
+
+    def defer_file(self, path: str, options: dict[str, Any], priority: str = "batch") -> int | None:
+        """Queue one file; None when it is already queued (the queueing lock: a file is never queued twice)."""
+        value = PRIORITY.get(priority, 0)
+        try:
+            return self.app.configure_task("vcat.ingest_file", queueing_lock=f"ingest:{path}", priority=value).defer(
+                path=path, database_url=self.database_url, options={**options, "priority_value": value})
+        except pexc.AlreadyEnqueued:
+            return None
+
+    # ---- watch and control -------------------------------------------------------------------------------------
+
+    def status(self) -> list[dict[str, Any]]:
+        """Jobs per queue and status."""
+        rows = self.app.job_manager.list_queues()
+        out = []
+        for r in rows:
+            out.append({"queue": r["name"], "jobs": r["jobs_count"], "todo": r["todo"], "doing": r["doing"],
+                        "succeeded": r["succeeded"], "failed": r["failed"], "cancelled": r["cancelled"],
+                        "aborted": r.get("aborted", 0)})
+        known = {r["queue"] for r in out}
+        for q in QUEUES:
+            if q not in known:
+                out.append({"queue": q, "jobs": 0, "todo": 0, "doing": 0, "succeeded": 0, "failed": 0,
+                            "cancelled": 0, "aborted": 0})
+        return sorted(out, key=lambda r: QUEUES.index(r["queue"]) if r["queue"] in QUEUES else 99)
+
+    def file_status(self, path: str) -> list[dict[str, Any]]:
+        """Every job about one file, oldest first."""
+        jobs = []
+        for lock in (f"ingest:{path}", f"process:{path}"):
+            jobs += self.app.job_manager.list_jobs(queueing_lock=lock)
+        return [_job(j) for j in sorted(jobs, key=lambda j: j.id or 0)]
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        found = self.app.job_manager.list_jobs(id=job_id)
+        if not found:
+            raise QueueError(f"no job with id {job_id}")
+        return _job(found[0])
+
+    def cancel(self, job_id: int) -> bool:
+        """Cancel a job waiting in the queue (a running one is asked to abort)."""
+        self.job(job_id)
+        if self.app.job_manager.cancel_job_by_id(job_id):
+            return True
+        return self.app.job_manager.cancel_job_by_id(job_id, abort=True)
+
+    def retry(self, job_id: int) -> int:
+        """Queue a failed or cancelled job again (a new job with the same task and arguments)."""
+        job = self.app.job_manager.list_jobs(id=job_id)
+        if not job:
+            raise QueueError(f"no job with id {job_id}")
+        j = job[0]
+        if str(j.status.value if hasattr(j.status, "value") else j.status) not in ("failed", "cancelled", "aborted"):
+            raise QueueError(f"job {job_id} is {_status(j)}: only failed or cancelled jobs can be retried")
+        try:
+            return self.app.configure_task(j.task_name, queue=j.queue, lock=j.lock, queueing_lock=j.queueing_lock,
+                                           priority=j.priority).defer(**j.task_kwargs)
+        except pexc.AlreadyEnqueued as exc:
+            raise QueueError(f"job {job_id}'s file is already queued again") from exc
+
+    def stalled_jobs(self, seconds: int = 60) -> int:
+        """Jobs marked running whose worker has not sent a heartbeat for `seconds` (it died mid-job)."""
+        with _psycopg(self.database_url) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
+                "WHERE j.status = 'doing' AND (w.id IS NULL OR w.last_heartbeat < now() - make_interval(secs => %s))",
+                (seconds,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def healthchecks(self) -> list[dict[str, Any]]:
+        checks = []
+        try:
+            self.app.check_connection()
+            checks.append({"name": "database reachable", "ok": True, "detail": "ok"})
+        except Exception as exc:  # noqa: BLE001
+            checks.append({"name": "database reachable", "ok": False, "detail": str(exc)})
+            return checks
+        applied = self.schema_applied()
+        checks.append({"name": "queue schema applied", "ok": applied,
+                       "detail": "ok" if applied else "run `vcat-core schema apply`"})
+        if applied:
+            stalled = self.stalled_jobs()
+            checks.append({"name": "no stalled jobs", "ok": not stalled,
+                           "detail": f"{stalled} job(s) running on a worker that stopped answering"
+                           if stalled else "ok"})
+        return checks
+
+    # ---- work --------------------------------------------------------------------------------------------------
+
+    def work(self, queues: list[str], *, concurrency: int = 1, until_empty: bool = False) -> None:
+        """Run a worker. `until_empty`: process what is queued, then return (a job held behind a lock is
+        retried until nothing is left to do)."""
+        unknown = [q for q in queues if q not in QUEUES]
+        if unknown:
+            raise QueueError(f"unknown queue(s) {', '.join(unknown)}; queues: {', '.join(QUEUES)}")
+        from procrastinate import PsycopgConnector
+
+        worker_app = build_app(PsycopgConnector(conninfo=self.conninfo))
+        if not until_empty:
+            worker_app.run_worker(queues=queues, concurrency=concurrency, wait=True, install_signal_handlers=True)
+            return
+        while True:
+            worker_app.run_worker(queues=queues, concurrency=concurrency, wait=False, install_signal_handlers=False)
+            left = [r for r in self.status() if r["queue"] in queues and (r["todo"] or r["doing"])]
+            if not left:
+                return
+
+
+def _status(j) -> str:
+    return str(j.status.value if hasattr(j.status, "value") else j.status)
+
+
+def _job(j) -> dict[str, Any]:
+    return {"id": j.id, "task": j.task_name, "queue": j.queue, "status": _status(j), "attempts": j.attempts,
+            "priority": j.priority, "lock": j.lock, "queueing_lock": j.queueing_lock,
+            "path": (j.task_kwargs or {}).get("path"),
+            "scheduled_at": j.scheduled_at.isoformat() if isinstance(j.scheduled_at, datetime.datetime) else None}
+
+
+def _psycopg(database_url: str):
+    import psycopg
+
+    return psycopg.connect(_conninfo(database_url))
+
