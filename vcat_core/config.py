@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     exposure_over_luma: int = Field(default=250, ge=1, le=255, description="luma at or above = clipped highlight")
     exposure_under_luma: int = Field(default=5, ge=0, le=254, description="luma at or below = crushed shadow")
     exposure_warn_percentage: float = Field(default=5.0, ge=0, le=100, description="% of pixels that warns")
+    blurry_below_sharpness: float = Field(default=5.0, ge=0, description="flag `blurry` below this sharpness")
+    noisy_above_sigma: float = Field(default=4.0, ge=0, description="flag `noisy` above this noise sigma (levels)")
+    heavy_compression_above_blockiness: float = Field(default=1.0, ge=0,
+                                                      description="flag `heavy_compression` above this blockiness")
 
     @field_validator("thumbnail_widths", mode="before")
     @classmethod

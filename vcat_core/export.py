@@ -53,6 +53,17 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
     for t in thumbs:
         if t["frame_index"] not in largest or t["width"] > largest[t["frame_index"]]["width"]:
             largest[t["frame_index"]] = t
+    quality = None
+    shots = []
+    if vm is not None and vm.vision_version:
+        quality = {"sharpness": vm.sharpness, "noise": vm.noise, "blockiness": vm.blockiness,
+                   "complexity": vm.complexity, "shot_type": vm.shot_type, "flags": list(vm.flags or []),
+                   "sharpness_worst": vm.sharpness_worst, "noise_worst": vm.noise_worst,
+                   "blockiness_worst": vm.blockiness_worst}
+        for shot in vm.shots or []:
+            rep = largest.get(shot.get("thumbnail_index"))
+            shots.append({"start_seconds": shot.get("start_seconds"), "end_seconds": shot.get("end_seconds"),
+                          "thumbnail": rep["path"] if rep else None})
     doc = {
         "id": clip.id,
         "file_path": primary.path if primary else None,
@@ -65,7 +76,9 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         "duration_seconds": clip.duration_seconds,
         "status": clip.status,
         "technical_metadata": tm,
-        "thumbnail_paths": [largest[k]["path"] for k in sorted(largest)],
+        "quality": quality,
+        "shots": shots,
+        "thumbnail_paths": _picked(largest),
         "thumbnails": thumbs,
         "locations": [{"path": loc.path, "online": loc.online, "seen_at": _iso(loc.seen_at)} for loc in locs],
         "tags": list(row.get("tags", [])),
@@ -80,6 +93,13 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
     return doc
 
 
+def _picked(largest: dict[int, dict]) -> list[str]:
+    """The thumbnails the vision stage chose (best, no near-duplicates, one per shot first) in time order; every
+    candidate when no selection was made."""
+    chosen = [k for k, t in largest.items() if (t["scores"].get("ranking") or {}).get("chosen")]
+    return [largest[k]["path"] for k in sorted(chosen or largest)]
+
+
 def write_json(docs: Iterable[dict[str, Any]], out: TextIO) -> None:
     """Stream a JSON array (one document at a time: exports of 100k clips stay flat in memory)."""
     out.write("[")
@@ -92,7 +112,8 @@ def write_json(docs: Iterable[dict[str, Any]], out: TextIO) -> None:
 CSV_COLUMNS = (["id", "file_path", "file_name", "file_checksum", "checksum_algorithm", "file_size_bytes",
                 "created_at", "processed_at", "duration_seconds", "status"]
                + [f for f in _TM_FIELDS if f != "duration_seconds"]
-               + ["locations", "tags", "collections", "thumbnail_count", "thumbnail_paths"])
+               + ["sharpness", "noise", "blockiness", "complexity", "shot_type", "quality_flags", "shots",
+                  "locations", "tags", "collections", "thumbnail_count", "thumbnail_paths"])
 
 
 def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +121,11 @@ def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
     tm = doc["technical_metadata"]
     row.update({k: tm.get(k) for k in _TM_FIELDS if k != "duration_seconds"})
     row["locations"] = " | ".join(loc["path"] for loc in doc["locations"])
+    q = doc.get("quality") or {}
+    for k in ("sharpness", "noise", "blockiness", "complexity", "shot_type"):
+        row[k] = q.get(k)
+    row["quality_flags"] = " | ".join(q.get("flags") or [])
+    row["shots"] = len(doc.get("shots") or [])
     row["tags"] = " | ".join(doc["tags"])
     row["collections"] = " | ".join(doc["collections"])
     row["thumbnail_count"] = len(doc["thumbnail_paths"])

@@ -104,6 +104,8 @@ class Thumbnail(BaseModel):
     is_keyframe: bool
     images: list[ThumbnailImage]
     exposure: ExposureMetrics | None = None
+    quality: dict[str, Any] | None = None  # the vision stage's figures for this frame (vision.FrameQuality)
+    ranking: dict[str, Any] | None = None  # how thumbnail selection scored it (vision.CandidateRanking)
 
 
 class ThumbnailsResult(BaseModel):
@@ -120,6 +122,14 @@ class StageOutcome(BaseModel):
     seconds: float = 0.0
 
 
+class VisionResult(BaseModel):
+    """The vision stage of one clip: aggregate quality with flags, shots, and the thumbnail selection."""
+
+    quality: dict[str, Any]  # vision.ClipQuality
+    shots: list[dict[str, Any]] = Field(default_factory=list)  # vision.Shot + "thumbnail_index" (representative)
+    algorithm_version: str = "vision-1"
+
+
 class ClipAnalysis(BaseModel):
     """Everything the pool computed for one clip; the orchestrator stores it in one transaction."""
 
@@ -128,6 +138,7 @@ class ClipAnalysis(BaseModel):
     metadata: TechnicalMetadata | None = None
     thumbnails: ThumbnailsResult | None = None
     exposure: ExposureMetrics | None = None
+    vision: VisionResult | None = None
     outcomes: list[StageOutcome] = Field(default_factory=list)
 
 
@@ -146,6 +157,10 @@ class ClipFilter(BaseModel):
     tags: list[str] | None = None  # every one of these tags
     collection: str | None = None
     text: str | None = None  # words that must each appear in the name, a path, codec, camera or a tag
+    shot_type: str | None = None  # extreme_close_up | close_up | medium | wide | unknown
+    blurry: bool | None = None
+    min_sharpness: float | None = None
+    flag: str | None = None  # any quality flag: blurry, noisy, overexposed, underexposed, heavy_compression
 
 
 class ClipSummary(BaseModel):
@@ -167,6 +182,9 @@ class ClipSummary(BaseModel):
     status: str
     locations: int = 1
     tags: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)  # quality flags of the vision stage
+    shot_type: str | None = None
+    sharpness: float | None = None
 
 
 class FailureRecord(BaseModel):

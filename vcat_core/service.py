@@ -15,7 +15,6 @@ from .errors import ConfigError
 from .events import ClipDone, IngestEvent
 from .export import clip_document, write_csv, write_json
 from .models import ClipFilter, ClipSummary, FailureRecord
-from .pipeline.exposure import ExposureThresholds
 from .pipeline.plan import IngestPlan, plan_ingest
 from .pipeline.runner import IngestOptions, IngestRunner
 from .pipeline.stages import select_stages
@@ -62,13 +61,7 @@ class Catalog:
         return wanted
 
     def _analysis_options(self, thumbnails: int | None) -> AnalysisOptions:
-        s = self.settings
-        return AnalysisOptions(
-            catalog_dir=str(s.catalog), thumbnails=thumbnails or s.thumbnails, widths=tuple(s.thumbnail_widths),
-            thumbnail_format=s.thumbnail_format,
-            thresholds=ExposureThresholds(over_luma=s.exposure_over_luma, under_luma=s.exposure_under_luma,
-                                          warn_percentage=s.exposure_warn_percentage),
-        )
+        return AnalysisOptions.from_settings(self.settings, thumbnails)
 
     def ingest(self, paths: list[str], *, workers: int | None = None, thumbnails: int | None = None,
                recursive: bool = True, force: bool = False, focus: str | None = None, skip_visual: bool = False,

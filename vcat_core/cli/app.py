@@ -57,10 +57,13 @@ def main_options(
     State.overrides = {k: v for k, v in {"catalog": catalog, "database_url": database_url}.items() if v is not None}
 
 
-def _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning) -> ClipFilter:
+def _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type=None,
+             blurry=False, min_sharpness=None, tag=None, collection=None) -> ClipFilter:
     return ClipFilter(codec=codec, resolution=resolution, camera=camera, min_duration=min_duration,
                       max_duration=max_duration, vfr=True if vfr else None,
-                      exposure_warning=True if exposure_warning else None)
+                      exposure_warning=True if exposure_warning else None, shot_type=shot_type,
+                      blurry=True if blurry else None, min_sharpness=min_sharpness, tags=tag or None,
+                      collection=collection)
 
 
 _codec = typer.Option(None, "--codec", help="Video codec, e.g. h264, hevc, prores.")
@@ -71,6 +74,11 @@ _max_d = typer.Option(None, "--max-duration", help="At most this many seconds.")
 _vfr = typer.Option(False, "--vfr", help="Only variable-frame-rate clips.")
 _exp = typer.Option(False, "--exposure-warning", help="Only clips with an exposure warning.")
 _json = typer.Option(False, "--json", help="Machine-readable JSON output.")
+_shot = typer.Option(None, "--shot-type", help="extreme_close_up, close_up, medium, wide or unknown.")
+_blurry = typer.Option(False, "--blurry", help="Only clips flagged blurry.")
+_min_sharp = typer.Option(None, "--min-sharpness", help="At least this sharpness (see `show`).")
+_tag = typer.Option(None, "--tag", help="Carrying this tag (repeat for several).")
+_coll = typer.Option(None, "--collection", help="In this collection.")
 
 
 # ---- ingest ------------------------------------------------------------------------------------------------------
@@ -214,14 +222,17 @@ def _print_plan(plan, as_json: bool) -> None:
 def list_cmd(
     codec: Optional[str] = _codec, resolution: Optional[str] = _resolution, camera: Optional[str] = _camera,
     min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
-    exposure_warning: bool = _exp,
-    sort: str = typer.Option("name", "--sort", help="name, duration, created, size, width, fps, codec, camera, id."),
+    exposure_warning: bool = _exp, shot_type: Optional[str] = _shot, blurry: bool = _blurry,
+    min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
+    sort: str = typer.Option("name", "--sort",
+                             help="name, duration, created, size, width, fps, codec, camera, sharpness, id."),
     desc: bool = typer.Option(False, "--desc", help="Sort descending."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many rows."),
     as_json: bool = _json,
 ) -> None:
     """List catalogued clips (a table, or JSON documents with --json)."""
-    f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning)
+    f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
+                 min_sharpness, tag, collection)
     with open_catalog() as catalog:
         try:
             rows = catalog.list_clips(f, sort=sort, descending=desc, limit=limit)
@@ -234,8 +245,8 @@ def list_cmd(
     table = OutputTable(f"{len(rows)} clip(s)", ["id", "name", "duration", "resolution", "fps", "codec", "camera",
                                                   "created", "flags", "tags"], wrap=("name",))
     for r in rows:
-        flags = [x for x in (r.exposure_warning, "vfr" if r.is_vfr else None,
-                             "partial" if r.status == "partial" else None) if x]
+        flags = list(dict.fromkeys([*r.flags, *(x for x in (r.exposure_warning, "vfr" if r.is_vfr else None,
+                                                              "partial" if r.status == "partial" else None) if x)]))
         table.add_row(str(r.id), escape(r.name), human_duration(r.duration_seconds),
                       f"{r.width}x{r.height}" if r.width else "-",
                       f"{r.frame_rate:.3g}" if r.frame_rate else "-", r.codec or "-", escape(r.camera or "-"),
@@ -286,12 +297,14 @@ def export(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
     codec: Optional[str] = _codec, resolution: Optional[str] = _resolution, camera: Optional[str] = _camera,
     min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
-    exposure_warning: bool = _exp,
+    exposure_warning: bool = _exp, shot_type: Optional[str] = _shot, blurry: bool = _blurry,
+    min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
 ) -> None:
     """Export clips as a JSON array (seed §6.1.1 fields) or CSV (one row per clip)."""
     if fmt not in ("json", "csv"):
         fail(f"unknown format {fmt!r}; use json or csv")
-    f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning)
+    f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
+                 min_sharpness, tag, collection)
     with open_catalog() as catalog:
         try:
             if output:

@@ -32,7 +32,15 @@ from ..events import (
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from ..store.catalog import DONE, CatalogStore, KnownLocation
 from .discover import DiscoveryProblem, DiscoveryStats, discover
-from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, warm_up, worker_init
+from .worker import (
+    ANALYSIS_STAGES,
+    AnalysisOptions,
+    expand_stages,
+    run_analysis,
+    run_fingerprint,
+    warm_up,
+    worker_init,
+)
 
 _END = object()
 LOOKUP_BATCH = 256
@@ -276,8 +284,8 @@ class IngestRunner:
             self._emit(ClipDone(path=cand.path, outcome="known", clip_id=clip_id, bytes=cand.size))
             return
 
-        stages = tuple(s for s in ANALYSIS_STAGES if s in self.opt.stages and (
-            clip is None or self.opt.force or clip.stages.get(s) not in DONE))
+        stages = expand_stages(tuple(s for s in ANALYSIS_STAGES if s in self.opt.stages and (
+            clip is None or self.opt.force or clip.stages.get(s) not in DONE)))
         future: asyncio.Future = loop.create_future()
         self._inflight[fp.digest] = future
         try:

@@ -12,7 +12,7 @@ from ..errors import ConfigError
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "metadata": ("metadata",),
-    "visual": ("thumbnails", "exposure"),
+    "visual": ("thumbnails", "exposure", "vision"),
     "audio": (),
     "ai": (),
 }

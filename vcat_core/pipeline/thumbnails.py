@@ -35,7 +35,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -109,6 +109,7 @@ def extract_thumbnails(
     fmt: str = "jpg",
     quality: int = 85,
     decode_budget_frames: int | None = None,
+    analyser: Callable[[Any, np.ndarray], dict[str, Any]] | None = None,
 ) -> ThumbnailsResult:
     """Write up to `count` thumbnails of the video at `path` into `out_dir` and describe them.
 
@@ -116,7 +117,9 @@ def extract_thumbnails(
     `decode_budget_frames` bounds the frames decoded in all (keyframes included; default 4 x `count`); keyframe
     candidates are always decoded, gap filling only within what is left. Raises `NotAVideoError` when the file has no
     video stream (or is a still image), `CorruptMediaError` when it cannot be opened or no frame decodes,
-    `FileVanishedError` / `UnreadableFileError` when it is gone or unreadable.
+    `FileVanishedError` / `UnreadableFileError` when it is gone or unreadable. `analyser(frame, rgb)` is called on
+    every picked frame with the decoded frame (native size) and its largest upright RGB image; what it returns is
+    kept as the thumbnail's `quality` (the vision stage's per-frame figures, computed without a second decode).
     """
     started = time.perf_counter()
     if count < 1:
@@ -131,7 +134,7 @@ def extract_thumbnails(
     out_dir = Path(out_dir)
     rel_dir = rel_dir.rstrip("/")
 
-    writer = _Writer(out_dir, rel_dir, want_widths, thresholds, ext, quality)
+    writer = _Writer(out_dir, rel_dir, want_widths, thresholds, ext, quality, analyser)
     container = _open(path)
     try:
         stream = _video_stream(container, path)
@@ -676,6 +679,7 @@ class _Rendered:
     is_keyframe: bool
     images: list[tuple[int, int, int, Path]]  # (requested width, width, height, temporary file)
     exposure: Any
+    quality: Any = None
 
 
 class _Writer:
@@ -683,8 +687,10 @@ class _Writer:
     temporary names; `finish` numbers them in time order and renames them to their final names."""
 
     def __init__(
-        self, out_dir: Path, rel_dir: str, widths: list[int], thresholds: ExposureThresholds, ext: str, quality: int
+        self, out_dir: Path, rel_dir: str, widths: list[int], thresholds: ExposureThresholds, ext: str, quality: int,
+        analyser: Callable[[Any, np.ndarray], dict[str, Any]] | None = None,
     ) -> None:
+        self.analyser = analyser
         self.out_dir = out_dir
         self.rel_dir = rel_dir
         self.widths = widths
@@ -754,7 +760,8 @@ class _Writer:
             raise
         assert luma_src is not None
         exposure = frame_exposure(rgb_luma(luma_src), self.thresholds)
-        self.rendered.append(_Rendered(pts, is_keyframe, images, exposure))
+        quality = self.analyser(frame, rgb) if self.analyser is not None else None
+        self.rendered.append(_Rendered(pts, is_keyframe, images, exposure, quality))
 
     def finish(self, clip: _Clip) -> list[Thumbnail]:
         thumbs: list[Thumbnail] = []
@@ -776,6 +783,7 @@ class _Writer:
                     is_keyframe=r.is_keyframe,
                     images=images,
                     exposure=r.exposure,
+                    quality=r.quality,
                 )
             )
         self.rendered = []

@@ -14,9 +14,10 @@ from pathlib import Path
 from ..errors import FileVanishedError, MediaError, UnreadableFileError, VcatError
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from .exposure import ExposureThresholds, clip_exposure
+from .vision.flags import VisionThresholds
 from .fingerprint import fingerprint_file
 
-ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure")
+ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,26 @@ class AnalysisOptions:
     widths: tuple[int, ...] = (160, 320, 640)
     thumbnail_format: str = "jpg"
     thresholds: ExposureThresholds = field(default_factory=ExposureThresholds)
+    vision: VisionThresholds = field(default_factory=VisionThresholds)
+
+    @classmethod
+    def from_settings(cls, s, thumbnails: int | None = None) -> "AnalysisOptions":
+        """From `config.Settings` (the local runner and queue workers build them the same way)."""
+        return cls(
+            catalog_dir=str(s.catalog), thumbnails=thumbnails or s.thumbnails, widths=tuple(s.thumbnail_widths),
+            thumbnail_format=s.thumbnail_format,
+            thresholds=ExposureThresholds(over_luma=s.exposure_over_luma, under_luma=s.exposure_under_luma,
+                                          warn_percentage=s.exposure_warn_percentage),
+            vision=VisionThresholds(blurry_sharpness=s.blurry_below_sharpness, noisy_sigma=s.noisy_above_sigma,
+                                    heavy_blockiness=s.heavy_compression_above_blockiness,
+                                    exposure_percentage=s.exposure_warn_percentage))
+
+
+def expand_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
+    """The vision stage measures the frames the thumbnail stage decodes: asking for it redoes those too."""
+    if "vision" in stages:
+        return tuple(s for s in ANALYSIS_STAGES if s in stages or s in ("thumbnails", "exposure"))
+    return stages
 
 
 def worker_init(priority: str = "interactive") -> None:
@@ -72,7 +93,9 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
     """Run the analysis stages asked for, in order; a failed stage fails the ones that need it."""
     from .metadata import extract_metadata  # imported here: heavy, and only pool processes need it
     from .thumbnails import extract_thumbnails
+    from .vision_stage import candidate_quality, run_vision
 
+    stages = expand_stages(stages)
     result = ClipAnalysis(candidate=candidate, fingerprint=fingerprint)
     failed: set[str] = set()
 
@@ -112,7 +135,8 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
     def thumbnails():
         _still_same_file(candidate)
         res = extract_thumbnails(candidate.path, out_dir, rel_dir, count=opts.thumbnails, widths=opts.widths,
-                                 thresholds=opts.thresholds, fmt=opts.thumbnail_format)
+                                 thresholds=opts.thresholds, fmt=opts.thumbnail_format,
+                                 analyser=candidate_quality if "vision" in stages else None)
         if not res.thumbnails:
             raise MediaError("no frame could be decoded for a thumbnail")
         _remove_stale(out_dir, {Path(img.path).name for t in res.thumbnails for img in t.images})
@@ -129,6 +153,14 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
         return agg
 
     result.exposure = attempt("exposure", ("thumbnails",) if result.thumbnails is None else (), exposure)
+
+    def vision():
+        _still_same_file(candidate)
+        outcome, kept = run_vision(candidate.path, result.thumbnails, opts.catalog_dir, opts.thumbnails, opts.vision)
+        result.thumbnails = kept
+        return outcome
+
+    result.vision = attempt("vision", ("thumbnails",) if result.thumbnails is None else (), vision)
     return result
 
 

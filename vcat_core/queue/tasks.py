@@ -20,8 +20,7 @@ import procrastinate
 from ..config import load_settings
 from ..errors import MediaError, NotAVideoError
 from ..models import Candidate
-from ..pipeline.exposure import ExposureThresholds
-from ..pipeline.worker import AnalysisOptions, run_analysis, run_fingerprint
+from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, expand_stages, run_analysis, run_fingerprint
 from ..store.catalog import CatalogStore
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
@@ -45,11 +44,7 @@ def _settings(options: dict[str, Any]):
 
 
 def _analysis_options(settings, thumbnails: int | None) -> AnalysisOptions:
-    return AnalysisOptions(
-        catalog_dir=str(settings.catalog), thumbnails=thumbnails or settings.thumbnails,
-        widths=tuple(settings.thumbnail_widths), thumbnail_format=settings.thumbnail_format,
-        thresholds=ExposureThresholds(over_luma=settings.exposure_over_luma, under_luma=settings.exposure_under_luma,
-                                      warn_percentage=settings.exposure_warn_percentage))
+    return AnalysisOptions.from_settings(settings, thumbnails)
 
 
 def _candidate(path: str, by_content: bool) -> Candidate | None:
@@ -65,7 +60,7 @@ def ingest_file(context: procrastinate.JobContext, path: str, database_url: str,
     """Fingerprint one file and dedup it; new content is handed to the `processing` queue."""
     store = _store(database_url)
     settings = _settings(options)
-    stages = tuple(options.get("stages") or ("metadata", "thumbnails", "exposure"))
+    stages = tuple(options.get("stages") or ANALYSIS_STAGES)
     cand = _candidate(path, options.get("by_content", False))
     if cand is None:
         store.record_failure(path, "fingerprint", "file disappeared before it could be read", "FileVanishedError")
@@ -102,10 +97,10 @@ def process_clip(context: procrastinate.JobContext, path: str, database_url: str
     settings = _settings(options)
     cand = Candidate.model_validate(candidate)
     fp = FingerprintResult.model_validate(fingerprint)
-    wanted = tuple(options.get("stages") or ("metadata", "thumbnails", "exposure"))
+    wanted = tuple(options.get("stages") or ANALYSIS_STAGES)
     clip = store.lookup_fingerprint(fp.digest)
     force = bool(options.get("force"))
-    stages = tuple(s for s in wanted if clip is None or force or clip.stages.get(s) not in DONE)
+    stages = expand_stages(tuple(s for s in wanted if clip is None or force or clip.stages.get(s) not in DONE))
     if clip is not None and not stages:  # another worker finished this content meanwhile
         store.add_location(fp.digest, cand)
         return "duplicate"

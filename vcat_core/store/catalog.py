@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, text, update
+from sqlalchemy import String, case, cast, delete, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -209,15 +209,25 @@ class CatalogStore:
             if a.thumbnails is not None:
                 s.exec(delete(ThumbnailRow).where(ThumbnailRow.clip_id == clip.id))
                 for th in a.thumbnails.thumbnails:
-                    scores = {"exposure": th.exposure.model_dump()} if th.exposure else None
+                    scores = {k: v for k, v in (("exposure", th.exposure.model_dump() if th.exposure else None),
+                                                ("quality", th.quality), ("ranking", th.ranking)) if v} or None
                     for img in th.images:
                         s.add(ThumbnailRow(clip_id=clip.id, frame_index=th.index, frame_number=th.frame_number,
                                            timestamp_seconds=th.timestamp_seconds, width=img.width,
                                            height=img.height, path=img.path, is_keyframe=th.is_keyframe,
                                            scores=scores))
-            if a.exposure is not None:
-                s.exec(delete(VisionMetrics).where(VisionMetrics.clip_id == clip.id))
-                s.add(VisionMetrics(clip_id=clip.id, **a.exposure.model_dump()))
+            if a.exposure is not None or a.vision is not None:
+                vm = s.get(VisionMetrics, clip.id) or VisionMetrics(clip_id=clip.id)
+                if a.exposure is not None:
+                    for k, v in a.exposure.model_dump().items():
+                        setattr(vm, k, v)
+                if a.vision is not None:
+                    q = a.vision.quality
+                    for k in ("sharpness", "sharpness_worst", "noise", "noise_worst", "blockiness",
+                              "blockiness_worst", "complexity", "shot_type", "flags"):
+                        setattr(vm, k, q.get(k))
+                    vm.shots, vm.vision_version = a.vision.shots, a.vision.algorithm_version
+                s.add(vm)
             existing = {r.stage: r for r in s.exec(select(StageRun).where(StageRun.clip_id == clip.id))}
             for out in a.outcomes:
                 run = existing.get(out.stage) or StageRun(clip_id=clip.id, stage=out.stage, status=out.status)
@@ -344,6 +354,15 @@ class CatalogStore:
         if f.path_prefix:
             sub = select(ClipLocation.clip_id).where(col(ClipLocation.path).startswith(f.path_prefix, autoescape=True))
             stmt = stmt.where(col(Clip.id).in_(sub))
+        if f.shot_type:
+            stmt = stmt.where(VisionMetrics.shot_type == f.shot_type)
+        if f.min_sharpness is not None:
+            stmt = stmt.where(VisionMetrics.sharpness >= f.min_sharpness)
+        for flag in [x for x in (f.flag, "blurry" if f.blurry else None) if x]:
+            # flags are a short JSON list: match the quoted name in its text (portable SQLite / Postgres)
+            stmt = stmt.where(func.coalesce(cast(VisionMetrics.flags, String), "").like(f'%"{flag}"%'))
+        if f.blurry is False:
+            stmt = stmt.where(func.coalesce(cast(VisionMetrics.flags, String), "").not_like('%"blurry"%'))
         for tag in f.tags or []:
             sub = (select(ClipTag.clip_id).join(Tag, Tag.id == ClipTag.tag_id)
                    .where(Tag.name == " ".join(tag.strip().lower().split())))
@@ -369,6 +388,7 @@ class CatalogStore:
         "name": Clip.name, "duration": Clip.duration_seconds, "created": Clip.created_at, "id": Clip.id,
         "size": Clip.size, "width": TechnicalMetadataRow.width, "fps": TechnicalMetadataRow.frame_rate,
         "codec": TechnicalMetadataRow.codec, "camera": TechnicalMetadataRow.camera_model,
+        "sharpness": VisionMetrics.sharpness,
     }
 
     def list_clips(self, f: ClipFilter | None = None, *, sort: str = "name", descending: bool = False,
@@ -379,7 +399,7 @@ class CatalogStore:
                       .correlate(Clip).scalar_subquery())
         n_locations = (select(func.count(ClipLocation.id)).where(ClipLocation.clip_id == Clip.id)
                        .correlate(Clip).scalar_subquery())
-        stmt = (select(Clip, TechnicalMetadataRow, VisionMetrics.exposure_warning, first_path, n_locations)
+        stmt = (select(Clip, TechnicalMetadataRow, VisionMetrics, first_path, n_locations)
                 .outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
                 .outerjoin(VisionMetrics, VisionMetrics.clip_id == Clip.id))
         stmt = self._filtered(stmt, f)
@@ -391,13 +411,16 @@ class CatalogStore:
             stmt = stmt.limit(limit)
         out = []
         with Session(self.engine) as s:
-            for clip, md, warn, path, nloc in s.exec(stmt):
+            for clip, md, vm, path, nloc in s.exec(stmt):
+                warn = vm.exposure_warning if vm else None
                 out.append(ClipSummary(
                     id=clip.id, name=clip.name, path=path, size=clip.size, duration_seconds=clip.duration_seconds,
                     width=md.width if md else None, height=md.height if md else None,
                     frame_rate=md.frame_rate if md else None, codec=md.codec if md else None,
                     camera=_camera(md), created_at=clip.created_at, is_vfr=md.is_vfr if md else None,
                     exposure_warning=warn, status=clip.status, locations=nloc or 0,
+                    flags=list(vm.flags or []) if vm else [], shot_type=vm.shot_type if vm else None,
+                    sharpness=vm.sharpness if vm else None,
                 ))
             if out:
                 tags: dict[int, list[str]] = defaultdict(list)

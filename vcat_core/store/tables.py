@@ -12,7 +12,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-STAGES = ("fingerprint", "metadata", "thumbnails", "exposure")
+STAGES = ("fingerprint", "metadata", "thumbnails", "exposure", "vision")
 
 
 def utcnow() -> datetime:
@@ -138,6 +138,17 @@ class VisionMetrics(SQLModel, table=True):
     exposure_stops: Optional[float] = None
     exposure_warning: Optional[str] = Field(default=None, index=True)
     algorithm_version: str = "exposure-1"
+    sharpness: Optional[float] = Field(default=None, index=True)  # clip medians (vision stage), worst for flags
+    sharpness_worst: Optional[float] = None
+    noise: Optional[float] = None
+    noise_worst: Optional[float] = None
+    blockiness: Optional[float] = None
+    blockiness_worst: Optional[float] = None
+    complexity: Optional[float] = None
+    shot_type: Optional[str] = Field(default=None, index=True)
+    flags: Optional[list] = _json()  # blurry, noisy, overexposed, underexposed, heavy_compression
+    shots: Optional[list] = _json()  # [{start_seconds, end_seconds, cut_score, thumbnail_index}]
+    vision_version: Optional[str] = None
 
 
 class StageRun(SQLModel, table=True):

@@ -45,7 +45,12 @@ from vcat_core.pipeline.vision.models import (
     VisionFlag,
 )
 from vcat_core.pipeline.vision.noise import noise_sigma
-from vcat_core.pipeline.vision.select import dhash, hamming, rank_thumbnails, select_thumbnails
+from vcat_core.pipeline.vision.select import (
+    dhash,
+    hamming,
+    rank_thumbnails,
+    select_thumbnails,
+)
 from vcat_core.pipeline.vision.sharpness import (
     ANALYSIS_WIDTH,
     analysis_luma,
@@ -54,14 +59,46 @@ from vcat_core.pipeline.vision.sharpness import (
     sharpness_of_analysis,
     to_luma,
 )
-from vcat_core.pipeline.vision.shot_type import classify_face_ratio, detect_faces, shot_type, shot_type_from_faces
+from vcat_core.pipeline.vision.shot_type import (
+    classify_face_ratio,
+    detect_faces,
+    shot_type,
+    shot_type_from_faces,
+)
 
 __all__ = [
-    "ANALYSIS_WIDTH", "CandidateRanking", "CandidateScore", "ClipQuality", "CutParams", "CutScan", "DEFAULT_THRESHOLDS",
-    "FrameQuality", "Shot", "ShotType", "ThumbnailSelection", "VisionFlag", "VisionThresholds", "aggregate",
-    "analyse_clip_cuts", "analyse_frame", "blockiness", "classify_face_ratio", "clip_flags", "complexity",
-    "cut_scan", "detect_cuts", "detect_faces", "dhash", "frame_flags", "hamming", "noise_sigma", "rank_thumbnails",
-    "select_thumbnails", "sharpness", "shot_type", "shot_type_from_faces",
+    "ANALYSIS_WIDTH",
+    "DEFAULT_THRESHOLDS",
+    "CandidateRanking",
+    "CandidateScore",
+    "ClipQuality",
+    "CutParams",
+    "CutScan",
+    "FrameQuality",
+    "Shot",
+    "ShotType",
+    "ThumbnailSelection",
+    "VisionFlag",
+    "VisionThresholds",
+    "aggregate",
+    "analyse_clip_cuts",
+    "analyse_frame",
+    "blockiness",
+    "classify_face_ratio",
+    "clip_flags",
+    "complexity",
+    "cut_scan",
+    "detect_cuts",
+    "detect_faces",
+    "dhash",
+    "frame_flags",
+    "hamming",
+    "noise_sigma",
+    "rank_thumbnails",
+    "select_thumbnails",
+    "sharpness",
+    "shot_type",
+    "shot_type_from_faces",
 ]
 
 

@@ -15,10 +15,15 @@ The rule, on the luma at its **coded resolution** (the grid is in coded pixels; 
 4. ``blockiness = max(0, ratio - 1)``: 0 when block boundaries look like any other pixel pair (clean or
    uncompressed content), 1 when they are twice as rough as the inside of blocks, and so on.
 
+The 0.5-level constant keeps nearly flat pictures (black frames, clean gradients) from producing huge ratios.
+
 The grid is assumed to start at pixel (0, 0), as it does in a decoded frame (cropping, e.g. 1088 -> 1080, happens at
-the bottom/right). Typical values (synthetic scene, one MPEG-2 intra frame): high bit rate ~0.4-0.8, quantiser 31
-~3-7, uncompressed ~0; JPEG quality 10 ~2-4.5. The figure grows with resolution for the same quantiser (the inside
-of blocks is smoother at 4K), so thresholds are loose.
+the bottom/right). Typical values on a detailed synthetic scene at 720p / 1080p / 4K: uncompressed 0; one MPEG-2
+intra frame at quantiser 2 ~0.0-0.2, at quantiser 31 ~2.3-2.9; JPEG quality 95 0, quality 8 ~1.7-2.3.
+
+Limit: H.264/HEVC's in-loop deblocking filter smooths block edges away, so a starved H.264 stream reads low here
+(it smears rather than blocks; that shows as lost sharpness and detail instead). This flags block codecs (MPEG-2,
+MPEG-4 part 2, MJPEG, DV-like) and streams decoded or encoded without deblocking.
 
 Frames over ~2.2 megapixels use every other row for horizontal steps and every other column for vertical ones.
 """

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from vcat_core.pipeline.vision.sharpness import ANALYSIS_WIDTH, analysis_luma, gradient_energy, to_luma
+from vcat_core.pipeline.vision.sharpness import (
+    ANALYSIS_WIDTH,
+    analysis_luma,
+    gradient_energy,
+    to_luma,
+)
 
 BINS = 32
 EDGE_LEVEL = 8.0

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import logging
 import os
 import statistics
@@ -69,7 +70,12 @@ import av.error
 import numpy as np
 from pydantic import BaseModel, Field
 
-from vcat_core.errors import CorruptMediaError, FileVanishedError, NotAVideoError, UnreadableFileError
+from vcat_core.errors import (
+    CorruptMediaError,
+    FileVanishedError,
+    NotAVideoError,
+    UnreadableFileError,
+)
 from vcat_core.pipeline.vision.models import Shot
 
 log = logging.getLogger(__name__)
@@ -181,7 +187,7 @@ def _frame_features(frame: Any, t: float, width: int) -> _Feat | None:
     if not w or not h:
         return None
     aw = max(8, min(width, w))
-    ah = max(2, int(round(aw * h / w / 2.0)) * 2)
+    ah = max(2, round(aw * h / w / 2.0) * 2)
     try:
         yuv = frame.reformat(width=aw, height=ah, format="yuv444p", interpolation="AREA").to_ndarray()
     except (av.error.FFmpegError, ValueError) as err:
@@ -294,7 +300,6 @@ class _Scan:
     first_t: float | None = None
     end_t: float | None = None  # end of the last frame, seconds
     frame_dt: float = 1 / 25.0
-    last_t: float | None = None  # seconds of the last frame fed through _timeline (monotonic guard)
 
     def seconds(self, ticks: float) -> float:
         return float((Fraction(ticks) - Fraction(self.origin or 0)) * self.tb)
@@ -340,7 +345,7 @@ class _Scan:
 
     def chain(self, feats: list[_Feat]) -> None:
         """Score each adjacent pair in a run of consecutive frames (display order)."""
-        for a, b in zip(feats, feats[1:]):
+        for a, b in itertools.pairwise(feats):
             if b.t > a.t:
                 self.pairs.append(_Pair(b.t, frame_difference(a, b)))
 

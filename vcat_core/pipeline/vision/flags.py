@@ -23,7 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vcat_core.models import ExposureMetrics
-from vcat_core.pipeline.vision.models import ClipQuality, FrameQuality, ShotType, VisionFlag
+from vcat_core.pipeline.vision.models import (
+    ClipQuality,
+    FrameQuality,
+    ShotType,
+    VisionFlag,
+)
 
 
 @dataclass(frozen=True)
@@ -31,20 +36,20 @@ class VisionThresholds:
     """Thresholds of the vision flags (units as in ``FrameQuality``).
 
     blurry_sharpness: a clip (or frame) is blurry below this sharpness (noise-compensated RMS luma gradient at the
-        640-px analysis width, levels/px). A sharp detailed frame is 12-20; a 9-px blur of a 720p frame ~9; real
-        soft focus / heavy motion blur lands under 5. 4.0 flags only clearly soft footage (low-contrast scenes read
-        low too, hence the margin).
-    noisy_sigma: noisy above this noise sigma (8-bit luma levels at coded resolution, flat regions). Clean or
-        well-compressed footage is under 2; visible grain (high-ISO sensor noise) is 4 and up.
-    heavy_blockiness: heavy compression above this blockiness (block-edge excess: 1.0 = block boundaries twice as
-        rough as block interiors). Good encodes stay under ~0.8; a maxed-out MPEG-2 quantiser gives 3+.
+        640-px analysis width, levels/px). In-focus footage reads 9-22 (very contrasty synthetic frames ~36); a
+        Gaussian defocus of sigma 3 px at 640 px (~9 px at 1080p) brings real footage to 4.5-8, sigma 4 to 4-6.5.
+        5.0 flags clearly soft footage only, because the figure also falls with contrast (fog, night).
+    noisy_sigma: noisy above this noise sigma (8-bit luma levels at coded resolution, flattest quarter of the
+        frame). Clean or compressed footage reads under 1-2; visible grain (high-ISO sensor noise) is 4 and up.
+    heavy_blockiness: heavy compression above this blockiness (1.0 = block boundaries twice as rough as block
+        interiors). Good encodes read under ~0.2; MPEG-2 at its coarsest quantiser or JPEG quality 8 read 1.7-2.9.
     exposure_percentage: over/underexposed when more than this percentage of pixels is clipped (same level as
         ``ExposureThresholds.warn_percentage``).
     blank_complexity: frames under this complexity count as blank (black, white, flat): left out of the blurry
         rule, and passed over when choosing thumbnails.
     """
 
-    blurry_sharpness: float = 4.0
+    blurry_sharpness: float = 5.0
     noisy_sigma: float = 4.0
     heavy_blockiness: float = 1.0
     exposure_percentage: float = 5.0

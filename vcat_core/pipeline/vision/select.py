@@ -5,7 +5,9 @@ Scores (each 0..1) of a candidate:
 * ``sharpness_score = s / (s + 4)`` for sharpness ``s`` (so 4 -> 0.5, 12 -> 0.75, 20 -> 0.83);
 * ``exposure_score = max(0, 1 - (over% + under%) / 50)``: a quarter of the pixels clipped halves it;
 * ``information_score = sqrt(complexity)``;
-* ``score`` = their product.
+* a cleanliness factor ``max(0.5, 1 - noise / (4 * noisy_sigma))`` (so of two near-identical frames the cleaner wins;
+  complexity alone would favour grain);
+* ``score`` = the product of the four.
 
 A candidate is **weak** (``rejected`` says why) when it is ``blank`` (complexity under
 ``VisionThresholds.blank_complexity``: black, white, flat or mid-fade frames), ``badly_exposed`` (more than 40 % of its
@@ -19,8 +21,9 @@ Choosing, with ``shots`` from ``detect_cuts`` (an empty list means one shot):
 2. Chosen first: the representatives that are not weak, best score first, so every shot gets one thumbnail before
    any shot gets two.
 3. Then the other non-weak candidates, always from the shot with the fewest chosen so far, best score first.
-4. Then weak candidates that are not blank, best first (better a soft frame than none). Blank candidates are chosen
-   only while nothing else is.
+4. Then, for each shot that still has nothing chosen, its best weak candidate that is not blank (a shot that is
+   soft or badly exposed throughout is still shown). Weak frames never pad the set beyond that. Blank candidates
+   are chosen only when nothing else is (an all-black clip still gets one thumbnail).
 5. Near-duplicates are skipped throughout: a candidate whose 64-bit dHash is within ``dedup_distance`` (10) bits of
    an already chosen one is ``duplicate_of`` it.
 
@@ -36,7 +39,12 @@ import cv2
 import numpy as np
 
 from vcat_core.pipeline.vision.flags import DEFAULT_THRESHOLDS, VisionThresholds
-from vcat_core.pipeline.vision.models import CandidateRanking, CandidateScore, Shot, ThumbnailSelection
+from vcat_core.pipeline.vision.models import (
+    CandidateRanking,
+    CandidateScore,
+    Shot,
+    ThumbnailSelection,
+)
 
 DEDUP_DISTANCE = 10
 BAD_EXPOSURE_PERCENT = 40.0
@@ -47,8 +55,9 @@ _SHARPNESS_HALF = 4.0
 def dhash(image: np.ndarray) -> str:
     """64-bit difference hash of an RGB or luma frame, as 16 hex digits.
 
-    The luma is shrunk (area filter) to 9 x 8 pixels; bit ``8 * row + col`` is set when pixel (row, col + 1) is
-    brighter than pixel (row, col). Frames that look alike at a glance differ in few bits whatever their size.
+    The luma is shrunk (area filter) to 9 x 8 pixels; each of the 8 x 8 bits (row-major, the first one the most
+    significant) is set when pixel (row, col + 1) is brighter than pixel (row, col). Frames that look alike at a
+    glance differ in few bits, whatever their size.
     """
     from vcat_core.pipeline.vision.sharpness import to_luma
 
@@ -63,7 +72,7 @@ def dhash(image: np.ndarray) -> str:
 
 def hamming(a: str, b: str) -> int:
     """Number of differing bits between two hex hashes."""
-    return bin(int(a, 16) ^ int(b, 16)).count("1")
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def shot_of(t: float, shots: Sequence[Shot]) -> int | None:
@@ -78,14 +87,17 @@ def shot_of(t: float, shots: Sequence[Shot]) -> int | None:
     return min(range(len(shots)), key=lambda i: min(abs(t - shots[i].start_seconds), abs(t - shots[i].end_seconds)))
 
 
-def score_candidate(c: CandidateScore) -> tuple[float, float, float, float]:
+def score_candidate(
+    c: CandidateScore, thresholds: VisionThresholds = DEFAULT_THRESHOLDS
+) -> tuple[float, float, float, float]:
     """(score, sharpness_score, exposure_score, information_score) of one candidate."""
     s = max(0.0, c.quality.sharpness)
     sharp = s / (s + _SHARPNESS_HALF)
     clipped = max(0.0, c.overexposed_percentage) + max(0.0, c.underexposed_percentage)
     expo = max(0.0, 1.0 - clipped / 50.0)
     info = math.sqrt(min(1.0, max(0.0, c.quality.complexity)))
-    return sharp * expo * info, sharp, expo, info
+    clean = max(0.5, 1.0 - max(0.0, c.quality.noise) / (4.0 * max(thresholds.noisy_sigma, 1e-6)))
+    return sharp * expo * info * clean, sharp, expo, info
 
 
 def rank_thumbnails(
@@ -101,7 +113,7 @@ def rank_thumbnails(
     best_sharp = max((c.quality.sharpness for c in cands), default=0.0)
     ranks: list[CandidateRanking] = []
     for c in cands:
-        score, sharp, expo, info = score_candidate(c)
+        score, sharp, expo, info = score_candidate(c, thresholds)
         rejected = None
         clipped = c.overexposed_percentage + c.underexposed_percentage
         if c.quality.complexity < thresholds.blank_complexity:
@@ -151,7 +163,8 @@ def rank_thumbnails(
         rest.remove(i)
         take(i)
     for i in sorted((i for i, r in enumerate(ranks) if r.rejected and r.rejected != "blank"), key=key):
-        take(i)
+        if per_shot.get(ranks[i].shot_index, 0) == 0:
+            take(i)
     if not chosen:
         for i in sorted(range(len(ranks)), key=key):
             if take(i):

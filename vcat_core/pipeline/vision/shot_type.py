@@ -5,21 +5,23 @@ The rule:
 1. Faces are found with OpenCV's bundled Haar frontal-face cascade (``haarcascade_frontalface_default.xml``, shipped
    with opencv-python 4.x under ``cv2.data.haarcascades``) on the grey frame resized so its shorter side is 270 px;
    scale step 1.15, at least 6 neighbouring detections, smallest face 24 px, and a final-stage confidence (the
-   cascade's level weight) of at least 3 -- drawn and photographed faces score 6-11, the false hits seen on busy
-   synthetic frames (shapes, text, noise) 1.5-3.5. Faces smaller than ~9 % of the frame height (24 / 270) are not
-   found.
+   cascade's level weight) of at least 3 -- drawn faces score 6-11 and a real talking head (the QCIF "carphone" test
+   sequence) 5.4-8, while the false hits seen on busy synthetic frames (shapes, text, noise) scored 1.5-3.5. Faces
+   smaller than ~9 % of the frame height (24 / 270) are not found.
 2. The **largest** face is the subject. Its box height divided by the frame height, ``r``, decides (a Haar box
    spans roughly brows to chin, about two thirds of a head; a standing adult is about eight heads tall):
 
-   ==================  ==============  ===============================================================
-   ``r``               shot type       framing it corresponds to
-   ==================  ==============  ===============================================================
-   r >= 0.55           extreme_close_up  the face fills the frame (Haar rarely fires this close)
-   0.25 <= r < 0.55    close_up        head and shoulders, up to a medium close-up (chest up)
-   0.10 <= r < 0.25    medium          waist up (head about a quarter of the frame)
-   r < 0.10            wide            a full figure or more (face under ~1/8 of the frame)
-   ==================  ==============  ===============================================================
+   ================  ==================  ==========================================================
+   ``r``             shot type           framing it corresponds to
+   ================  ==================  ==========================================================
+   r >= 0.55         extreme_close_up    the face fills the frame (Haar rarely fires this close)
+   0.25 <= r < 0.55  close_up            head and shoulders, up to a medium close-up (chest up)
+   0.10 <= r < 0.25  medium              waist up (head about a quarter of the frame)
+   r < 0.10          wide                a full figure or more (face under ~1/8 of the frame)
+   ================  ==================  ==========================================================
 
+   Because faces under ~9 % are not detected, ``wide`` comes from faces of 9-10 % of the height only; a wider shot
+   with smaller faces gives ``unknown``.
 3. No face: ``unknown``. Framing cannot be told from a frame without a subject cue we trust: OpenCV's HOG
    people detector was tried and fires on shapes and text in busy frames, so it is not used, and a landscape gives
    no size reference. ``unknown`` is returned rather than a guess.
@@ -107,7 +109,7 @@ def detect_faces(luma: np.ndarray) -> list[Box]:
         outputRejectLevels=True,
     )
     weights = np.ravel(weights) if len(found) else np.zeros(0)
-    boxes = [tuple(int(round(v / scale)) for v in b) for b, wt in zip(found, weights) if wt >= MIN_WEIGHT]
+    boxes = [tuple(round(float(v) / scale) for v in b) for b, wt in zip(found, weights) if wt >= MIN_WEIGHT]
     boxes.sort(key=lambda b: b[2] * b[3], reverse=True)
     return boxes  # type: ignore[return-value]
 
