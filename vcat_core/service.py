@@ -66,11 +66,14 @@ class Catalog:
     def ingest(self, paths: list[str], *, workers: int | None = None, thumbnails: int | None = None,
                recursive: bool = True, force: bool = False, focus: str | None = None, skip_visual: bool = False,
                skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None,
-               priority: str = "interactive", min_age: float = 0.0) -> AsyncIterator[IngestEvent]:
-        """Start an ingest; iterate the returned async iterator of progress events to run it to the end."""
+               priority: str = "interactive", min_age: float = 0.0,
+               stages: tuple[str, ...] | None = None) -> AsyncIterator[IngestEvent]:
+        """Start an ingest; iterate the returned async iterator of progress events to run it to the end.
+        `stages` names the analysis stages exactly (benchmarks); otherwise focus / skip_* choose them."""
         if priority not in ("interactive", "batch"):
             raise ConfigError(f"unknown priority {priority!r}; use interactive or batch")
-        stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
+        if stages is None:
+            stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
         opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
                              stages=stages, limit=limit, priority=priority, min_age=min_age)
