@@ -1,3 +1,6 @@
+"""`python -m vcat_tui` (the same as the `vcat` command)."""
+
 from .app import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when multiprocessing re-imports the main module in a helper process
+    raise SystemExit(main())

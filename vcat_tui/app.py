@@ -7,7 +7,9 @@ command palette everywhere. It only calls `vcat_core.service`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Callable
 
@@ -28,18 +30,30 @@ from .screens.prompt_screen import ConfirmScreen
 from .screens.search_screen import SearchScreen
 
 STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss")
-"""The app's TCSS, in load order. Canonical copies live in the repository's `styles/`; an installed package carries
-them as `vcat_tui/styles/` (see `styles_dir`)."""
+"""The app's TCSS, in load order. The canonical files are the repository's `styles/`; an installed distribution
+carries them as data files in `<prefix>/share/vcat_tui/styles/` (see `styles_dir`)."""
+
+
+def style_dirs() -> list[Path]:
+    """Where the TCSS may be, in order: a source checkout (and editable installs), a copy inside the package,
+    the data directory of an installed distribution (venv / system prefix, then the user scheme)."""
+    here = Path(__file__).resolve().parent
+    out = [here.parent / "styles", here / "styles"]
+    for scheme in (None, f"{os.name}_user"):
+        try:
+            data = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
+        except KeyError:
+            continue
+        out.append(Path(data) / "share" / "vcat_tui" / "styles")
+    return out
 
 
 def styles_dir() -> Path:
-    """`styles/` next to the package in a source checkout, else the copy shipped inside the package."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "styles", here / "styles"):
+    for candidate in style_dirs():
         if all((candidate / name).is_file() for name in STYLE_FILES):
             return candidate
-    raise FileNotFoundError(f"vcat's styles ({', '.join(STYLE_FILES)}) are missing: looked in "
-                            f"{here.parent / 'styles'} and {here / 'styles'}")
+    raise FileNotFoundError(f"vcat's styles ({', '.join(STYLE_FILES)}) are missing; looked in "
+                            + ", ".join(map(str, style_dirs())))
 
 
 class VcatApp(App[None]):
@@ -63,7 +77,8 @@ class VcatApp(App[None]):
                  player_command: Callable[[], list[str] | None] = player.opener) -> None:
         super().__init__()
         self.catalog = catalog
-        self.image_mode = image_mode
+        # resolved now, before Textual owns the terminal: `auto` asks the terminal what it can draw
+        self.image_mode = images.prepare(images.normalise_mode(image_mode))
         self.ingest_workers = ingest_workers
         self._player_command = player_command
         self.catalog_version = 0
@@ -82,9 +97,13 @@ class VcatApp(App[None]):
     async def action_quit(self) -> None:
         ingest = self._ingest_screen()
         if ingest is not None and ingest.running_here:
+            async def stop_then_exit() -> None:
+                await ingest.stop_ingest()  # the run is recorded as cancelled before the app goes
+                self.exit()
+
             def answer(yes: bool | None) -> None:
                 if yes:
-                    self.exit()
+                    self.call_later(stop_then_exit)
 
             self.push_screen(ConfirmScreen("An ingest is running. Quit and cancel it? (clips stored so far are "
                                            "kept)"), answer)
@@ -115,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     except (VcatError, ValueError) as exc:
         print(f"vcat: {exc}", file=sys.stderr)
         return 2
-    resolved = images.prepare(mode)  # queries the terminal: must run before Textual owns stdin
-    VcatApp(catalog, image_mode=resolved, ingest_workers=args.workers).run()
+    VcatApp(catalog, image_mode=mode, ingest_workers=args.workers).run()
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 
@@ -60,7 +61,7 @@ def rate_per_minute(count: float, seconds: float) -> str:
 
 
 def eta(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds or seconds < 0:
+    if seconds is None or math.isnan(seconds) or seconds < 0:
         return "—"
     return human_duration(seconds)
 

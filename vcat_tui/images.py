@@ -1,6 +1,7 @@
 """How thumbnails are drawn: Kitty graphics (TGP) or Sixel where the terminal answers that it supports them, coloured
 half cells elsewhere. textual-image finds out by querying the terminal when `textual_image.widget` is first
-imported, which must happen before Textual takes over stdin: `prepare()` is called by `main()` before the app runs.
+imported, which must happen before Textual takes over stdin: `prepare()` runs in `VcatApp.__init__`, before the app
+runs, and resolves `auto` to the mode found.
 
 `VCAT_TUI_IMAGES` (or `vcat --images`) forces a mode: auto, tgp (alias kitty), sixel, halfcell, unicode or none.
 Tests force `halfcell` so screenshots do not depend on the terminal.
@@ -8,6 +9,7 @@ Tests force `halfcell` so screenshots do not depend on the terminal.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -29,6 +31,9 @@ def prepare(mode: str) -> str:
     """Import textual-image (which queries the terminal once) and say what `auto` resolved to."""
     if mode == "none":
         return "none"
+    # a terminal that does not answer the cell-size query is normal (textual-image then assumes 10x20 pixels);
+    # its warning would print a traceback over the shell just before the app starts
+    logging.getLogger("textual_image").setLevel(logging.ERROR)
     import textual_image.renderable as renderables
     import textual_image.widget  # noqa: F401 - the import runs the terminal query and caches the cell size
 

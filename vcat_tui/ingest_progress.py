@@ -76,7 +76,7 @@ class IngestProgress:
     done_bytes: int = 0
     outcomes: Counter = field(default_factory=Counter)
     stages: dict[str, StageProgress] = field(default_factory=dict)
-    in_flight: dict[str, str] = field(default_factory=dict)  # path -> stage it is in now
+    in_flight: dict[str, list[str]] = field(default_factory=dict)  # path -> its stages started and not done
     failures: list[Failure] = field(default_factory=list)
     summary: RunSummary | None = None
     error: str | None = None
@@ -98,7 +98,7 @@ class IngestProgress:
             self.candidates = ev.candidates
         elif isinstance(ev, StageStarted):
             self._stage(ev.stage).started += 1
-            self.in_flight[ev.path] = ev.stage
+            self.in_flight.setdefault(ev.path, []).append(ev.stage)
         elif isinstance(ev, StageFinished):
             st = self._stage(ev.stage)
             st.finished += 1
@@ -129,8 +129,11 @@ class IngestProgress:
         return self.stages[name]
 
     def _leave_stage(self, path: str, stage: str) -> None:
-        if self.in_flight.get(path) == stage:
-            self.in_flight.pop(path)
+        stages = self.in_flight.get(path)
+        if stages and stage in stages:
+            stages.remove(stage)
+            if not stages:
+                del self.in_flight[path]
 
     def add_failure(self, failure: Failure) -> None:
         if len(self.failures) < MAX_FAILURES:
@@ -211,8 +214,14 @@ class IngestProgress:
         """What each stage bar fills towards: every discovered file (files skipped as known count as done)."""
         return self.total if self.total is not None else (self.discovered or None)
 
+    def current_stage(self, path: str) -> str | None:
+        """The stage a file in flight is in: the first of its started stages not finished (the analysis stages of
+        one file are started together and run in order in one worker)."""
+        stages = self.in_flight.get(path)
+        return stages[0] if stages else None
+
     def workers_busy(self) -> Counter:
-        return Counter(self.in_flight.values())
+        return Counter(stages[0] for stages in self.in_flight.values() if stages)
 
 
 def _parse_time(value: Any) -> datetime | None:

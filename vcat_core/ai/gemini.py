@@ -16,6 +16,7 @@ import json
 import logging
 import mimetypes
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -55,6 +56,19 @@ metadata, transcript and audio events given as JSON, and fill the response schem
 - content_warnings: e.g. violence, profanity, nudity, flashing lights; empty list when none;
 - technical_quality: rating (excellent/good/fair/poor), score 0..1, issues, one sentence of notes.
 Answer with JSON only."""
+
+
+MAX_UPLOAD_BYTES = 2 * 1024**3  # Files API limit per file
+# containers Gemini accepts, by file extension (others — MXF, MKV, MTS — go as thumbnails + metadata only)
+_VIDEO_MIME = {
+    ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/mov", ".qt": "video/mov", ".mpeg": "video/mpeg",
+    ".mpg": "video/mpg", ".avi": "video/avi", ".webm": "video/webm", ".wmv": "video/wmv", ".flv": "video/x-flv",
+    ".3gp": "video/3gpp",
+}
+
+
+def video_mime(path: str | Path) -> str | None:
+    return _VIDEO_MIME.get(Path(path).suffix.lower())
 
 
 @dataclass
@@ -138,17 +152,21 @@ class GeminiAnalyzer:
             http.api_version = config.api_version
         self.client = genai.Client(api_key=config.api_key, http_options=http)
         self.limiter = RateLimiter(f"gemini:{config.base_url or 'default'}", config.requests_per_minute)
-        self.usage: list[Usage] = []  # every call this instance made (uploads are not billed in tokens)
+        self.usage: deque[Usage] = deque(maxlen=1000)  # the latest calls (each Analysis also carries its own)
 
     # ------------------------------------------------------------------------------------------------- parts
     def _video_part(self, video_path: str | Path) -> tuple[Any, str | None]:
-        """(part, uploaded file name or None)."""
+        """(part, uploaded file name or None); (None, None) when Gemini cannot take this container or size."""
         types = self._types
         p = Path(video_path)
-        mime = mimetypes.guess_type(p.name)[0] or "video/mp4"
-        if not mime.startswith("video/"):
-            mime = "video/mp4"
+        mime = video_mime(p)
+        if mime is None:
+            log.info("not sending %s to Gemini: container not accepted; thumbnails and metadata only", p.name)
+            return None, None
         size = p.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            log.info("not sending %s to Gemini: %d bytes is over the Files API limit", p.name, size)
+            return None, None
         if size <= self.config.inline_max_bytes:
             return types.Part.from_bytes(data=p.read_bytes(), mime_type=mime), None
 
@@ -201,7 +219,8 @@ class GeminiAnalyzer:
         uploaded: str | None = None
         if video_path is not None:
             part, uploaded = self._video_part(video_path)
-            parts.append(part)
+            if part is not None:
+                parts.append(part)
         for t in list(thumbnails)[: self.config.max_thumbnails]:
             tp = Path(t)
             mime = mimetypes.guess_type(tp.name)[0] or "image/jpeg"

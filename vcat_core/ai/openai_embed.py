@@ -8,6 +8,7 @@ with any OpenAI-compatible embeddings endpoint through ``base_url``. The key is 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -73,7 +74,7 @@ class OpenAIEmbedder:
             api_key=config.api_key, base_url=config.base_url, timeout=config.timeout, max_retries=0
         )
         self.limiter = RateLimiter(f"openai:{config.base_url or 'default'}", config.requests_per_minute)
-        self.usage: list[Usage] = []
+        self.usage: deque[Usage] = deque(maxlen=1000)  # the latest calls: tokens, seconds, attempts
 
     @property
     def model(self) -> str:

@@ -12,7 +12,10 @@ from typing import Any, Optional
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from .types import VectorType
+
 STAGES = ("fingerprint", "metadata", "thumbnails", "exposure", "vision")
+# AI stages (transcribe, analyze, embed) are tracked in stage_runs too, but a clip is catalogued without them.
 
 
 def utcnow() -> datetime:
@@ -249,3 +252,62 @@ class CatalogState(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     changes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class TranscriptRow(SQLModel, table=True):
+    """Speech and sound of a clip: full text, timestamped segments (with speakers), non-speech events."""
+
+    __tablename__ = "transcripts"
+
+    clip_id: int = Field(foreign_key="clips.id", primary_key=True, ondelete="CASCADE")
+    language: Optional[str] = None
+    text: str = ""
+    no_speech: bool = False
+    segments: Optional[list] = _json()
+    speakers: Optional[dict] = _json()
+    events: Optional[list] = _json()
+    model: Optional[str] = None
+    duration_seconds: Optional[float] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AnalysisRow(SQLModel, table=True):
+    """The structured understanding of a clip (seed §2.6), with the provider/model that made it."""
+
+    __tablename__ = "analysis_results"
+
+    clip_id: int = Field(foreign_key="clips.id", primary_key=True, ondelete="CASCADE")
+    summary: str = ""
+    keywords: Optional[list] = _json()
+    entities: Optional[list] = _json()
+    scene_classification: Optional[str] = Field(default=None, index=True)
+    sentiment_label: Optional[str] = None
+    sentiment_score: Optional[float] = None
+    content_warnings: Optional[list] = _json()
+    technical_quality: Optional[dict] = _json()
+    provider: Optional[str] = None
+    model: Optional[str] = None
+    complete: bool = True
+    problems: Optional[list] = _json()
+    usage: Optional[dict] = _json()
+    raw: Optional[dict] = _json()
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EmbeddingRow(SQLModel, table=True):
+    """One vector: a clip (summary + keywords + transcript), a transcript segment or a shot; model and dimension are
+    stored with it so vectors of different models are never compared."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("clip_id", "kind", "ref", "model", name="uq_embedding"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    clip_id: int = Field(foreign_key="clips.id", index=True, ondelete="CASCADE")
+    kind: str  # clip | segment | shot
+    ref: int = 0  # segment / shot index; 0 for the clip
+    start_seconds: Optional[float] = None
+    end_seconds: Optional[float] = None
+    text: str = ""  # what was embedded (the snippet a search result shows)
+    model: str = Field(index=True)
+    dim: int
+    vector: Any = Field(sa_column=Column(VectorType(), nullable=False))

@@ -55,9 +55,9 @@ class BrowseScreen(ClipActions, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.filters = ClipFilter()
-        self.total: int | None = None
         self._preview_timer: Timer | None = None
         self._seen_version = -1
+        self._suggestions_stale = True  # the filter bar's completions are read when it is first used
 
     def compose(self) -> ComposeResult:
         yield ModeBar("browse")
@@ -76,7 +76,6 @@ class BrowseScreen(ClipActions, Screen):
         self._seen_version = self.app.catalog_version
         self._load(keep_cursor=False)
         self.table.focus()
-        self._load_suggestions()
 
     def on_screen_resume(self) -> None:
         if self._seen_version != self.app.catalog_version:
@@ -96,7 +95,7 @@ class BrowseScreen(ClipActions, Screen):
     def reload_clips(self) -> None:
         self._seen_version = self.app.catalog_version
         self._load(keep_cursor=True)
-        self._load_suggestions()
+        self._suggestions_stale = True
         current = self.table.current
         if current is not None:
             self._load_preview(current.id)
@@ -199,6 +198,9 @@ class BrowseScreen(ClipActions, Screen):
         return current.path if current else None
 
     def action_focus_filter(self) -> None:
+        if self._suggestions_stale:
+            self._suggestions_stale = False
+            self._load_suggestions()
         self.query_one(FilterBar).focus_input()
 
     def action_clear_filters(self) -> None:

@@ -108,28 +108,29 @@ class ClipActions:
         if not path:
             self.notify("No clip here.", severity="warning")
             return
+        self._launch(path, self.app.player_command())
+
+    @work(thread=True, group="player", exit_on_error=False)
+    def _launch(self, path: str, command: list[str] | None) -> None:
+        """In a thread: the file may sit on a slow or unplugged drive, and the player runs until it exits.
+        (notify is safe from a thread: it posts a message.)"""
         if not os.path.exists(path):
             self.notify(f"{path} is not reachable (offline drive?)", title="Cannot play", severity="warning")
             return
-        command = self.app.player_command()
         if command is None:
             self.notify("No system player opener found (xdg-open / open). Copy the path with c instead.",
                         title="Cannot play", severity="warning")
             return
-        self._launch(path, command)
-
-    @work(thread=True, group="player", exit_on_error=False)
-    def _launch(self, path: str, command: list[str]) -> None:
         try:
             proc = player.launch(path, command)
         except OSError as exc:
-            self.app.call_from_thread(self.notify, f"{command[0]}: {exc}", title="Cannot play", severity="error")
+            self.notify(f"{command[0]}: {exc}", title="Cannot play", severity="error")
             return
-        self.app.call_from_thread(self.notify, f"Opening {os.path.basename(path)}")
+        self.notify(f"Opening {os.path.basename(path)}")
         code = proc.wait()
         if code:
-            self.app.call_from_thread(self.notify, f"{os.path.basename(command[0])} exited with status {code}",
-                                      title="Player", severity="warning")
+            self.notify(f"{os.path.basename(command[0])} exited with status {code}", title="Player",
+                        severity="warning")
 
     def action_copy_path(self) -> None:
         path = self.clip_path()

@@ -161,7 +161,7 @@ class DetailScreen(ClipActions, Screen):
         strip = self.query_one(ThumbnailStrip)
         strip.select(self.index)
         if not self.frames:
-            thumb.show(None, "no thumbnails (the thumbnail stage has not run or failed)")
+            thumb.show(None, "No thumbnails: the thumbnail stage failed or has not run.")
             return
         frame = self.frames[self.index]
         image = self.large.get(frame["frame_index"])

@@ -10,8 +10,10 @@ every second by that process).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
+import sys
 import time
 from datetime import timezone
 from typing import Callable
@@ -22,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
-from textual.worker import Worker
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from .. import format as fmt
 from ..ingest_progress import Failure, IngestProgress, _parse_time
@@ -30,9 +32,9 @@ from ..messages import IngestEnded, IngestEventReceived, RunsPolled
 from ..suggesters import DirectorySuggester
 from ..widgets.failure_log import FailureLog
 from ..widgets.ingest_overview import IngestOverview
+from ..widgets.mode_bar import ModeBar
 from ..widgets.stage_list import StageList
 from ..widgets.worker_activity import WorkerActivity
-from ..widgets.mode_bar import ModeBar
 
 REDRAW_EVERY = 0.25
 POLL_EVERY = 1.0
@@ -79,6 +81,9 @@ class IngestScreen(Screen):
     def on_mount(self) -> None:
         self.set_interval(REDRAW_EVERY, self._redraw)
         self.set_interval(POLL_EVERY, self._poll)
+
+    def on_screen_resume(self) -> None:
+        self._dirty = True
         self._poll()
         self._redraw()
 
@@ -114,6 +119,7 @@ class IngestScreen(Screen):
                         severity="error")
             return False
         self.watching = None
+        start_multiprocessing_helpers()
         self.progress = IngestProgress(roots=[path], state="running", started_at=self.clock())
         self.worker = self.run_worker(self._drive([path]), group="ingest", exclusive=True, exit_on_error=False)
         self.query_one("#failure-log", FailureLog).focus()
@@ -133,6 +139,17 @@ class IngestScreen(Screen):
             self.post_message(IngestEnded("crashed", f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(IngestEnded("finished"))
+
+    async def stop_ingest(self) -> None:
+        """Cancel the run driven here and wait until the runner has recorded it as cancelled (before quitting)."""
+        worker = self.worker
+        if worker is None or not worker.is_running:
+            return
+        worker.cancel()
+        try:
+            await worker.wait()
+        except (WorkerCancelled, WorkerFailed):
+            pass
 
     def action_cancel_ingest(self) -> None:
         if self.running_here and self.worker is not None:
@@ -168,7 +185,7 @@ class IngestScreen(Screen):
     # ---- following a run in another process --------------------------------------------------------------------
 
     def _poll(self) -> None:
-        if self.running_here or self._polling:
+        if self.running_here or self._polling or not self.is_current:
             return
         self._polling = True
         self._poll_runs(self.watching)
@@ -210,7 +227,8 @@ class IngestScreen(Screen):
     # ---- drawing -----------------------------------------------------------------------------------------------
 
     def _redraw(self) -> None:
-        if not self._dirty and not (self.progress and self.progress.state == "running"):
+        running = self.progress is not None and self.progress.state == "running"
+        if not self.is_attached or not self.is_current or not (self._dirty or running):
             return
         self._dirty = False
         p, now = self.progress, self.clock()
@@ -240,6 +258,26 @@ class IngestScreen(Screen):
             "cancelled": f"Cancelled {run}: {where} (clips stored so far are kept)",
             "crashed": f"{run} stopped: {p.error or 'error'}",
         }.get(p.state, f"{run}: {p.state}")
+
+
+def start_multiprocessing_helpers() -> None:
+    """Start multiprocessing's resource tracker with a real stderr before the runner's process pool needs it.
+
+    While Textual runs, sys.stderr is a capture object whose fileno() is -1; the resource tracker hands
+    sys.stderr's descriptor to the process it spawns and fails on -1 ("bad value(s) in fds_to_keep"), which would
+    stop every ingest started from the app. Started once here, it is reused by every pool after.
+    """
+    from multiprocessing import resource_tracker
+
+    real = sys.__stderr__
+    try:
+        valid = real is not None and real.fileno() >= 0
+    except (OSError, ValueError):
+        valid = False
+    with contextlib.ExitStack() as stack:
+        target = real if valid else stack.enter_context(open(os.devnull, "w"))
+        stack.enter_context(contextlib.redirect_stderr(target))
+        resource_tracker.ensure_running()
 
 
 def _ours(run: dict) -> bool:

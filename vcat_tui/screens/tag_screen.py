@@ -22,7 +22,7 @@ class TagSuggester(Suggester):
         self.tags: list[str] = []
 
     async def get_suggestion(self, value: str) -> str | None:
-        head, sep, last = value.rpartition(",")
+        last = value.rpartition(",")[2]
         word = last.lstrip()
         if not word:
             return None

@@ -37,7 +37,7 @@ def facts(doc: dict[str, Any]) -> Content:
         rows.append(("in", ", ".join(doc["collections"])))
     parts = []
     for label, value in rows:
-        parts.append(Content.assemble((f"{label:<7}", "$foreground-muted"), value) if label else Content(value))
+        parts.append(Content.assemble((label.ljust(7), "$foreground-muted"), value) if label else Content(value))
     return Content("\n").join(parts)
 
 

@@ -17,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events, on
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -54,7 +55,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", 16, lambda c: c.name, "name"),
+    Column("name", "Name", 22, lambda c: c.name, "name"),
     Column("duration", "Duration", 8, lambda c: fmt.human_duration(c.duration_seconds), "duration", right=True),
     Column("resolution", "Resolution", 10, lambda c: fmt.resolution(c.width, c.height), "width", right=True, drop=2),
     Column("fps", "FPS", 6, lambda c: fmt.fps(c.frame_rate), "fps", right=True, drop=4),
@@ -124,6 +125,8 @@ class ClipTable(ScrollView, can_focus=True):
         self._loading: set[int] = set()
         self._pump_scheduled = False
         self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)  # drawn rows: scrolling redraws every line
+        self._base_style: Style | None = None
         self._last_highlight: object = object()
 
     # ---- public API --------------------------------------------------------------------------------------------
@@ -362,10 +365,15 @@ class ClipTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._columns_cache = None
+        self._strips.clear()
+
+    def render_lines(self, crop):
+        self._base_style = self.rich_style  # walks every ancestor's styles: once per pass, not once per line
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style if self._base_style is not None else self.rich_style
         if y == 0:
             return self._header(width, base)
         index = int(self.scroll_offset.y) + y - 1
@@ -384,7 +392,11 @@ class ClipTable(ScrollView, can_focus=True):
             if index == self.cursor:
                 style += self._cursor_style()
             return Strip([Segment(set_cell_size("  …", width), style)], width)
-        return self._row(clip, index, width, base)
+        key = (id(clip), index, width, index == self.cursor, clip.id in self.selected, self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._row(clip, index, width, base)
+        return strip
 
     def _cursor_style(self) -> Style:
         return self.get_component_rich_style("clip-table--cursor" if self.has_focus else "clip-table--cursor-blurred")

@@ -165,7 +165,7 @@ def group_content(rows: list[Row]) -> Content:
         return Content.styled("none recorded", "$foreground-muted")
     lines = []
     for label, value, source in rows:
-        parts: list = [(f"{label:<{LABEL_WIDTH}}", "$foreground-muted"), value]
+        parts: list = [(label.ljust(LABEL_WIDTH), "$foreground-muted"), value]
         if source:
             parts.append((f"  {source}", "$foreground-disabled"))
         lines.append(Content.assemble(*parts))
@@ -177,9 +177,12 @@ class MetadataView(VerticalScroll):
 
     def show(self, doc: dict[str, Any]) -> None:
         widgets = []
+        prose = {title for _, title, _ in EXTRA_SECTIONS}
         for title, rows in metadata_groups(doc):
             widgets.append(Static(title, classes="metadata-title"))
-            widgets.append(Static(group_content(rows), classes="metadata-group"))
+            # technical values fold at the edge (a long path stays on its label's line); prose wraps by words
+            classes = "metadata-group -prose" if title in prose else "metadata-group"
+            widgets.append(Static(group_content(rows), classes=classes))
         with self.app.batch_update():
             self.remove_children()
             self.mount_all(widgets)

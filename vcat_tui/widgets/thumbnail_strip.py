@@ -45,7 +45,7 @@ class ThumbnailStrip(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="strip-slots"):
-            for i in range(SLOTS):
+            for _ in range(SLOTS):
                 yield Thumbnail("", classes="strip-slot")
         yield Static("", id="strip-caption")
 

@@ -22,7 +22,8 @@ def activity(p: IngestProgress | None) -> Content:
     if p.state != "running":
         return Content(f"{head} · idle")
     lines = [Content(head + (" · " + ", ".join(f"{n} {stage}" for stage, n in busy.items()) if busy else " · idle"))]
-    for path, stage in list(p.in_flight.items())[:MAX_FILES]:
+    for path in list(p.in_flight)[:MAX_FILES]:
+        stage = p.current_stage(path) or ""
         lines.append(Content.assemble((f"{stage:<12}", "$foreground-muted"), os.path.basename(path)))
     if len(p.in_flight) > MAX_FILES:
         lines.append(Content.styled(f"… and {len(p.in_flight) - MAX_FILES} more", "$foreground-muted"))
