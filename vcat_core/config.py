@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     noisy_above_sigma: float = Field(default=4.0, ge=0, description="flag `noisy` above this noise sigma (levels)")
     heavy_compression_above_blockiness: float = Field(default=1.0, ge=0,
                                                       description="flag `heavy_compression` above this blockiness")
+    ai_provider: Literal["local", "gemini"] = Field(default="local", description="structured analysis provider")
+    embed_provider: Literal["local", "openai"] = Field(default="local", description="text embedding provider")
+    whisper_model: Literal["base", "tiny.en"] = Field(default="base", description="local speech-to-text model")
+    gemini_model: str = Field(default="gemini-2.5-flash", description="Gemini model (key: GEMINI_API_KEY)")
+    openai_embed_model: str = Field(default="text-embedding-3-small",
+                                    description="OpenAI embedding model (key: OPENAI_API_KEY)")
 
     @field_validator("thumbnail_widths", mode="before")
     @classmethod

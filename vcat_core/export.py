@@ -81,6 +81,9 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         "thumbnail_paths": _picked(largest),
         "thumbnails": thumbs,
         "locations": [{"path": loc.path, "online": loc.online, "seen_at": _iso(loc.seen_at)} for loc in locs],
+        "transcript": _transcript(row.get("transcript")),
+        "non_speech_events": list((row["transcript"].events or []) if row.get("transcript") else []),
+        "analysis": _analysis(row.get("analysis")),
         "tags": list(row.get("tags", [])),
         "collections": list(row.get("collections", [])),
     }
@@ -91,6 +94,25 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         doc["metadata_warnings"] = (md.warnings or []) if md is not None else []
         doc["created_at_source"] = md.created_at_source if md is not None else None
     return doc
+
+
+def _transcript(tr) -> dict[str, Any] | None:
+    if tr is None:
+        return None
+    return {"language": tr.language, "text": tr.text, "no_speech": tr.no_speech, "model": tr.model,
+            "segments": [{"start_seconds": seg.get("start"), "end_seconds": seg.get("end"), "text": seg.get("text"),
+                          "speaker": seg.get("speaker")} for seg in (tr.segments or [])],
+            "speakers": tr.speakers}
+
+
+def _analysis(an) -> dict[str, Any] | None:
+    if an is None:
+        return None
+    return {"summary": an.summary, "keywords": an.keywords or [], "entities": an.entities or [],
+            "scene_classification": an.scene_classification,
+            "sentiment": {"label": an.sentiment_label, "score": an.sentiment_score},
+            "content_warnings": an.content_warnings or [], "technical_quality": an.technical_quality,
+            "provider": an.provider, "model": an.model, "complete": an.complete, "problems": an.problems or []}
 
 
 def _picked(largest: dict[int, dict]) -> list[str]:
@@ -113,6 +135,7 @@ CSV_COLUMNS = (["id", "file_path", "file_name", "file_checksum", "checksum_algor
                 "created_at", "processed_at", "duration_seconds", "status"]
                + [f for f in _TM_FIELDS if f != "duration_seconds"]
                + ["sharpness", "noise", "blockiness", "complexity", "shot_type", "quality_flags", "shots",
+                  "summary", "keywords", "scene", "sentiment", "language", "transcript",
                   "locations", "tags", "collections", "thumbnail_count", "thumbnail_paths"])
 
 
@@ -126,6 +149,12 @@ def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
         row[k] = q.get(k)
     row["quality_flags"] = " | ".join(q.get("flags") or [])
     row["shots"] = len(doc.get("shots") or [])
+    an = doc.get("analysis") or {}
+    row["summary"], row["scene"] = an.get("summary"), an.get("scene_classification")
+    row["keywords"] = " | ".join(an.get("keywords") or [])
+    row["sentiment"] = (an.get("sentiment") or {}).get("label")
+    tr = doc.get("transcript") or {}
+    row["language"], row["transcript"] = tr.get("language"), tr.get("text")
     row["tags"] = " | ".join(doc["tags"])
     row["collections"] = " | ".join(doc["collections"])
     row["thumbnail_count"] = len(doc["thumbnail_paths"])

@@ -139,6 +139,9 @@ class ClipAnalysis(BaseModel):
     thumbnails: ThumbnailsResult | None = None
     exposure: ExposureMetrics | None = None
     vision: VisionResult | None = None
+    audio: dict[str, Any] | None = None  # ai.AudioAnalysis: transcript, speakers, non-speech events
+    analysis: dict[str, Any] | None = None  # ai.Analysis (seed §2.6 fields + provider, model, complete)
+    embeddings: list[dict[str, Any]] | None = None  # {kind, ref, start_seconds, end_seconds, text, model, dim, vector}
     outcomes: list[StageOutcome] = Field(default_factory=list)
 
 

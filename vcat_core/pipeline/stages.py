@@ -13,8 +13,8 @@ from ..errors import ConfigError
 GROUPS: dict[str, tuple[str, ...]] = {
     "metadata": ("metadata",),
     "visual": ("thumbnails", "exposure", "vision"),
-    "audio": (),
-    "ai": (),
+    "audio": ("transcribe",),  # audio decoded once: transcript, speakers and non-speech events together
+    "ai": ("analyze", "embed"),
 }
 ALL_ANALYSIS = tuple(s for g in GROUPS.values() for s in g)
 Focus = Literal["audio", "visual", "metadata"]

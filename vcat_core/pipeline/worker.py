@@ -17,7 +17,11 @@ from .exposure import ExposureThresholds, clip_exposure
 from .vision.flags import VisionThresholds
 from .fingerprint import fingerprint_file
 
-ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision")
+ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision", "transcribe", "analyze", "embed")
+# Each stage's inputs when it is asked for alone: the pool is free of catalog reads, so what a stage builds on is
+# recomputed in the same run (vision measures the thumbnail stage's frames; analysis reads the transcript; the
+# embeddings embed the analysis and the transcript). `vcat-core reembed` re-embeds from the catalog instead.
+NEEDS = {"vision": ("thumbnails", "exposure"), "analyze": ("transcribe",), "embed": ("transcribe", "analyze")}
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class AnalysisOptions:
     thumbnail_format: str = "jpg"
     thresholds: ExposureThresholds = field(default_factory=ExposureThresholds)
     vision: VisionThresholds = field(default_factory=VisionThresholds)
+    ai: dict = field(default_factory=dict)  # ai.AISettings fields (provider, models); API keys come from env
 
     @classmethod
     def from_settings(cls, s, thumbnails: int | None = None) -> "AnalysisOptions":
@@ -39,20 +44,24 @@ class AnalysisOptions:
                                           warn_percentage=s.exposure_warn_percentage),
             vision=VisionThresholds(blurry_sharpness=s.blurry_below_sharpness, noisy_sigma=s.noisy_above_sigma,
                                     heavy_blockiness=s.heavy_compression_above_blockiness,
-                                    exposure_percentage=s.exposure_warn_percentage))
+                                    exposure_percentage=s.exposure_warn_percentage),
+            ai={"provider": s.ai_provider, "embed_provider": s.embed_provider, "whisper_model": s.whisper_model,
+                "gemini_model": s.gemini_model, "openai_embed_model": s.openai_embed_model})
 
 
 def expand_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
-    """The vision stage measures the frames the thumbnail stage decodes: asking for it redoes those too."""
-    if "vision" in stages:
-        return tuple(s for s in ANALYSIS_STAGES if s in stages or s in ("thumbnails", "exposure"))
-    return stages
+    """The stages asked for plus those they build on (see NEEDS), in pipeline order."""
+    wanted = set(stages)
+    for stage in stages:
+        wanted |= set(NEEDS.get(stage, ()))
+    return tuple(s for s in ANALYSIS_STAGES if s in wanted)
 
 
 def worker_init(priority: str = "interactive") -> None:
-    """Pool initializer: keep workers from competing for cores with their own decoder threads; a batch run
+    """Pool initializer: keep workers from competing for cores with their own decoder / model threads; a batch run
     yields the CPU to interactive work (the TUI, an editor's player)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("VCAT_AI_THREADS", "1")
     if priority == "batch":
         try:
             os.nice(10)
@@ -161,7 +170,59 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
         return outcome
 
     result.vision = attempt("vision", ("thumbnails",) if result.thumbnails is None else (), vision)
+    _ai_stages(result, stages, opts, attempt)
     return result
+
+
+def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOptions, attempt) -> None:
+    """Transcript (+ speakers, non-speech events), structured analysis, embeddings."""
+    if not {"transcribe", "analyze", "embed"} & set(stages):
+        return
+    from .. import ai
+
+    candidate = result.candidate
+    audio_box: dict = {}
+
+    def transcribe():
+        _still_same_file(candidate)
+        audio = ai.analyse_audio(candidate.path, opts.ai)
+        audio_box["audio"] = audio
+        return audio.model_dump(mode="json")
+
+    result.audio = attempt("transcribe", (), transcribe)
+
+    def analyze():
+        audio = audio_box["audio"]
+        thumbs = [str(Path(opts.catalog_dir) / t.images[-1].path) for t in (result.thumbnails.thumbnails
+                  if result.thumbnails else []) if t.images and (t.ranking or {}).get("chosen")][:8]
+        analysis = ai.analyse_content(
+            audio.transcript, audio.events, metadata=result.metadata.model_dump(mode="json") if result.metadata
+            else None, vision=result.vision.quality if result.vision else None, speakers=audio.speakers,
+            thumbnails=thumbs, video_path=candidate.path, settings=opts.ai)
+        audio_box["analysis"] = analysis
+        if not analysis.complete:  # kept for a look, but the stage fails so the next run tries again
+            raise ai.AIError("analysis incomplete: " + "; ".join(analysis.problems or ["fields missing"]))
+        return analysis.model_dump(mode="json")
+
+    result.analysis = attempt("analyze", ("transcribe",) if result.audio is None else (), analyze)
+    if result.analysis is None and "analysis" in audio_box:
+        result.analysis = audio_box["analysis"].model_dump(mode="json")  # stored with complete=False
+
+    def embed():
+        audio, analysis = audio_box["audio"], audio_box.get("analysis")
+        items = [{"kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
+                  "text": ai.clip_embedding_text(analysis, audio.transcript)}]
+        for i, seg in enumerate(audio.transcript.segments):
+            if seg.text.strip():
+                items.append({"kind": "segment", "ref": i, "start_seconds": seg.start, "end_seconds": seg.end,
+                              "text": seg.text.strip()})
+        items = [it for it in items if it["text"]]
+        vectors = ai.embed_texts([it["text"] for it in items], opts.ai) if items else []
+        return [{**it, "model": v.model, "dim": v.dim, "vector": list(map(float, v.vector))}
+                for it, v in zip(items, vectors)]
+
+    blocked = ("transcribe",) if result.audio is None else ("analyze",) if "analysis" not in audio_box else ()
+    result.embeddings = attempt("embed", blocked, embed)
 
 
 def _truncation_text(md) -> str:

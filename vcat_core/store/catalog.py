@@ -31,7 +31,10 @@ from . import migrate
 from .engine import make_engine, sqlite_url, write_engine
 from .tables import (
     STAGES,
+    AnalysisRow,
     CatalogState,
+    EmbeddingRow,
+    TranscriptRow,
     Clip,
     ClipLocation,
     ClipTag,
@@ -228,6 +231,7 @@ class CatalogStore:
                         setattr(vm, k, q.get(k))
                     vm.shots, vm.vision_version = a.vision.shots, a.vision.algorithm_version
                 s.add(vm)
+            self._save_ai(s, clip.id, a)
             existing = {r.stage: r for r in s.exec(select(StageRun).where(StageRun.clip_id == clip.id))}
             for out in a.outcomes:
                 run = existing.get(out.stage) or StageRun(clip_id=clip.id, stage=out.stage, status=out.status)
@@ -244,6 +248,38 @@ class CatalogStore:
             s.exec(delete(FileFailure).where(FileFailure.path == a.candidate.path))
             bump_changes(s)
             return clip.id, created
+
+    def _save_ai(self, s: Session, clip_id: int, a: ClipAnalysis) -> None:
+        """Transcript, analysis and embeddings of one clip (inside save_analysis's transaction)."""
+        if a.audio is not None:
+            t = a.audio.get("transcript") or {}
+            row = s.get(TranscriptRow, clip_id) or TranscriptRow(clip_id=clip_id)
+            segments = t.get("segments") or []
+            row.language, row.no_speech, row.model = t.get("language"), bool(t.get("no_speech")), t.get("model")
+            row.text = " ".join(seg.get("text", "").strip() for seg in segments).strip()
+            row.segments, row.speakers, row.events = segments, a.audio.get("speakers"), a.audio.get("events")
+            row.duration_seconds, row.created_at = a.audio.get("duration"), utcnow()
+            s.add(row)
+        if a.analysis is not None:
+            an = a.analysis
+            row = s.get(AnalysisRow, clip_id) or AnalysisRow(clip_id=clip_id)
+            sentiment = an.get("sentiment") or {}
+            row.summary, row.keywords, row.entities = an.get("summary") or "", an.get("keywords"), an.get("entities")
+            row.scene_classification = an.get("scene_classification")
+            row.sentiment_label, row.sentiment_score = sentiment.get("label"), sentiment.get("score")
+            row.content_warnings, row.technical_quality = an.get("content_warnings"), an.get("technical_quality")
+            row.provider, row.model, row.complete = an.get("provider"), an.get("model"), bool(an.get("complete"))
+            row.problems, row.usage, row.raw, row.created_at = an.get("problems"), an.get("usage"), an.get("raw"), \
+                utcnow()
+            s.add(row)
+        if a.embeddings is not None:
+            models = {e["model"] for e in a.embeddings}
+            s.exec(delete(EmbeddingRow).where(EmbeddingRow.clip_id == clip_id,
+                                              col(EmbeddingRow.model).in_(models) if models else True))
+            for e in a.embeddings:
+                s.add(EmbeddingRow(clip_id=clip_id, kind=e["kind"], ref=e["ref"], start_seconds=e["start_seconds"],
+                                   end_seconds=e["end_seconds"], text=e["text"], model=e["model"], dim=e["dim"],
+                                   vector=e["vector"]))
 
     def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
                        mtime_ns: int | None = None, run_id: int | None = None) -> None:
@@ -461,7 +497,8 @@ class CatalogStore:
             for chunk in _chunks(clip_ids, 500):
                 for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
                     out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
-                                    "thumbnails": [], "stages": [], "tags": [], "collections": []}
+                                    "thumbnails": [], "stages": [], "tags": [], "collections": [],
+                                    "transcript": None, "analysis": None}
                 for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
                     out[md.clip_id]["metadata"] = md
                 for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
@@ -477,6 +514,10 @@ class CatalogStore:
                 for cid, name in s.exec(select(ClipTag.clip_id, Tag.name).join(Tag, Tag.id == ClipTag.tag_id)
                                         .where(col(ClipTag.clip_id).in_(chunk)).order_by(Tag.name)):
                     out[cid]["tags"].append(name)
+                for tr in s.exec(select(TranscriptRow).where(col(TranscriptRow.clip_id).in_(chunk))):
+                    out[tr.clip_id]["transcript"] = tr
+                for an in s.exec(select(AnalysisRow).where(col(AnalysisRow.clip_id).in_(chunk))):
+                    out[an.clip_id]["analysis"] = an
                 for cid, name in s.exec(select(CollectionClip.clip_id, Collection.name)
                                         .join(Collection, Collection.id == CollectionClip.collection_id)
                                         .where(col(CollectionClip.clip_id).in_(chunk)).order_by(Collection.name)):

@@ -14,8 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from .types import VectorType
 
-STAGES = ("fingerprint", "metadata", "thumbnails", "exposure", "vision")
-# AI stages (transcribe, analyze, embed) are tracked in stage_runs too, but a clip is catalogued without them.
+STAGES = ("fingerprint", "metadata", "thumbnails", "exposure", "vision", "transcribe", "analyze", "embed")
 
 
 def utcnow() -> datetime:
