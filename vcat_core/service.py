@@ -5,7 +5,9 @@ Nothing above this layer touches the database, ffmpeg or a model.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlmodel import Session, select
@@ -100,6 +102,47 @@ class Catalog:
         async for batch in watch_batches(paths, settle=settle, recursive=recursive, initial=tracker_seed):
             async for ev in self.ingest(batch, recursive=False, **ingest_options):
                 yield ev
+
+    # ---- AI ---------------------------------------------------------------------------------------------------
+
+    def analyze(self, refs: list[str], *, all_clips: bool = False, force: bool = False,
+                workers: int | None = None) -> AsyncIterator[IngestEvent]:
+        """Run the AI stages (transcript, analysis, embeddings) on catalogued clips: those missing, or all with
+        `force`. The clips are reached through their online paths; the run's events are an ingest's."""
+        ids = self.store.clip_ids() if all_clips else self.resolve_clips(refs)
+        paths = []
+        for row in self.store.load_clips(ids):
+            online = [loc.path for loc in row["locations"] if loc.online and os.path.exists(loc.path)]
+            if online:
+                paths.append(online[0])
+        if not paths:
+            raise labels.LabelError("none of these clips is online (their files are not reachable)")
+        return self.ingest(paths, workers=workers, force=force, recursive=False,
+                           stages=("transcribe", "analyze", "embed"))
+
+    def reembed(self) -> dict[str, Any]:
+        """Rebuild every clip's vectors with the configured embedding model, from the stored transcripts and
+        analyses (no media needed): after switching models, old and new vectors are never mixed."""
+        from .ai import Transcript
+        from .pipeline.worker import AnalysisOptions, embed_clip
+
+        ai_settings = AnalysisOptions.from_settings(self.settings).ai
+        done, model = 0, None
+        for cid in self.store.clip_ids():
+            row = self.store.load_clips([cid])[0]
+            tr, an = row["transcript"], row["analysis"]
+            if tr is None and an is None:
+                continue
+            transcript = Transcript.model_validate({"language": tr.language, "no_speech": tr.no_speech,
+                                                    "segments": tr.segments or []}) if tr is not None else None
+            analysis = SimpleNamespace(summary=an.summary, keywords=an.keywords or [],
+                                       entities=[SimpleNamespace(text=e.get("text", "")) for e in an.entities or []],
+                                       scene_classification=an.scene_classification) if an is not None else None
+            vectors = embed_clip(transcript, analysis, ai_settings)
+            self.store.replace_embeddings(cid, vectors)
+            done += 1
+            model = vectors[0]["model"] if vectors else model
+        return {"clips": done, "model": model}
 
     # ---- the job queue (Postgres catalogs) -------------------------------------------------------------------
 

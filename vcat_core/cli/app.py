@@ -128,6 +128,11 @@ def ingest(
         events = catalog.ingest([str(p) for p in paths], priority=priority, **choice)
     except VcatError as exc:
         fail(str(exc))
+    _run_events(catalog, events, as_json)
+
+
+def _run_events(catalog, events, as_json: bool) -> None:
+    """Drive an ingest's events to the end: progress for people, JSON lines for scripts; exit with its code."""
     if as_json:
         renderer: Any = JsonLinesRenderer()
     elif err.is_terminal:
@@ -199,6 +204,40 @@ def watch(
         pass
     finally:
         catalog.close()
+
+
+@app.command()
+def analyze(
+    clips: Optional[list[str]] = typer.Argument(None, help="Clips: ids, paths or checksums."),
+    all_clips: bool = typer.Option(False, "--all", help="Every catalogued clip."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="local (offline, default) or gemini."),
+    force: bool = typer.Option(False, "--force", help="Redo clips that already have an analysis."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Pool processes (default: cores)."),
+    as_json: bool = _json,
+) -> None:
+    """Transcribe and analyse catalogued clips (transcript, speakers, events, summary, keywords, embeddings)."""
+    if not clips and not all_clips:
+        fail("name clips (ids or paths) or use --all")
+    try:
+        catalog = open_catalog(ai_provider=provider)
+        events = catalog.analyze(clips or [], all_clips=all_clips, force=force, workers=workers)
+    except VcatError as exc:
+        fail(str(exc), 1 if "clip" in str(exc) else 2)
+    _run_events(catalog, events, as_json)
+
+
+@app.command()
+def reembed(as_json: bool = _json) -> None:
+    """Rebuild every clip's vectors with the configured embedding model (after changing embed_provider/model)."""
+    try:
+        with open_catalog() as catalog:
+            result = catalog.reembed()
+    except VcatError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(result))
+    else:
+        out.print(f"re-embedded {result['clips']} clip(s) with {result['model'] or 'no model'}", highlight=False)
 
 
 def _print_plan(plan, as_json: bool) -> None:
@@ -280,7 +319,9 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
             table.add_row(k, escape(shown) + (f"  [dim]({src})[/dim]" if src else ""))
     for loc in doc["locations"]:
         table.add_row("location", escape(loc["path"]) + ("" if loc["online"] else "  [red](offline)[/red]"))
-    table.add_row("thumbnails", f"{len(doc['thumbnail_paths'])} frames, {len(doc['thumbnails'])} images")
+    frames = len({t["frame_index"] for t in doc["thumbnails"]})
+    table.add_row("thumbnails", f"{frames} frames ({len(doc['thumbnail_paths'])} picked), "
+                                f"{len(doc['thumbnails'])} images")
     for stage, st in doc["stages"].items():
         table.add_row(f"stage {stage}", st["status"] + (f": {escape(st['error'])}" if st["error"] else ""))
     for w in doc["metadata_warnings"]:
@@ -288,7 +329,42 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
     for name in ("tags", "collections"):
         if doc[name]:
             table.add_row(name, escape(", ".join(doc[name])))
+    q = doc.get("quality") or {}
+    if q:
+        flags = ", ".join(q["flags"]) or "-"
+        table.add_row("quality", escape(f"sharpness {q['sharpness']}, noise {q['noise']}, blockiness "
+                                        f"{q['blockiness']}, shot {q['shot_type']}, flags {flags}"))
+    for shot in doc.get("shots") or []:
+        table.add_row("shot", f"{_tc(shot['start_seconds'])} – {_tc(shot['end_seconds'])}")
+    an = doc.get("analysis")
+    if an:
+        table.add_row("summary", escape(an["summary"]) + ("" if an["complete"] else "  [red](incomplete)[/red]"))
+        table.add_row("keywords", escape(", ".join(an["keywords"])))
+        if an["entities"]:
+            table.add_row("entities", escape(", ".join(f"{e['text']} ({e['type']})" for e in an["entities"])))
+        table.add_row("scene", escape(str(an["scene_classification"])))
+        table.add_row("sentiment", f"{an['sentiment']['label']} ({an['sentiment']['score']})")
+        if an["content_warnings"]:
+            table.add_row("warnings", escape(", ".join(an["content_warnings"])))
+        table.add_row("analysed by", escape(f"{an['provider']} / {an['model']}"))
+    tr = doc.get("transcript")
+    if tr:
+        table.add_row("language", str(tr["language"] or "-") + (" (no speech)" if tr["no_speech"] else ""))
+        for seg in tr["segments"]:
+            who = f"{seg['speaker']}: " if seg.get("speaker") else ""
+            table.add_row(_tc(seg["start_seconds"]), escape(who + seg["text"].strip()))
+    for ev in doc.get("non_speech_events") or []:
+        table.add_row("sound", f"{_tc(ev.get('start'))} – {_tc(ev.get('end'))} {escape(str(ev.get('label')))}")
     table.print()
+
+
+def _tc(seconds: float | None) -> str:
+    """A timecode a person reads: H:MM:SS.s"""
+    if seconds is None:
+        return "-"
+    h, rem = divmod(float(seconds), 3600)
+    m, sec = divmod(rem, 60)
+    return f"{int(h)}:{int(m):02d}:{sec:04.1f}"
 
 
 @app.command()

@@ -209,20 +209,28 @@ def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOpti
         result.analysis = audio_box["analysis"].model_dump(mode="json")  # stored with complete=False
 
     def embed():
-        audio, analysis = audio_box["audio"], audio_box.get("analysis")
-        items = [{"kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
-                  "text": ai.clip_embedding_text(analysis, audio.transcript)}]
-        for i, seg in enumerate(audio.transcript.segments):
-            if seg.text.strip():
-                items.append({"kind": "segment", "ref": i, "start_seconds": seg.start, "end_seconds": seg.end,
-                              "text": seg.text.strip()})
-        items = [it for it in items if it["text"]]
-        vectors = ai.embed_texts([it["text"] for it in items], opts.ai) if items else []
-        return [{**it, "model": v.model, "dim": v.dim, "vector": list(map(float, v.vector))}
-                for it, v in zip(items, vectors)]
+        return embed_clip(audio_box["audio"].transcript, audio_box.get("analysis"), opts.ai)
 
     blocked = ("transcribe",) if result.audio is None else ("analyze",) if "analysis" not in audio_box else ()
     result.embeddings = attempt("embed", blocked, embed)
+
+
+def embed_clip(transcript, analysis, ai_settings: dict) -> list[dict]:
+    """Vectors for one clip: the clip as a whole (summary, keywords, names, scene, transcript) and each transcript
+    segment (so search can land on a moment). `transcript` is an ai.Transcript, `analysis` anything with the
+    Analysis fields (or None)."""
+    from .. import ai
+
+    items = [{"kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
+              "text": ai.clip_embedding_text(analysis, transcript)}]
+    for i, seg in enumerate(transcript.segments if transcript is not None else []):
+        if seg.text.strip():
+            items.append({"kind": "segment", "ref": i, "start_seconds": seg.start, "end_seconds": seg.end,
+                          "text": seg.text.strip()})
+    items = [it for it in items if it["text"]]
+    vectors = ai.embed_texts([it["text"] for it in items], ai_settings) if items else []
+    return [{**it, "model": v.model, "dim": v.dim, "vector": list(map(float, v.vector))}
+            for it, v in zip(items, vectors)]
 
 
 def _truncation_text(md) -> str:

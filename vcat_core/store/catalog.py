@@ -281,6 +281,16 @@ class CatalogStore:
                                    end_seconds=e["end_seconds"], text=e["text"], model=e["model"], dim=e["dim"],
                                    vector=e["vector"]))
 
+    def replace_embeddings(self, clip_id: int, embeddings: list[dict]) -> None:
+        """A clip's vectors re-made with another model: every older vector of the clip goes (one model at a time)."""
+        with Session(self.writer) as s, s.begin():
+            s.exec(delete(EmbeddingRow).where(EmbeddingRow.clip_id == clip_id))
+            for e in embeddings:
+                s.add(EmbeddingRow(clip_id=clip_id, kind=e["kind"], ref=e["ref"], start_seconds=e["start_seconds"],
+                                   end_seconds=e["end_seconds"], text=e["text"], model=e["model"], dim=e["dim"],
+                                   vector=e["vector"]))
+            bump_changes(s)
+
     def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
                        mtime_ns: int | None = None, run_id: int | None = None) -> None:
         with Session(self.writer) as s, s.begin():
