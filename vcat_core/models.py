@@ -164,6 +164,12 @@ class ClipFilter(BaseModel):
     blurry: bool | None = None
     min_sharpness: float | None = None
     flag: str | None = None  # any quality flag: blurry, noisy, overexposed, underexposed, heavy_compression
+    min_fps: float | None = None
+    max_fps: float | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None  # exclusive
+    vertical: bool | None = None  # taller than wide once rotation is applied
+    ids: list[int] | None = None  # only these clips
 
 
 class ClipSummary(BaseModel):

@@ -29,6 +29,7 @@ from .store.tables import Clip
 
 if TYPE_CHECKING:
     from .queue import QueueClient
+    from .search.hybrid import SearchResult
 
 EXPORT_PAGE = 500
 
@@ -247,10 +248,33 @@ class Catalog:
 
     def search(self, query: str, filters: ClipFilter | None = None, *, limit: int = 100,
                offset: int = 0) -> list[ClipSummary]:
-        """Clips matching every word of `query` in names, paths, metadata and tags (semantic search replaces the
-        ranking when it lands; callers do not change)."""
-        f = (filters or ClipFilter()).model_copy(update={"text": query})
-        return self.store.list_clips(f, sort="name", limit=limit, offset=offset)
+        """Clips for a natural-language query, best first (hybrid: meaning + words, filters read from the text)."""
+        result = self.search_hits(query, filters, limit=limit + offset)
+        return [h.clip for h in result.hits[offset:offset + limit]]
+
+    def search_hits(self, query: str, filters: ClipFilter | None = None, *, limit: int = 50) -> "SearchResult":
+        """The full answer: hits with scores, the parts they came from, the moment inside each clip, and how the
+        query was read (`--explain`)."""
+        from .search.hybrid import run_search
+        from .pipeline.worker import AnalysisOptions
+
+        return run_search(self.store, query, filters=filters, limit=limit,
+                          ai_settings=AnalysisOptions.from_settings(self.settings).ai)
+
+    def reindex(self) -> int:
+        """Rebuild the full-text search documents of every clip."""
+        return self.store.reindex()
+
+    def near_duplicates(self) -> list[dict[str, Any]]:
+        """Groups of clips that are the same footage re-encoded, resized or trimmed."""
+        from .search.duplicates import near_duplicate_groups
+
+        return near_duplicate_groups(self.store)
+
+    def search_documents_for(self, clip_ids: list[int]) -> list[dict[str, Any]]:
+        """Export documents of these clips, in this order."""
+        rows = {r["clip"].id: r for r in self.store.load_clips(clip_ids)}
+        return [clip_document(rows[i], self.settings.catalog) for i in clip_ids if i in rows]
 
     # ---- tags and collections ----------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from .. import __version__
 from ..config import config_file_path, init_config_file, set_config_values, setting_sources
 from ..errors import ConfigError, VcatError
 from ..events import ClipDone, RunFinished, RunSummary
+from ..export import write_csv, write_json
 from ..models import ClipFilter
 from .common import OutputTable, State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
@@ -238,6 +239,83 @@ def reembed(as_json: bool = _json) -> None:
         print(json.dumps(result))
     else:
         out.print(f"re-embedded {result['clips']} clip(s) with {result['model'] or 'no model'}", highlight=False)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help='What you are looking for, e.g. "interview about the budget in 4k".'),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="At most this many clips."),
+    explain: bool = typer.Option(False, "--explain", help="Show how the query was read and why each clip ranks."),
+    export_fmt: Optional[str] = typer.Option(None, "--export", help="json or csv: the export fields of each hit."),
+    codec: Optional[str] = _codec, resolution: Optional[str] = _resolution, camera: Optional[str] = _camera,
+    min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
+    exposure_warning: bool = _exp, shot_type: Optional[str] = _shot, blurry: bool = _blurry,
+    min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
+    as_json: bool = _json,
+) -> None:
+    """Natural-language search: filters read from the text (4k, 60fps, shot on iPhone, last week, sharp…), the rest
+    matched by meaning and words; each hit points at the moment inside the clip."""
+    if export_fmt not in (None, "json", "csv"):
+        fail(f"unknown export format {export_fmt!r}; use json or csv")
+    f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
+                 min_sharpness, tag, collection)
+    with open_catalog() as catalog:
+        try:
+            result = catalog.search_hits(query, f, limit=limit)
+        except (VcatError, ValueError) as exc:
+            fail(str(exc))
+        if export_fmt:
+            docs = catalog.search_documents_for([h.clip.id for h in result.hits])
+            for doc, hit in zip(docs, result.hits):
+                doc["search_score"], doc["moment"] = hit.score, hit.moment
+            (write_json if export_fmt == "json" else write_csv)(docs, sys.stdout)
+            return
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
+        return
+    if explain:
+        out.print(f"searching by meaning for: {result.semantic or '(nothing: filters only)'}", highlight=False)
+        for line in result.explanation:
+            out.print(f"  {line}", highlight=False)
+    table = OutputTable(f"{len(result.hits)} result(s) for {query!r}", ["#", "id", "name", "score", "moment", "where"]
+                        + (["why"] if explain else []), wrap=("moment", "why"))
+    for i, h in enumerate(result.hits, 1):
+        m = h.moment
+        moment = f"{_tc(m['start_seconds'])} “{m['snippet']}”" if m else ""
+        row = [i, h.clip.id, escape(h.clip.name), f"{h.score:.4f}", escape(moment), escape(h.clip.path or "")]
+        if explain:
+            row.append(escape(", ".join(f"{k} #{v['rank']}" if isinstance(v, dict) else k
+                                        for k, v in h.parts.items())))
+        table.add_row(*row)
+    table.print()
+
+
+@app.command()
+def duplicates(as_json: bool = _json) -> None:
+    """Groups of near-duplicate clips: the same footage re-encoded, resized or trimmed."""
+    with open_catalog() as catalog:
+        groups = catalog.near_duplicates()
+    if as_json:
+        print(json.dumps(groups, ensure_ascii=False))
+        return
+    if not groups:
+        out.print("no near-duplicates")
+        return
+    table = OutputTable(f"{len(groups)} group(s) of near-duplicates", ["group", "id", "name", "resolution", "codec",
+                                                                       "duration", "path"], wrap=("path",))
+    for g, group in enumerate(groups, 1):
+        for c in group["clips"]:
+            table.add_row(g, c["id"], escape(c["name"]), f"{c['width']}x{c['height']}", c["codec"] or "-",
+                          human_duration(c["duration_seconds"]), escape(c["path"] or ""))
+    table.print()
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the full-text search index of every clip."""
+    with open_catalog() as catalog:
+        n = catalog.reindex()
+    out.print(f"re-indexed {n} clip(s)", highlight=False)
 
 
 def _print_plan(plan, as_json: bool) -> None:

@@ -32,6 +32,7 @@ from .engine import make_engine, sqlite_url, write_engine
 from .tables import (
     STAGES,
     AnalysisRow,
+    SearchDocument,
     CatalogState,
     EmbeddingRow,
     TranscriptRow,
@@ -58,6 +59,39 @@ def lock_content(s: Session, fingerprint: str) -> None:
     a transaction-scoped advisory lock on the fingerprint, so check-then-insert never creates a clip twice."""
     if s.get_bind().dialect.name == "postgresql":
         s.connection().execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:fp, 0))"), {"fp": fingerprint})
+
+
+def index_clip(s: Session, clip_id: int) -> None:
+    """Rebuild the clip's search documents (inside the caller's write transaction): the clip as a whole and one per
+    transcript segment. The full-text indexes follow (triggers on SQLite, an expression index on Postgres)."""
+    clip = s.get(Clip, clip_id)
+    s.exec(delete(SearchDocument).where(SearchDocument.clip_id == clip_id))
+    if clip is None:
+        return
+    md = s.get(TechnicalMetadataRow, clip_id)
+    an = s.get(AnalysisRow, clip_id)
+    tr = s.get(TranscriptRow, clip_id)
+    paths = s.exec(select(ClipLocation.path).where(ClipLocation.clip_id == clip_id)).all()
+    tags = s.exec(select(Tag.name).join(ClipTag, ClipTag.tag_id == Tag.id).where(ClipTag.clip_id == clip_id)).all()
+    words: list[str] = [clip.name, *(_path_words(p) for p in paths), *tags]
+    if md is not None:
+        words += [x for x in (md.codec, md.container, md.camera_make, md.camera_model, md.lens_model) if x]
+    if an is not None:
+        words += [an.summary or "", " ".join(an.keywords or []), an.scene_classification or "",
+                  " ".join(e.get("text", "") for e in an.entities or [])]
+    if tr is not None and tr.text:
+        words.append(tr.text)
+    s.add(SearchDocument(clip_id=clip_id, kind="clip", text=" ".join(w for w in words if w)))
+    for i, seg in enumerate((tr.segments or []) if tr is not None else []):
+        text = (seg.get("text") or "").strip()
+        if text:
+            s.add(SearchDocument(clip_id=clip_id, kind="segment", ref=i, start_seconds=seg.get("start"),
+                                 end_seconds=seg.get("end"), text=text))
+
+
+def _path_words(path: str) -> str:
+    """Folder and file names as words ("A001_C002_beach.mov" → "A001 C002 beach mov")."""
+    return re.sub(r"[\W_]+", " ", path).strip()
 
 
 def bump_changes(s: Session) -> None:
@@ -173,6 +207,8 @@ class CatalogStore:
                 return None
             self._upsert_location(s, clip_id, cand)
             s.exec(delete(FileFailure).where(FileFailure.path == cand.path))
+            s.flush()
+            index_clip(s, clip_id)
             bump_changes(s)
             return clip_id
 
@@ -246,6 +282,8 @@ class CatalogStore:
             clip.processed_at = utcnow()
             s.add(clip)
             s.exec(delete(FileFailure).where(FileFailure.path == a.candidate.path))
+            s.flush()
+            index_clip(s, clip.id)
             bump_changes(s)
             return clip.id, created
 
@@ -335,6 +373,16 @@ class CatalogStore:
             assert run.id is not None
             return run.id
 
+    def reindex(self) -> int:
+        """Rebuild every clip's search documents (after an upgrade, or to repair the full-text index)."""
+        ids = self.clip_ids()
+        for chunk in _chunks(ids, 200):
+            with Session(self.writer) as s, s.begin():
+                for cid in chunk:
+                    index_clip(s, cid)
+                bump_changes(s)
+        return len(ids)
+
     def change_counter(self) -> int:
         """Goes up with every change to clips, locations, tags, collections or failures (any process)."""
         with Session(self.engine) as s:
@@ -400,6 +448,21 @@ class CatalogStore:
         if f.path_prefix:
             sub = select(ClipLocation.clip_id).where(col(ClipLocation.path).startswith(f.path_prefix, autoescape=True))
             stmt = stmt.where(col(Clip.id).in_(sub))
+        if f.ids is not None:
+            stmt = stmt.where(col(Clip.id).in_(f.ids))
+        if f.min_fps is not None:
+            stmt = stmt.where(TechnicalMetadataRow.frame_rate >= f.min_fps)
+        if f.max_fps is not None:
+            stmt = stmt.where(TechnicalMetadataRow.frame_rate <= f.max_fps)
+        if f.created_from is not None:
+            stmt = stmt.where(Clip.created_at >= f.created_from)
+        if f.created_to is not None:
+            stmt = stmt.where(Clip.created_at < f.created_to)
+        if f.vertical is not None:
+            w, h = TechnicalMetadataRow.width, TechnicalMetadataRow.height
+            turned = func.coalesce(TechnicalMetadataRow.rotation, 0).in_((90, 270, -90))
+            tall = or_((~turned) & (h > w), turned & (w > h))
+            stmt = stmt.where(tall if f.vertical else ~tall)
         if f.shot_type:
             stmt = stmt.where(VisionMetrics.shot_type == f.shot_type)
         if f.min_sharpness is not None:

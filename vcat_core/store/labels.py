@@ -6,7 +6,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from ..errors import VcatError
-from .catalog import CatalogStore, _chunks, bump_changes
+from .catalog import CatalogStore, _chunks, bump_changes, index_clip
 from .tables import Clip, ClipTag, Collection, CollectionClip, Tag
 
 
@@ -49,6 +49,9 @@ def add_tags(store: CatalogStore, clip_ids: list[int], tags: list[str]) -> int:
                 if cid not in have:
                     s.add(ClipTag(clip_id=cid, tag_id=tag.id))
                     added += 1
+        s.flush()
+        for cid in dict.fromkeys(clip_ids):
+            index_clip(s, cid)  # tags are searchable
         bump_changes(s)
     return added
 
@@ -63,6 +66,8 @@ def remove_tags(store: CatalogStore, clip_ids: list[int], tags: list[str]) -> in
         # drop tags no clip uses any more, so `tag list` stays meaningful
         used = select(ClipTag.tag_id).distinct()
         s.exec(delete(Tag).where(col(Tag.id).in_(tag_ids), col(Tag.id).not_in(used)))
+        for cid in dict.fromkeys(clip_ids):
+            index_clip(s, cid)
         bump_changes(s)
         return res.rowcount or 0
 

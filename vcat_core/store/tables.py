@@ -310,3 +310,18 @@ class EmbeddingRow(SQLModel, table=True):
     model: str = Field(index=True)
     dim: int
     vector: Any = Field(sa_column=Column(VectorType(), nullable=False))
+
+
+class SearchDocument(SQLModel, table=True):
+    """Text a search can match: one row for the clip as a whole (names, paths, metadata, tags, analysis) and one per
+    transcript segment (a moment). Full-text indexed: FTS5 on SQLite, a GIN tsvector index on Postgres."""
+
+    __tablename__ = "search_documents"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    clip_id: int = Field(foreign_key="clips.id", index=True, ondelete="CASCADE")
+    kind: str  # clip | segment
+    ref: int = 0
+    start_seconds: Optional[float] = None
+    end_seconds: Optional[float] = None
+    text: str = ""

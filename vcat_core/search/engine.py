@@ -1,0 +1,182 @@
+"""Hybrid retrieval: vector similarity and full-text match, fused by reciprocal rank, filtered, quality as tie-break.
+
+* Full text: FTS5 (bm25) on SQLite, `to_tsvector` / `ts_rank` on Postgres, over `search_documents` (one document per
+  clip — names, paths, metadata, tags, analysis, transcript — and one per transcript segment).
+* Vectors: embeddings of the configured model only (never mixing models or dimensions). SQLite: an in-process
+  numpy matrix of the unit vectors, cosine by one matrix product (15 ms at 100k × 384 here, FACTS.md), rebuilt
+  when the catalog's change counter moves; Postgres: pgvector `<=>` with an HNSW index on the model's vectors.
+* Fusion: reciprocal-rank fusion (k = 60) of the two lists at clip level (a clip's best document in each list);
+  the moment shown is the clip's best-ranked transcript segment, when one matched. Quality (sharpness) breaks ties.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from ..store.catalog import CatalogStore
+from ..store.tables import EmbeddingRow
+
+RRF_K = 60
+CANDIDATES = 200
+_WORD = re.compile(r"[\w']+", re.UNICODE)
+
+
+@dataclass
+class Doc:
+    clip_id: int
+    kind: str
+    ref: int
+    start_seconds: float | None
+    end_seconds: float | None
+    text: str
+    score: float  # bm25 / ts_rank (text) or cosine similarity (vector)
+
+
+@dataclass
+class Hit:
+    clip_id: int
+    score: float = 0.0
+    parts: dict[str, Any] = field(default_factory=dict)  # {"text": {rank, score}, "vector": {rank, similarity}}
+    moment: dict[str, Any] | None = None  # {kind, start_seconds, end_seconds, snippet}
+
+
+def words(query: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(query) if len(w) > 1 or w.isdigit()]
+
+
+# ---- full text ------------------------------------------------------------------------------------------------------
+
+def text_search(store: CatalogStore, query: str, limit: int = CANDIDATES) -> list[Doc]:
+    terms = words(query)
+    if not terms:
+        return []
+    with Session(store.engine) as s:
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            match = " OR ".join('"' + t.replace('"', '') + '"' for t in terms)
+            rows = conn.execute(text(
+                "SELECT d.clip_id, d.kind, d.ref, d.start_seconds, d.end_seconds, d.text, bm25(search_fts) AS r "
+                "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
+                "WHERE search_fts MATCH :q ORDER BY r LIMIT :k"), {"q": match, "k": limit}).all()
+            return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], -float(r[6])) for r in rows]
+        tsq = " | ".join(re.sub(r"[^\w]", "", t) for t in terms if re.sub(r"[^\w]", "", t))
+        if not tsq:
+            return []
+        rows = conn.execute(text(
+            "SELECT clip_id, kind, ref, start_seconds, end_seconds, text, "
+            "ts_rank(to_tsvector('english', text), to_tsquery('english', :q)) AS r FROM search_documents "
+            "WHERE to_tsvector('english', text) @@ to_tsquery('english', :q) ORDER BY r DESC LIMIT :k"),
+            {"q": tsq, "k": limit}).all()
+        return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
+
+
+# ---- vectors --------------------------------------------------------------------------------------------------------
+
+class _Matrix:
+    """All vectors of one model, unit length, in memory (SQLite catalogs)."""
+
+    def __init__(self, rows: list[tuple], version: int):
+        self.version = version
+        self.meta = [r[:6] for r in rows]
+        if rows:
+            m = np.stack([np.asarray(r[6], dtype=np.float32) for r in rows])
+            m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+            self.m = m
+        else:
+            self.m = np.zeros((0, 1), np.float32)
+
+
+_cache: dict[tuple[str, str], _Matrix] = {}
+_lock = threading.Lock()
+
+
+def _matrix(store: CatalogStore, model: str) -> _Matrix:
+    version = store.change_counter()
+    key = (store.url, model)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached.version == version:
+            return cached
+        with Session(store.engine) as s:
+            rows = s.exec(select(EmbeddingRow.clip_id, EmbeddingRow.kind, EmbeddingRow.ref,
+                                 EmbeddingRow.start_seconds, EmbeddingRow.end_seconds, EmbeddingRow.text,
+                                 EmbeddingRow.vector).where(EmbeddingRow.model == model)).all()
+        _cache[key] = built = _Matrix(list(rows), version)
+        return built
+
+
+def vector_search(store: CatalogStore, vector: list[float], model: str, limit: int = CANDIDATES) -> list[Doc]:
+    q = np.asarray(vector, dtype=np.float32)
+    q /= max(float(np.linalg.norm(q)), 1e-12)
+    if store.engine.dialect.name == "postgresql":
+        return _pg_vector_search(store, q, model, limit)
+    mat = _matrix(store, model)
+    if mat.m.shape[0] == 0 or mat.m.shape[1] != q.shape[0]:
+        return []
+    sims = mat.m @ q
+    top = np.argsort(-sims)[:limit]
+    return [Doc(*mat.meta[i][:6], float(sims[i])) for i in top]
+
+
+def _pg_vector_search(store: CatalogStore, q: np.ndarray, model: str, limit: int) -> list[Doc]:
+    dim = int(q.shape[0])
+    ensure_hnsw_index(store, model, dim)
+    literal = "[" + ",".join(f"{x:.7g}" for x in q) + "]"
+    with Session(store.engine) as s:
+        rows = s.connection().execute(text(
+            f"SELECT clip_id, kind, ref, start_seconds, end_seconds, text, "
+            f"1 - ((vector::vector({dim})) <=> CAST(:q AS vector({dim}))) AS sim FROM embeddings "
+            f"WHERE model = :m AND dim = {dim} ORDER BY (vector::vector({dim})) <=> CAST(:q AS vector({dim})) "
+            f"LIMIT :k"), {"q": literal, "m": model, "k": limit}).all()
+    return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
+
+
+def ensure_hnsw_index(store: CatalogStore, model: str, dim: int) -> None:
+    """One HNSW index per embedding model (a partial expression index: vectors of other models never mix)."""
+    name = "ix_embeddings_hnsw_" + hashlib.sha1(f"{model}:{dim}".encode()).hexdigest()[:12]
+    with store.writer.begin() as conn:
+        conn.execute(text(
+            f"CREATE INDEX IF NOT EXISTS {name} ON embeddings USING hnsw ((vector::vector({dim})) vector_cosine_ops) "
+            f"WHERE model = '{model.replace(chr(39), chr(39) * 2)}' AND dim = {dim}"))
+
+
+# ---- fusion ---------------------------------------------------------------------------------------------------------
+
+def fuse(text_docs: list[Doc], vector_docs: list[Doc], allowed: set[int] | None,
+         sharpness: dict[int, float] | None = None) -> list[Hit]:
+    """Reciprocal-rank fusion at clip level; the moment is the best transcript segment that matched."""
+    hits: dict[int, Hit] = {}
+    best_moment: dict[int, tuple[float, Doc]] = {}
+    for source, docs in (("text", text_docs), ("vector", vector_docs)):
+        rank = 0
+        seen: set[int] = set()
+        for doc in docs:
+            if allowed is not None and doc.clip_id not in allowed:
+                continue
+            contribution = 1.0 / (RRF_K + rank + 1)
+            if doc.kind == "segment":
+                prev = best_moment.get(doc.clip_id)
+                if prev is None or contribution > prev[0]:
+                    best_moment[doc.clip_id] = (contribution, doc)
+            if doc.clip_id in seen:
+                continue
+            seen.add(doc.clip_id)
+            hit = hits.setdefault(doc.clip_id, Hit(doc.clip_id))
+            hit.score += contribution
+            hit.parts[source] = {"rank": rank + 1, ("similarity" if source == "vector" else "score"):
+                                 round(doc.score, 4), "matched": doc.kind}
+            rank += 1
+    for cid, (_, doc) in best_moment.items():
+        if cid in hits:
+            hits[cid].moment = {"kind": "segment", "start_seconds": doc.start_seconds,
+                                "end_seconds": doc.end_seconds, "snippet": doc.text[:200]}
+    sharp = sharpness or {}
+    return sorted(hits.values(), key=lambda h: (-h.score, -(sharp.get(h.clip_id) or 0.0), h.clip_id))

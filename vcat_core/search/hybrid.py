@@ -1,0 +1,72 @@
+"""One search: parse the query, retrieve by text and by meaning, fuse, filter, explain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..models import ClipFilter, ClipSummary
+from ..store.catalog import CatalogStore
+from .engine import CANDIDATES, fuse, text_search, vector_search
+
+
+class SearchHit(BaseModel):
+    clip: ClipSummary
+    score: float
+    parts: dict[str, Any] = Field(default_factory=dict)  # where the score came from (text rank, vector similarity)
+    moment: dict[str, Any] | None = None  # {kind, start_seconds, end_seconds, snippet}
+
+
+class SearchResult(BaseModel):
+    query: str
+    semantic: str  # what was searched by meaning once filters were taken out
+    explanation: list[str] = Field(default_factory=list)  # how the query was read
+    filters: dict[str, Any] = Field(default_factory=dict)
+    hits: list[SearchHit] = Field(default_factory=list)
+    embedding_model: str | None = None
+
+
+def merge_filters(base: ClipFilter | None, parsed: dict[str, Any]) -> ClipFilter:
+    """Explicit flags win over what was read from the text; both apply."""
+    given = {k: v for k, v in (base.model_dump() if base else {}).items() if v is not None}
+    merged = {**{k: v for k, v in parsed.items() if v is not None}, **given}
+    if parsed.get("tags") and given.get("tags"):
+        merged["tags"] = sorted(set(parsed["tags"]) | set(given["tags"]))
+    return ClipFilter(**merged)
+
+
+def run_search(store: CatalogStore, query: str, *, filters: ClipFilter | None = None, limit: int = 50,
+               ai_settings: dict | None = None, parse: bool = True) -> SearchResult:
+    from .query import parse_query
+
+    parsed = parse_query(query) if parse else None
+    semantic = parsed.semantic if parsed is not None else query
+    parsed_filters = parsed.to_filter_kwargs() if parsed is not None else {}
+    f = merge_filters(filters, parsed_filters)
+    explanation = list(parsed.explanation) if parsed is not None else []
+    active = {k: v for k, v in f.model_dump().items() if v not in (None, [], "")}
+    allowed = set(store.clip_ids(f)) if active else None
+    result = SearchResult(query=query, semantic=semantic, explanation=explanation, filters=active)
+    if not semantic.strip():  # filters only: every matching clip, sharpest first
+        clips = store.list_clips(f, sort="sharpness", descending=True, limit=limit)
+        result.hits = [SearchHit(clip=c, score=0.0, parts={"filters": True}) for c in clips]
+        return result
+    text_docs = text_search(store, semantic, CANDIDATES)
+    vector_docs = []
+    try:
+        from ..ai import embed_texts
+
+        emb = embed_texts([semantic], ai_settings)[0]
+        result.embedding_model = emb.model
+        vector_docs = vector_search(store, emb.vector, emb.model, CANDIDATES)
+    except Exception as exc:  # noqa: BLE001 - no embedder (or its provider is down): text search still answers
+        result.explanation.append(f"meaning search unavailable ({type(exc).__name__}); matching words only")
+    hits = fuse(text_docs, vector_docs, allowed)
+    top = hits[:limit]
+    summaries = {c.id: c for c in store.list_clips(ClipFilter(ids=[h.clip_id for h in top]))} if top else {}
+    sharp = {cid: (c.sharpness or 0.0) for cid, c in summaries.items()}
+    top = sorted(top, key=lambda h: (-round(h.score, 6), -sharp.get(h.clip_id, 0.0), h.clip_id))
+    result.hits = [SearchHit(clip=summaries[h.clip_id], score=round(h.score, 6), parts=h.parts, moment=h.moment)
+                   for h in top if h.clip_id in summaries]
+    return result
