@@ -396,3 +396,30 @@ def test_dashboard_follows_a_run_in_another_process(demo, tmp_path: Path):
 
 
 
+
+
+def test_browse_shows_clips_added_by_another_process(demo, tmp_path: Path):
+    """Browse is open; another process ingests a clip; its row appears without a key press."""
+    clip = media.make_clip(tmp_path / "incoming" / "fresh_from_the_card.mp4", codec="libx264", width=160,
+                           height=90, fps=25, seconds=0.4)
+
+    async def go():
+        app = make_app(demo)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: (table_of(app).total or 0) > 0, what="the first rows")
+            before = table_of(app).total
+            env = {**__import__("os").environ, "VCAT_CATALOG": str(demo.settings.catalog),
+                   "VCAT_CONFIG": str(tmp_path / "none.yaml")}
+            proc = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).with_name("vcat-core")), "ingest", str(clip.parent), "--thumbnails", "2",
+                "--skip-audio", "--skip-ai", env=env, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL)
+            assert await proc.wait() == 0
+            await wait_for(pilot, lambda: table_of(app).total == before + 1, timeout=20, what="the new clip's row")
+
+            def shown() -> set[str]:
+                table = table_of(app)
+                return {r.name for r in (table.row(i) for i in range(table.total or 0)) if r is not None}
+            await wait_for(pilot, lambda: "fresh_from_the_card.mp4" in shown(), what="the new clip's name")
+
+    run(go())

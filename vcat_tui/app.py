@@ -56,6 +56,9 @@ def styles_dir() -> Path:
                             + ", ".join(map(str, style_dirs())))
 
 
+LIVE_POLL_SECONDS = 2.0
+
+
 class VcatApp(App[None]):
     TITLE = "vcat"
     CSS_PATH = [styles_dir() / name for name in STYLE_FILES]
@@ -82,6 +85,32 @@ class VcatApp(App[None]):
         self.ingest_workers = ingest_workers
         self._player_command = player_command
         self.catalog_version = 0
+        self._changes_seen: int | None = None
+
+    def on_mount(self) -> None:
+        # live updates: another process (vcat-core ingest, watch, a queue worker) changing the catalog shows up
+        # here without a key press; the poll is one indexed read of a counter, off the UI thread
+        self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
+
+    def _poll_changes(self) -> None:
+        self.run_worker(self._read_changes, thread=True, exclusive=True, group="live-poll", exit_on_error=False)
+
+    def _read_changes(self) -> None:
+        try:
+            counter = self.catalog.change_counter()
+        except Exception:  # noqa: BLE001 - a busy or briefly locked catalog: try again at the next tick
+            return
+        if self._changes_seen is None:
+            self._changes_seen = counter
+        elif counter != self._changes_seen:
+            self._changes_seen = counter
+            self.call_from_thread(self._apply_changes)
+
+    def _apply_changes(self) -> None:
+        self.catalog_changed()
+        reload = getattr(self.screen, "reload_clips", None)
+        if callable(reload):
+            reload()
 
     def player_command(self) -> list[str] | None:
         return self._player_command()
