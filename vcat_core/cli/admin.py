@@ -101,7 +101,8 @@ def system_status(as_json: bool = typer.Option(False, "--json")) -> None:
                           f"{human_bytes(disk['thumbnails_bytes'])}, {human_bytes(disk['free_bytes'])} free")
     for k, v in data["versions"].items():
         table.add_row(k, escape(v or "not found"))
-    table.add_row("models", data["models"]["note"])
+    m = data["models"]
+    table.add_row("models", f"analysis {m['analysis']}, embeddings {m['embeddings']}, whisper {m['whisper']}")
     table.add_row("running ingests", len(data["running_ingests"]))
     table.print()
 
@@ -115,6 +116,23 @@ def system_healthchecks(as_json: bool = typer.Option(False, "--json")) -> None:
         print(json.dumps(checks, indent=2))
     else:
         table = OutputTable("health checks", ["check", "result", "detail"], wrap=("detail",))
+        for c in checks:
+            table.add_row(c["name"], "[green]ok[/green]" if c["ok"] else "[red]FAILED[/red]", escape(c["detail"]))
+        table.print()
+    if not all(c["ok"] for c in checks):
+        raise typer.Exit(1)
+
+
+@system_app.command("update-models")
+def system_update_models(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Load every local model (they ship inside packages), report versions; check cloud keys when configured.
+    Exit 1 when something fails."""
+    with open_catalog() as cat:
+        checks = cat.update_models()
+    if as_json:
+        print(json.dumps(checks, indent=2))
+    else:
+        table = OutputTable("models", ["check", "result", "detail"], wrap=("detail",))
         for c in checks:
             table.add_row(c["name"], "[green]ok[/green]" if c["ok"] else "[red]FAILED[/red]", escape(c["detail"]))
         table.print()
