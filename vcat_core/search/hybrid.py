@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -28,7 +29,14 @@ class SearchResult(BaseModel):
 
 
 def merge_filters(base: ClipFilter | None, parsed: dict[str, Any]) -> ClipFilter:
-    """Explicit flags win over what was read from the text; both apply."""
+    """Explicit flags win over what was read from the text; both apply. Dates read from text are whole days
+    (inclusive); the store's range is [from, to) in UTC."""
+    parsed = dict(parsed)
+    if isinstance(parsed.get("created_from"), date) and not isinstance(parsed["created_from"], datetime):
+        parsed["created_from"] = datetime.combine(parsed["created_from"], time.min, tzinfo=timezone.utc)
+    if isinstance(parsed.get("created_to"), date) and not isinstance(parsed["created_to"], datetime):
+        parsed["created_to"] = datetime.combine(parsed["created_to"] + timedelta(days=1), time.min,
+                                                tzinfo=timezone.utc)
     given = {k: v for k, v in (base.model_dump() if base else {}).items() if v is not None}
     merged = {**{k: v for k, v in parsed.items() if v is not None}, **given}
     if parsed.get("tags") and given.get("tags"):
