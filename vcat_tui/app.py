@@ -90,6 +90,10 @@ class VcatApp(App[None]):
     def on_mount(self) -> None:
         # live updates: another process (vcat-core ingest, watch, a queue worker) changing the catalog shows up
         # here without a key press; the poll is one indexed read of a counter, off the UI thread
+        try:
+            self._changes_seen = self.catalog.change_counter()  # the baseline: what the screens load now
+        except Exception:  # noqa: BLE001 - the first poll sets it instead
+            self._changes_seen = None
         self.set_interval(LIVE_POLL_SECONDS, self._poll_changes)
 
     def _poll_changes(self) -> None:

@@ -1,7 +1,9 @@
 """Hybrid retrieval: vector similarity and full-text match, fused by reciprocal rank, filtered, quality as tie-break.
 
 * Full text: FTS5 (bm25) on SQLite, `to_tsvector` / `ts_rank` on Postgres, over `search_documents` (one document per
-  clip — names, paths, metadata, tags, analysis, transcript — and one per transcript segment).
+  clip — names, paths, metadata, tags, analysis, transcript — and one per transcript segment). Every word must
+  match (as a prefix, for search-as-you-type); when nothing holds them all, any word does.
+* Vector hits below MIN_SIMILARITY are dropped (noise, not an answer).
 * Vectors: embeddings of the configured model only (never mixing models or dimensions). SQLite: an in-process
   numpy matrix of the unit vectors, cosine by one matrix product (15 ms at 100k × 384 here, FACTS.md), rebuilt
   when the catalog's change counter moves; Postgres: pgvector `<=>` with an HNSW index on the model's vectors.
@@ -26,6 +28,9 @@ from ..store.tables import EmbeddingRow
 
 RRF_K = 60
 CANDIDATES = 200
+# Below this cosine similarity (all-MiniLM-L6-v2 scale) a vector hit is noise: every clip has *some* similarity to
+# any query, and listing the whole catalog is not an answer.
+MIN_SIMILARITY = 0.2
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
@@ -55,19 +60,27 @@ def words(query: str) -> list[str]:
 # ---- full text ------------------------------------------------------------------------------------------------------
 
 def text_search(store: CatalogStore, query: str, limit: int = CANDIDATES) -> list[Doc]:
+    """Documents holding every word (each word also as a prefix, for search-as-you-type); when none holds them
+    all, documents holding any of them, ranked by relevance."""
     terms = words(query)
     if not terms:
         return []
+    docs = _text_query(store, terms, "AND", limit)
+    return docs if docs else _text_query(store, terms, "OR", limit)
+
+
+def _text_query(store: CatalogStore, terms: list[str], op: str, limit: int) -> list[Doc]:
     with Session(store.engine) as s:
         conn = s.connection()
         if conn.dialect.name == "sqlite":
-            match = " OR ".join('"' + t.replace('"', '') + '"' for t in terms)
+            match = f" {op} ".join('"' + t.replace('"', '') + '"*' for t in terms)
             rows = conn.execute(text(
                 "SELECT d.clip_id, d.kind, d.ref, d.start_seconds, d.end_seconds, d.text, bm25(search_fts) AS r "
                 "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
                 "WHERE search_fts MATCH :q ORDER BY r LIMIT :k"), {"q": match, "k": limit}).all()
             return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], -float(r[6])) for r in rows]
-        tsq = " | ".join(re.sub(r"[^\w]", "", t) for t in terms if re.sub(r"[^\w]", "", t))
+        cleaned = [re.sub(r"[^\w]", "", t) for t in terms]
+        tsq = (" & " if op == "AND" else " | ").join(f"{t}:*" for t in cleaned if t)
         if not tsq:
             return []
         rows = conn.execute(text(
@@ -122,7 +135,7 @@ def vector_search(store: CatalogStore, vector: list[float], model: str, limit: i
     if mat.m.shape[0] == 0 or mat.m.shape[1] != q.shape[0]:
         return []
     sims = mat.m @ q
-    top = np.argsort(-sims)[:limit]
+    top = [i for i in np.argsort(-sims)[:limit] if sims[i] >= MIN_SIMILARITY]
     return [Doc(*mat.meta[i][:6], float(sims[i])) for i in top]
 
 
@@ -136,7 +149,7 @@ def _pg_vector_search(store: CatalogStore, q: np.ndarray, model: str, limit: int
             f"1 - ((vector::vector({dim})) <=> CAST(:q AS vector({dim}))) AS sim FROM embeddings "
             f"WHERE model = :m AND dim = {dim} ORDER BY (vector::vector({dim})) <=> CAST(:q AS vector({dim})) "
             f"LIMIT :k"), {"q": literal, "m": model, "k": limit}).all()
-    return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
+    return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows if float(r[6]) >= MIN_SIMILARITY]
 
 
 def ensure_hnsw_index(store: CatalogStore, model: str, dim: int) -> None:
