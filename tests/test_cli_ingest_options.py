@@ -80,3 +80,10 @@ def test_md5_fingerprints_and_the_catalog_keeps_its_hash(folder: Path, tmp_path:
         assert doc["file_checksum"] == hashlib.md5(Path(doc["file_path"]).read_bytes()).hexdigest()
     mixed = run_cli(cat, "ingest", str(folder))  # default xxh3_128 would never match these clips
     assert mixed.code == 2 and "fingerprints files with md5" in mixed.stderr
+
+
+def test_analysis_depth_quick(folder: Path, tmp_path: Path):
+    r = run_cli(tmp_path / "cat", "ingest", str(folder), "--thumbnails", "2", "--json", VCAT_ANALYSIS_DEPTH="quick")
+    assert r.code == 0, r.stderr
+    started = {e["stage"] for e in r.events() if e["kind"] == "stage_started"}
+    assert started == {"fingerprint", "metadata", "thumbnails", "exposure"}

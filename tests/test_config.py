@@ -59,3 +59,20 @@ def test_cli_config_commands(tmp_path: Path):
     assert r.code == 2 and "workers" in r.stderr
     env_over = run_cli(cat, "config", "show", "--json", VCAT_THUMBNAILS="9").json()
     assert env_over["settings"]["thumbnails"] == 9 and env_over["sources"]["thumbnails"] == "env"
+
+
+def test_config_init_interactive_and_depth(tmp_path: Path):
+    import subprocess
+
+    from .helpers import VCAT_CORE, cli_env
+
+    cat = tmp_path / "cat"
+    answers = "\n".join([str(tmp_path / "mycat"), "3", "12", "quick", "local"]) + "\n"
+    proc = subprocess.run([VCAT_CORE, "config", "init", "--interactive"], input=answers, text=True,
+                          capture_output=True, env=cli_env(cat), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    shown = run_cli(cat, "config", "show", "--json").json()["settings"]
+    assert (shown["workers"], shown["thumbnails"], shown["analysis_depth"]) == (3, 12, "quick")
+    bad = run_cli(cat, "config", "set", "--analysis-depth=deep")
+    assert bad.code == 2 and "analysis_depth" in bad.stderr
+    assert run_cli(cat, "config", "set", "--thumbnails=20", "--analysis-depth=full").code == 0

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     noisy_above_sigma: float = Field(default=4.0, ge=0, description="flag `noisy` above this noise sigma (levels)")
     heavy_compression_above_blockiness: float = Field(default=1.0, ge=0,
                                                       description="flag `heavy_compression` above this blockiness")
+    analysis_depth: Literal["quick", "standard", "full"] = Field(
+        default="full", description="quick: metadata + thumbnails; standard: + vision, speech; full: + AI, search")
     ai_provider: Literal["local", "gemini"] = Field(default="local", description="structured analysis provider")
     embed_provider: Literal["local", "openai"] = Field(default="local", description="text embedding provider")
     whisper_model: Literal["base", "tiny.en"] = Field(default="base", description="local speech-to-text model")

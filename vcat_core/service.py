@@ -76,7 +76,8 @@ class Catalog:
         if priority not in ("interactive", "batch"):
             raise ConfigError(f"unknown priority {priority!r}; use interactive or batch")
         if stages is None:
-            stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
+            stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
+                                   depth=self.settings.analysis_depth)
         opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
                              stages=stages, limit=limit, priority=priority, min_age=min_age)
@@ -86,7 +87,8 @@ class Catalog:
                     force: bool = False, focus: str | None = None, skip_visual: bool = False,
                     skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None) -> IngestPlan:
         """What `ingest` would do with the same arguments (`--dry-run`): files, bytes, an estimate of time."""
-        stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
+        stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
+                                   depth=self.settings.analysis_depth)
         return plan_ingest(self.store, [str(p) for p in paths], recursive=recursive, stages=stages, force=force,
                            limit=limit, workers=workers or self.settings.workers,
                            hash_algorithm=self.fingerprint_algorithm(), exclude=[str(self.settings.catalog)])
@@ -168,7 +170,8 @@ class Catalog:
                      skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None,
                      priority: str = "batch") -> dict[str, Any]:
         """`ingest --queue`: queue every file that needs work for the workers instead of running it here."""
-        stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai)
+        stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
+                                   depth=self.settings.analysis_depth)
         plan = self.plan_ingest(paths, recursive=recursive, force=force, focus=focus, skip_visual=skip_visual,
                                 skip_audio=skip_audio, skip_ai=skip_ai, limit=limit)
         options = {"stages": list(stages), "force": force, "thumbnails": thumbnails,

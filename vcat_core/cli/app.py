@@ -554,13 +554,23 @@ def config_set(ctx: typer.Context, items: Optional[list[str]] = typer.Argument(N
 def config_init(
     items: Optional[list[str]] = typer.Argument(None, help="KEY=VALUE to set besides the defaults."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing config file."),
+    interactive: Optional[bool] = typer.Option(None, "--interactive/--no-input",
+                                               help="Ask for the main settings (default: when on a terminal)."),
 ) -> None:
-    """Write a config file holding every default (edit it, or use `config set`)."""
+    """Write a config file holding every default (asks for the main settings on a terminal)."""
     try:
-        path = init_config_file(_pairs(items or []), force=force)
+        pairs = _pairs(items or [])
+        ask = interactive if interactive is not None else (sys.stdin.isatty() and not pairs)
+        if ask:
+            defaults = settings()
+            for key, question in (("catalog", "Catalog folder"), ("workers", "Worker processes"),
+                                  ("thumbnails", "Thumbnails per clip"),
+                                  ("analysis_depth", "Analysis depth (quick, standard, full)"),
+                                  ("ai_provider", "AI provider (local, gemini)")):
+                pairs.setdefault(key, str(typer.prompt(question, default=str(getattr(defaults, key)))))
+        path = init_config_file(pairs, force=force)
     except ConfigError as exc:
         fail(str(exc))
-        return
     out.print(f"wrote {path}", highlight=False)
 
 

@@ -20,9 +20,18 @@ ALL_ANALYSIS = tuple(s for g in GROUPS.values() for s in g)
 Focus = Literal["audio", "visual", "metadata"]
 
 
+DEPTHS: dict[str, tuple[str, ...]] = {
+    "quick": ("metadata", "thumbnails", "exposure"),  # technical catalogue only: seconds per clip
+    "standard": ("metadata", "thumbnails", "exposure", "vision", "transcribe"),  # + image quality, shots, speech
+    "full": ALL_ANALYSIS,  # + structured analysis and embeddings for search
+}
+
+
 def select_stages(*, focus: str | None = None, skip_visual: bool = False, skip_audio: bool = False,
-                  skip_ai: bool = False) -> tuple[str, ...]:
-    """The analysis stages to run, in pipeline order."""
+                  skip_ai: bool = False, depth: str = "full") -> tuple[str, ...]:
+    """The analysis stages to run, in pipeline order: the `analysis_depth` setting, narrowed by focus / skips."""
+    if depth not in DEPTHS:
+        raise ConfigError(f"unknown analysis depth {depth!r}; use quick, standard or full")
     if focus is not None and focus not in ("audio", "visual", "metadata"):
         raise ConfigError(f"unknown focus {focus!r}; use audio, visual or metadata")
     wanted = set(GROUPS["metadata"])
@@ -35,4 +44,4 @@ def select_stages(*, focus: str | None = None, skip_visual: bool = False, skip_a
         groups.discard("ai")
     for g in groups:
         wanted |= set(GROUPS[g])
-    return tuple(s for s in ALL_ANALYSIS if s in wanted)
+    return tuple(s for s in ALL_ANALYSIS if s in wanted and s in DEPTHS[depth])
