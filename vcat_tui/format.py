@@ -5,25 +5,16 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from vcat_core import humanize
+
 
 def human_bytes(n: float | None) -> str:
-    if n is None:
-        return "—"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} PB"
+    return humanize.human_bytes(n, missing="—")
 
 
 def human_duration(seconds: float | None) -> str:
     """0:42, 12:03, 1:02:03."""
-    if seconds is None:
-        return "—"
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+    return humanize.human_duration(seconds, missing="—")
 
 
 def timestamp(seconds: float | None) -> str:
