@@ -53,8 +53,16 @@ class Hit:
     moment: dict[str, Any] | None = None  # {kind, start_seconds, end_seconds, snippet}
 
 
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from has have he her his i in into is it its me my no not of on or our she so "
+    "than that the their them then there these they this to was we were what when where which who will with you "
+    "your".split())
+
+
 def words(query: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(query) if len(w) > 1 or w.isdigit()]
+    """The words a full-text match uses: lower-cased, stop words dropped (they would match everything)."""
+    return [w.lower() for w in _WORD.findall(query)
+            if (len(w) > 1 or w.isdigit()) and w.lower() not in STOP_WORDS]
 
 
 # ---- full text ------------------------------------------------------------------------------------------------------
