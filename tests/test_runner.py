@@ -30,3 +30,21 @@ def test_crashed_worker_fails_one_task_and_pool_recovers(tmp_path: Path):
             runner._pool.shutdown()
 
     asyncio.run(go())
+
+
+def test_a_run_that_cannot_start_ends_its_event_stream(tmp_path: Path):
+    """The pool failing to start must surface as an error, not a silent hang."""
+    store = CatalogStore.open_dir(tmp_path)
+    opts = IngestOptions(workers=1, hash_algorithm="xxh3_128", analysis=AnalysisOptions(catalog_dir=str(tmp_path)))
+    runner = IngestRunner(store, [str(tmp_path)], opts)
+
+    def broken_pool():
+        raise OSError("cannot start worker processes")
+    runner._new_pool = broken_pool
+
+    async def go():
+        async for _ in runner.events():
+            pass
+
+    with pytest.raises(OSError, match="cannot start"):
+        asyncio.run(asyncio.wait_for(go(), timeout=30))

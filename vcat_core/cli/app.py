@@ -155,6 +155,8 @@ def _run_events(catalog, events, as_json: bool) -> None:
     except KeyboardInterrupt:
         err.print("interrupted: what was catalogued so far is kept; run the same command to resume")
         raise typer.Exit(130)
+    except (VcatError, OSError) as exc:  # the run could not go on at all (catalog unwritable, no processes)
+        fail(f"the ingest stopped: {exc}")
     finally:
         catalog.close()
     if not as_json:

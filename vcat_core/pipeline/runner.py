@@ -81,7 +81,7 @@ class IngestRunner:
         self._queue.put_nowait(event)
 
     async def events(self) -> AsyncIterator[IngestEvent]:
-        task = asyncio.create_task(self._run())
+        task = asyncio.create_task(self._run_guarded())
         try:
             while True:
                 ev = await self._queue.get()
@@ -98,6 +98,16 @@ class IngestRunner:
                     pass
 
     # ------------------------------------------------------------------------------------------------------------
+
+    async def _run_guarded(self) -> None:
+        """Whatever happens (the catalog unwritable, the pool failing to start), the event stream ends and the
+        error reaches whoever iterates it, instead of leaving them waiting forever."""
+        self._ended = False
+        try:
+            await self._run()
+        finally:
+            if not self._ended:
+                self._queue.put_nowait(_END)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -131,6 +141,7 @@ class IngestRunner:
                 self._db.shutdown(wait=True)
             self._emit(RunFinished(run_id=run_id, summary=self.summary, exit_code=self.summary.exit_code))
             self._queue.put_nowait(_END)
+            self._ended = True
 
     async def _report_progress(self, run_id: int) -> None:
         """Write the live counts to the run's row every second (for dashboards in other processes)."""
