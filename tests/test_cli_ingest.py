@@ -20,6 +20,7 @@ from . import media
 from .helpers import VCAT_CORE, cli_env, drop_read_override, run_cli, snapshot_tree
 
 THUMBS = "4"
+NO_AI = ("--skip-audio", "--skip-ai")  # these tests are about cataloguing; test_cli_ai covers the AI stages
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def footage(tmp_path_factory) -> dict:
 
 
 def _ingest(catalog: Path, *paths: Path, extra=(), prefix=None):
-    r = run_cli(catalog, "ingest", *map(str, paths), "--thumbnails", THUMBS, "--json", *extra,
+    r = run_cli(catalog, "ingest", *map(str, paths), "--thumbnails", THUMBS, "--json", *NO_AI, *extra,
                 prefix=prefix)
     events = r.events()
     assert events and events[-1]["kind"] == "run_finished", r.stderr
@@ -193,7 +194,7 @@ def test_rescan_skips_unchanged(first_run, footage):
 
 
 def test_progress_and_summary_for_people(footage, tmp_path):
-    r = run_cli(tmp_path / "cat", "ingest", str(footage["videos"]["vp9"]), "--thumbnails", "2")
+    r = run_cli(tmp_path / "cat", "ingest", str(footage["videos"]["vp9"]), "--thumbnails", "2", *NO_AI)
     assert r.code == 0, r.stderr
     assert "new" in r.stdout and "passed over" in r.stdout and "ingest summary" in r.stdout
     missing = run_cli(tmp_path / "cat", "ingest", str(tmp_path / "nope"))
@@ -204,7 +205,8 @@ def test_kill_and_resume(footage, tmp_path):
     """SIGKILL mid-run loses nothing already stored, and a rerun completes without duplicates."""
     catalog = tmp_path / "catalog"
     src = footage["good"] / "A"
-    proc = subprocess.Popen([VCAT_CORE, "ingest", str(src), "--workers", "1", "--thumbnails", THUMBS, "--json"],
+    proc = subprocess.Popen([VCAT_CORE, "ingest", str(src), "--workers", "1", "--thumbnails", THUMBS, "--json",
+                             *NO_AI],
                             env=cli_env(catalog), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     db = catalog / "catalog.db"
@@ -239,7 +241,7 @@ def test_kill_and_resume(footage, tmp_path):
 def test_two_ingests_at_once(footage, tmp_path):
     catalog = tmp_path / "catalog"
     src = footage["good"]
-    cmd = [VCAT_CORE, "ingest", str(src), "--workers", "1", "--thumbnails", "2", "--json"]
+    cmd = [VCAT_CORE, "ingest", str(src), "--workers", "1", "--thumbnails", "2", "--json", *NO_AI]
     procs = [subprocess.Popen(cmd, env=cli_env(catalog), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=240) for p in procs]
@@ -296,7 +298,7 @@ def test_offline_locations(footage, tmp_path):
 def test_shared_catalog_on_postgres(footage, postgres_url, tmp_path):
     """The same ingest on a Postgres catalog (VCAT_DATABASE_URL), two processes at once, nothing twice."""
     env = cli_env(tmp_path / "catalog", VCAT_DATABASE_URL=postgres_url)
-    cmd = [VCAT_CORE, "ingest", str(footage["good"]), "--workers", "1", "--thumbnails", "2", "--json"]
+    cmd = [VCAT_CORE, "ingest", str(footage["good"]), "--workers", "1", "--thumbnails", "2", "--json", *NO_AI]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=240) for p in procs]

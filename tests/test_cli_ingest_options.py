@@ -9,6 +9,8 @@ import pytest
 from . import media
 from .helpers import run_cli
 
+NO_AI = ("--skip-audio", "--skip-ai")
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
@@ -36,11 +38,12 @@ def test_dry_run_writes_nothing(folder: Path, tmp_path: Path):
 
 def test_limit_then_the_rest(folder: Path, tmp_path: Path):
     cat = tmp_path / "cat"
-    s = run_cli(cat, "ingest", str(folder), "--limit", "3", "--thumbnails", "2", "--json").events()[-1]["summary"]
+    s = run_cli(cat, "ingest", str(folder), "--limit", "3", "--thumbnails", "2", "--json", *NO_AI).events()[-1][
+        "summary"]
     assert (s["new"], s["deferred"]) == (3, 1)
-    plan = run_cli(cat, "ingest", str(folder), "--dry-run", "--json").json()
+    plan = run_cli(cat, "ingest", str(folder), "--dry-run", "--json", *NO_AI).json()
     assert (plan["count"], plan["known"]) == (1, 3)
-    s = run_cli(cat, "ingest", str(folder), "--thumbnails", "2", "--json").events()[-1]["summary"]
+    s = run_cli(cat, "ingest", str(folder), "--thumbnails", "2", "--json", *NO_AI).events()[-1]["summary"]
     assert (s["new"], s["known"], s["deferred"]) == (1, 3, 0)
 
 
@@ -73,7 +76,7 @@ def test_md5_fingerprints_and_the_catalog_keeps_its_hash(folder: Path, tmp_path:
     import hashlib
 
     cat = tmp_path / "cat"
-    r = run_cli(cat, "ingest", str(folder), "--hash", "md5", "--skip-visual")
+    r = run_cli(cat, "ingest", str(folder), "--hash", "md5", "--skip-visual", *NO_AI)
     assert r.code == 0, r.stderr
     for doc in run_cli(cat, "export").json():
         assert doc["checksum_algorithm"] == "md5"

@@ -29,7 +29,7 @@ def catalog(tmp_path_factory) -> tuple[Path, Path]:
     soft = cv2.blur(sharp, (25, 25))  # well out of focus: sharpness ~3.8 < 5 (the default blurry threshold)
     write_clip(src / "soft.mp4", _steady(soft, 30), gop=10)
     cat = tmp_path_factory.mktemp("vision_cat") / "catalog"
-    r = run_cli(cat, "ingest", str(src), "--thumbnails", "6", "--json")
+    r = run_cli(cat, "ingest", str(src), "--thumbnails", "6", "--json", "--skip-audio", "--skip-ai")
     assert r.code == 0, r.stderr
     return cat, src
 
@@ -70,6 +70,7 @@ def test_thresholds_are_settings(catalog, tmp_path):
     cat, src = catalog
     r = run_cli(cat, "config", "set", "blurry_below_sharpness=0.01")
     assert r.code == 0, r.stderr
-    again = run_cli(cat, "ingest", str(src / "soft.mp4"), "--force", "--thumbnails", "6")
+    again = run_cli(cat, "ingest", str(src / "soft.mp4"), "--force", "--thumbnails", "6", "--skip-audio",
+                    "--skip-ai")
     assert again.code == 0, again.stderr
     assert "blurry" not in _doc(cat, "soft.mp4")["quality"]["flags"]

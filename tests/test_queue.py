@@ -16,7 +16,7 @@ def pg(postgres_url: str, tmp_path: Path):
     cat = tmp_path / "catalog"
 
     def cli(*args: str):
-        return run_cli(cat, "--database-url", postgres_url, *args)
+        return run_cli(cat, "--database-url", postgres_url, *args, VCAT_ANALYSIS_DEPTH="standard")
     assert cli("schema", "apply").code == 0
     return cli
 

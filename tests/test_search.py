@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from . import ai_media, media
+from . import ai_media
 from .helpers import run_cli
 
 TOPICS = {

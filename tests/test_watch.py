@@ -18,7 +18,8 @@ from .helpers import VCAT_CORE, cli_env, run_cli
 
 def _start(folder: Path, catalog: Path):
     proc = subprocess.Popen([VCAT_CORE, "watch", str(folder), "--settle", "1", "--workers", "1",
-                             "--thumbnails", "2", "--json"], env=cli_env(catalog), stdout=subprocess.PIPE,
+                             "--thumbnails", "2", "--json"], env=cli_env(catalog, VCAT_ANALYSIS_DEPTH="quick"),
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     events: queue.Queue = queue.Queue()
 
