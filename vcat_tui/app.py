@@ -111,10 +111,16 @@ class VcatApp(App[None]):
             self.call_from_thread(self._apply_changes)
 
     def _apply_changes(self) -> None:
-        self.catalog_changed()
-        reload = getattr(self.screen, "reload_clips", None)
-        if callable(reload):
-            reload()
+        """The catalog changed (another process, or this app): the clip lists (browse, search) reload in place,
+        keeping the cursor, or when next shown. Other screens are left alone: an edit in progress there (a
+        rename, a confirmation) is never disturbed; they reload after their own edits as before."""
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, (BrowseScreen, SearchScreen)):
+                    if screen is self.screen:
+                        screen.reload_clips()
+                    else:
+                        screen._seen_version = -1  # reloads when shown again
 
     def player_command(self) -> list[str] | None:
         return self._player_command()
