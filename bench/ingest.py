@@ -214,7 +214,7 @@ def main() -> None:
     vc = run_vcat(files, args.thumbnails, args.workers)
     fl = run_floor(files, args.thumbnails, args.workers)
     full = run_vcat(files, args.thumbnails, args.workers, stages=None)
-    rows = [("vcat", vc), ("floor", fl), ("vcat+vision", full)]
+    rows = [("vcat", vc), ("floor", fl), ("vcat full", full)]
     ref = None
     if not args.skip_reference:
         ref = run_reference(files, args.thumbnails)
@@ -224,11 +224,11 @@ def main() -> None:
         rss = f"{r['peak_rss'] / 1e6:.0f} MB" if "peak_rss" in r else "-"
         print(f"{name:<10} {r['seconds']:8.1f} {len(files) / r['seconds'] * 60:10.1f} {mb / r['seconds']:8.1f} "
               f"{rss:>10}")
-    print("\nvcat = fingerprint, metadata, thumbnails, exposure (the reference's work); vcat+vision adds the vision "
-          "stage (cut detection, per-frame quality, selection)")
+    print("\nvcat = fingerprint, metadata, thumbnails, exposure (the reference's work); vcat full = every stage "
+          "(+ vision: cuts, quality, selection; transcript, analysis, embeddings)")
     print("vcat per-stage seconds (summed over workers): "
           + ", ".join(f"{k} {v:.1f}" for k, v in sorted(vc["stages"].items())))
-    print("vcat+vision per-stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(full["stages"].items())))
+    print("vcat full per-stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(full["stages"].items())))
     if ref:
         print("reference per-stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in ref["stages"].items()))
         print(f"\nspeed-up over the reference: {ref['seconds'] / vc['seconds']:.1f}x (target >= 5x)")
