@@ -137,3 +137,18 @@ def test_near_duplicates(tmp_path):
     names = {c["name"] for c in groups[0]["clips"]}
     assert {"smaller.mp4", "reencoded.avi", "trimmed.mp4"} <= names and "other.mp4" not in names
     assert len(names) == 4  # the exact copy is a second location of original.mp4, not another clip
+
+
+def test_search_on_postgres(postgres_url, tmp_path):
+    """The same hybrid search on a Postgres catalog: tsvector text match and pgvector HNSW similarity."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("volcano", "garden"):
+        ai_media.write_video(src / f"{name}.mp4", ai_media.speak(TOPICS[name]))
+    cat = tmp_path / "cat"
+    env = {"VCAT_DATABASE_URL": postgres_url}
+    assert run_cli(cat, "ingest", str(src), "--thumbnails", "2", **env).code == 0
+    hit = run_cli(cat, "search", "eruption of a volcano", "--json", **env).json()["hits"][0]
+    assert hit["clip"]["name"] == "volcano.mp4" and "vector" in hit["parts"]
+    words = run_cli(cat, "search", "sunflowers", "--json", **env).json()["hits"]
+    assert words[0]["clip"]["name"] == "garden.mp4" and "text" in words[0]["parts"]
