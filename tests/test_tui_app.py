@@ -423,3 +423,23 @@ def test_browse_shows_clips_added_by_another_process(demo, tmp_path: Path):
             await wait_for(pilot, lambda: "fresh_from_the_card.mp4" in shown(), what="the new clip's name")
 
     run(go())
+
+
+def test_catalog_commands_in_the_palette(demo):
+    from vcat_tui.commands import catalog_commands
+    from vcat_tui.screens.report_screen import ReportScreen
+
+    async def go():
+        app = make_app(demo)
+        async with app.run_test(size=SIZE) as pilot:
+            titles = [c.title for c in catalog_commands(app)]
+            assert {"Report: storage usage", "Report: content summary", "Report: ingest history",
+                    "System: health checks", "Find near-duplicates"} <= set(titles)
+            storage = next(c for c in catalog_commands(app) if c.title == "Report: storage usage")
+            storage.run()
+            await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen), what="the report")
+            assert "BY FOLDER" in app.screen.body and "A001_C001" not in app.screen.body
+            await pilot.press("escape")
+            assert not isinstance(app.screen, ReportScreen)
+
+    run(go())

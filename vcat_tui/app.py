@@ -27,6 +27,7 @@ from .screens.collections_screen import CollectionsScreen
 from .screens.help_screen import HelpScreen
 from .screens.ingest_screen import IngestScreen
 from .screens.prompt_screen import ConfirmScreen
+from .screens.report_screen import ReportScreen
 from .screens.search_screen import SearchScreen
 
 STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss")
@@ -121,6 +122,18 @@ class VcatApp(App[None]):
                         screen.reload_clips()
                     else:
                         screen._seen_version = -1  # reloads when shown again
+
+    def show_report(self, title: str, compute) -> None:
+        """Run a catalog-wide command off the UI thread, then show its answer."""
+        def work() -> None:
+            try:
+                body = compute(self.catalog)
+            except Exception as exc:  # noqa: BLE001 - shown to the person, not raised into the app
+                body = f"failed: {type(exc).__name__}: {exc}"
+            self.call_from_thread(self.push_screen, ReportScreen(title, body))
+
+        self.notify(f"{title}…", timeout=2)
+        self.run_worker(work, thread=True, group="reports", exit_on_error=False)
 
     def player_command(self) -> list[str] | None:
         return self._player_command()
