@@ -184,8 +184,9 @@ def test_collections(app, snap_compare):
         table = screen.query_one(ClipTable)
         await wait_for(pilot, lambda: screen.collections and table.loaded)
         await pilot.press("down", "down")  # Selects
-        await wait_for(pilot, lambda: screen.current == "Selects" and table.loaded and table.total == 3)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: screen.current == "Selects" and table.loaded and table.total == 3
+                       and all(table.row(i) is not None for i in range(3)))  # every row paged in, not just counted
+        await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 

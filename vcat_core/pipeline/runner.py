@@ -277,10 +277,22 @@ class IngestRunner:
             self._add_time("fingerprint", fp.seconds)
             self._emit(StageFinished(path=cand.path, stage="fingerprint", seconds=fp.seconds))
 
-        # Another file with the same content may be analysed right now: wait for it, then join it.
+        # Another file with the same content may be analysed right now: wait for it, then join it. The claim is
+        # taken before any await, so two copies fingerprinted at the same moment never both analyse.
         other = self._inflight.get(fp.digest)
         if other is not None:
             await asyncio.shield(other)
+            claim = None
+        else:
+            claim = self._inflight[fp.digest] = loop.create_future()
+        try:
+            await self._decide_and_analyse(cand, fp, known)
+        finally:
+            if claim is not None:
+                claim.set_result(None)
+                self._inflight.pop(fp.digest, None)
+
+    async def _decide_and_analyse(self, cand: Candidate, fp: FingerprintResult, known: KnownLocation | None) -> None:
         clip = await self._store(self.store.lookup_fingerprint, fp.digest)
         at_this_path = known is not None and known.fingerprint == fp.digest
         done = clip is not None and clip.satisfies(self.opt.stages) and not self.opt.force
@@ -294,17 +306,10 @@ class IngestRunner:
             self._count("known")
             self._emit(ClipDone(path=cand.path, outcome="known", clip_id=clip_id, bytes=cand.size))
             return
-
         stages = expand_stages(tuple(s for s in ANALYSIS_STAGES if s in self.opt.stages and (
             clip is None or self.opt.force or clip.stages.get(s) not in DONE)))
-        future: asyncio.Future = loop.create_future()
-        self._inflight[fp.digest] = future
-        try:
-            await self._analyse_and_store(cand, fp, stages, is_new=clip is None, fingerprinted=known is None
-                                          or not known.unchanged(cand))
-        finally:
-            future.set_result(None)
-            self._inflight.pop(fp.digest, None)
+        await self._analyse_and_store(cand, fp, stages, is_new=clip is None, fingerprinted=known is None
+                                      or not known.unchanged(cand))
 
     def _take_budget(self, cand: Candidate) -> bool:
         """`--limit N`: the first N files that need work get it; the rest wait for a later run. A file modified
