@@ -148,8 +148,7 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
                                  analyser=candidate_quality if "vision" in stages else None)
         if not res.thumbnails:
             raise MediaError("no frame could be decoded for a thumbnail")
-        _remove_stale(out_dir, {Path(img.path).name for t in res.thumbnails for img in t.images})
-        return res
+        return res  # extract_thumbnails already removed the images of an earlier run it did not write again
 
     meta_needed = () if result.metadata is not None or "metadata" not in stages else ("metadata",)
     result.thumbnails = attempt("thumbnails", meta_needed, thumbnails)
@@ -237,13 +236,3 @@ def _truncation_text(md) -> str:
     detail = next((w for w in md.warnings if w.startswith("truncated:")), None)
     return detail.replace("truncated:", "file is truncated:", 1) if detail else \
         "file is truncated: its data ends before the length its header declares"
-
-
-def _remove_stale(out_dir: Path, keep: set[str]) -> None:
-    """Drop thumbnails of an earlier run that this run did not produce again."""
-    try:
-        for entry in os.scandir(out_dir):
-            if entry.is_file() and entry.name not in keep and not entry.name.startswith("."):
-                os.unlink(entry.path)
-    except OSError:
-        pass
