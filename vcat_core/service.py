@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlmodel import Session, select
 
 from .config import Settings, load_settings
 from .errors import ConfigError
@@ -25,7 +24,6 @@ from .pipeline.worker import AnalysisOptions
 from . import reports, system
 from .store import labels
 from .store.catalog import CatalogStore
-from .store.tables import Clip
 
 if TYPE_CHECKING:
     from .queue import QueueClient
@@ -54,8 +52,7 @@ class Catalog:
 
     def fingerprint_algorithm(self) -> str:
         """The catalog keeps the hash it started with: fingerprints of different hashes never match."""
-        with Session(self.store.engine) as s:
-            used = s.exec(select(Clip.hash_algorithm).limit(1)).first()
+        used = self.store.hash_algorithm_in_use()
         wanted = self.settings.hash_algorithm
         if used and used != wanted:
             raise ConfigError(
@@ -131,8 +128,10 @@ class Catalog:
 
         ai_settings = AnalysisOptions.from_settings(self.settings).ai
         done, model = 0, None
-        for cid in self.store.clip_ids():
-            row = self.store.load_clips([cid])[0]
+        ids = self.store.clip_ids()
+        rows = (row for i in range(0, len(ids), EXPORT_PAGE) for row in self.store.load_clips(ids[i:i + EXPORT_PAGE]))
+        for row in rows:
+            cid = row["clip"].id
             tr, an = row["transcript"], row["analysis"]
             if tr is None and an is None:
                 continue

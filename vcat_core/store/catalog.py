@@ -181,6 +181,11 @@ class CatalogStore:
                 )
         return found
 
+    def hash_algorithm_in_use(self) -> str | None:
+        """The hash this catalog's fingerprints were made with (None while it is empty)."""
+        with Session(self.engine) as s:
+            return s.exec(select(Clip.hash_algorithm).limit(1)).first()
+
     def lookup_fingerprint(self, fingerprint: str) -> KnownClip | None:
         with Session(self.engine) as s:
             clip_id = s.exec(select(Clip.id).where(Clip.fingerprint == fingerprint)).first()
