@@ -49,18 +49,14 @@ from PIL import Image
 
 from vcat_core.errors import (
     CorruptMediaError,
-    FileVanishedError,
-    NotAVideoError,
-    UnreadableFileError,
 )
 from vcat_core.models import Thumbnail, ThumbnailImage, ThumbnailsResult
+from vcat_core.pipeline.av_open import file_name, open_video, video_packets, video_stream
 from vcat_core.pipeline.exposure import ExposureThresholds, frame_exposure, rgb_luma
 
 log = logging.getLogger(__name__)
 
 # Container formats FFmpeg opens for still images: a picture is not a video.
-_IMAGE_FORMAT_SUFFIX = "_pipe"
-_IMAGE_FORMATS = {"image2"}
 
 # Demuxers whose index lists the keyframes (not every sample) when the file was written with one.
 _CUE_INDEX_FORMATS = {"matroska", "webm", "flv", "asf"}
@@ -135,14 +131,14 @@ def extract_thumbnails(
     rel_dir = rel_dir.rstrip("/")
 
     writer = _Writer(out_dir, rel_dir, want_widths, thresholds, ext, quality, analyser)
-    container = _open(path)
+    container = open_video(path, "making thumbnails")
     try:
-        stream = _video_stream(container, path)
+        stream = video_stream(container, path)
         clip = _clip_info(container, stream)
         out_dir.mkdir(parents=True, exist_ok=True)
         _pick_frames(path, container, stream, clip, count, budget, writer)
         if not writer.rendered:
-            raise CorruptMediaError(f"No frame of {_name(path)} could be decoded; the video data looks damaged.")
+            raise CorruptMediaError(f"No frame of {file_name(path)} could be decoded; the video data looks damaged.")
         thumbs = writer.finish(clip)
     except BaseException:
         writer.discard()
@@ -153,51 +149,6 @@ def extract_thumbnails(
 
 
 # --------------------------------------------------------------------------------------------------- opening
-
-
-def _name(path: str) -> str:
-    return os.path.basename(path) or path
-
-
-def _open(path: str) -> Any:
-    name = _name(path)
-    try:
-        return av.open(str(path), mode="r", metadata_errors="ignore")
-    except FileNotFoundError as err:
-        raise FileVanishedError(f"{name} is gone: it could not be found when making thumbnails.") from err
-    except PermissionError as err:
-        raise UnreadableFileError(f"{name} could not be read: permission denied.") from err
-    except IsADirectoryError as err:
-        raise NotAVideoError(f"{name} is a directory, not a video.") from err
-    except av.error.FFmpegError as err:
-        raise CorruptMediaError(
-            f"{name} could not be opened as a video: {_reason(err)} (damaged, truncated or not a media file)."
-        ) from err
-    except OSError as err:
-        raise UnreadableFileError(f"{name} could not be read: {err.strerror or err}.") from err
-
-
-def _reason(err: BaseException) -> str:
-    text = getattr(err, "strerror", None) or str(err)
-    return text.rstrip(".") or type(err).__name__
-
-
-def _video_stream(container: Any, path: str) -> Any:
-    name = _name(path)
-    fmt = (container.format.name or "").split(",")[0]
-    if fmt in _IMAGE_FORMATS or fmt.endswith(_IMAGE_FORMAT_SUFFIX):
-        raise NotAVideoError(f"{name} is a still image ({fmt}), not a video.")
-    attached = av.stream.Disposition.attached_pic
-    videos = [s for s in container.streams.video if not (s.disposition & attached)]
-    if not videos:
-        kinds = sorted({s.type for s in container.streams}) or ["none"]
-        raise NotAVideoError(f"{name} holds no video stream (streams: {', '.join(kinds)}).")
-    # Prefer the stream marked default, then the first one.
-    default = av.stream.Disposition.default
-    for s in videos:
-        if s.disposition & default:
-            return s
-    return videos[0]
 
 
 def _clip_info(container: Any, stream: Any) -> _Clip:
@@ -257,7 +208,7 @@ def _pick_frames(path: str, container: Any, stream: Any, clip: _Clip, count: int
         if found is None:
             mode = "scan"
             # The held packets stay valid only while the container that read them is open.
-            scan_container = _open(path)
+            scan_container = open_video(path, "making thumbnails")
             found = _scan_neighbours(path, scan_container, clip, count)
         targets, neighbours = found
         if not targets:
@@ -343,7 +294,7 @@ def _index_neighbours(
     # the first packet (a keyframe) tells: its PTS - DTS. Cue indexes (Matroska) hold presentation times already.
     offset = 0.0
     if complete:
-        first_pkt = next(_iter_packets(container, stream), None)
+        first_pkt = next(video_packets(container, stream), None)
         if first_pkt is not None and first_pkt.pts is not None and first_pkt.dts is not None:
             offset = float(max(0, first_pkt.pts - first_pkt.dts))
     targets = _targets(clip, count)
@@ -379,20 +330,6 @@ def _packet_ts(pkt: Any) -> float | None:
     return None
 
 
-def _iter_packets(container: Any, stream: Any) -> Iterator[Any]:
-    """Video packets in file order; stops quietly at a demuxer error (truncated or damaged tail)."""
-    it = container.demux(stream)
-    while True:
-        try:
-            pkt = next(it)
-        except StopIteration:
-            return
-        except (av.error.FFmpegError, OSError) as err:
-            log.debug("demux stopped: %s", err)
-            return
-        if pkt.size:
-            yield pkt
-
 
 def _scan_neighbours(
     path: str, container: Any, clip: _Clip, count: int
@@ -407,11 +344,11 @@ def _scan_neighbours(
         clip.duration = max(last_ts - first_ts + max(clip.frame_ticks, 1.0), 1.0)
     targets = _targets(clip, count)
     neighbours: list[tuple[_Key | None, _Key | None]] = [(None, None)] * len(targets)
-    stream = _video_stream(container, path)
+    stream = video_stream(container, path)
     j = 0
     prev: _Key | None = None
     synthetic = 0.0
-    for pkt in _iter_packets(container, stream):
+    for pkt in video_packets(container, stream):
         ts = _packet_ts(pkt)
         if ts is None:
             ts = clip.start + synthetic
@@ -429,11 +366,11 @@ def _scan_neighbours(
 
 
 def _scan_extent(path: str, clip: _Clip) -> tuple[float | None, float | None]:
-    container = _open(path)
+    container = open_video(path, "making thumbnails")
     try:
-        stream = _video_stream(container, path)
+        stream = video_stream(container, path)
         first = last = None
-        for n, pkt in enumerate(_iter_packets(container, stream)):
+        for n, pkt in enumerate(video_packets(container, stream)):
             ts = _packet_ts(pkt)
             if ts is None:
                 ts = n * (clip.frame_ticks or 1.0)
@@ -522,7 +459,7 @@ class _Decoder:
         self.path = path
         self.clip = clip
         self.container = container
-        self.stream = _video_stream(container, path)
+        self.stream = video_stream(container, path)
         self.cc = self.stream.codec_context
         # Scan mode: forward runs read the file once more, sequentially, from a second container; `_held` is a
         # packet read ahead.
@@ -568,7 +505,7 @@ class _Decoder:
             log.debug("seek to %s failed: %s", key.seek_ts, err)
             return
         found = False
-        for n, pkt in enumerate(_iter_packets(self.container, self.stream)):
+        for n, pkt in enumerate(video_packets(self.container, self.stream)):
             if not found:
                 ts = max(t for t in (pkt.pts, pkt.dts, -math.inf) if t is not None)
                 if pkt.is_keyframe and ts >= key.seek_ts:
@@ -583,8 +520,8 @@ class _Decoder:
         """Scan mode: the held keyframe packet, then the packets after it from a sequential re-read."""
         yield key.packet
         if self._scan_iter is None:
-            self._reread = _open(self.path)
-            self._scan_iter = _iter_packets(self._reread, _video_stream(self._reread, self.path))
+            self._reread = open_video(self.path, "making thumbnails")
+            self._scan_iter = video_packets(self._reread, video_stream(self._reread, self.path))
         while True:
             pkt = self._held if self._held is not None else next(self._scan_iter, None)
             self._held = None

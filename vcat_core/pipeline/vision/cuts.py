@@ -60,7 +60,6 @@ import os
 import statistics
 import time
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -71,11 +70,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from vcat_core.errors import (
-    CorruptMediaError,
-    FileVanishedError,
     NotAVideoError,
-    UnreadableFileError,
 )
+from vcat_core.pipeline.av_open import open_video, video_packets, video_stream
 from vcat_core.pipeline.vision.models import Shot
 
 log = logging.getLogger(__name__)
@@ -199,49 +196,6 @@ def _frame_features(frame: Any, t: float, width: int) -> _Feat | None:
 
 
 # --------------------------------------------------------------------------------------------------- decoding
-
-
-def _open(path: str) -> Any:
-    name = os.path.basename(str(path)) or str(path)
-    try:
-        return av.open(str(path), mode="r", metadata_errors="ignore")
-    except FileNotFoundError as err:
-        raise FileVanishedError(f"{name} is gone: it could not be found when detecting cuts.") from err
-    except PermissionError as err:
-        raise UnreadableFileError(f"{name} could not be read: permission denied.") from err
-    except IsADirectoryError as err:
-        raise NotAVideoError(f"{name} is a directory, not a video.") from err
-    except av.error.FFmpegError as err:
-        raise CorruptMediaError(f"{name} could not be opened as a video: {err} (damaged or not a media file).") \
-            from err
-    except OSError as err:
-        raise UnreadableFileError(f"{name} could not be read: {err.strerror or err}.") from err
-
-
-def _video_stream(container: Any, path: str) -> Any:
-    attached = av.stream.Disposition.attached_pic
-    videos = [s for s in container.streams.video if not (s.disposition & attached)]
-    if not videos:
-        raise NotAVideoError(f"{os.path.basename(str(path))} holds no video stream.")
-    for s in videos:
-        if s.disposition & av.stream.Disposition.default:
-            return s
-    return videos[0]
-
-
-def _packets(container: Any, stream: Any) -> Iterator[Any]:
-    """Video packets in file order; stops quietly at a demuxer error (damaged tail)."""
-    it = container.demux(stream)
-    while True:
-        try:
-            pkt = next(it)
-        except StopIteration:
-            return
-        except (av.error.FFmpegError, OSError) as err:
-            log.debug("demux stopped: %s", err)
-            return
-        if pkt.size:
-            yield pkt
 
 
 class _Decoder:
@@ -372,7 +326,7 @@ def _scan_full(scan: _Scan, container: Any, stream: Any) -> None:
     dec = _Decoder(stream.codec_context, scan, threaded=True)
     run: list[_Feat] = []
     prev: _Feat | None = None
-    for pkt in _packets(container, stream):
+    for pkt in video_packets(container, stream):
         scan.result.packets += 1
         scan.note_packet(pkt)
         if pkt.is_keyframe:
@@ -424,12 +378,12 @@ def _reference_gop_length(path: str) -> float | None:
     than two GOPs."""
     lengths: list[int] = []
     try:
-        container = _open(path)
+        container = open_video(path, "detecting cuts")
     except Exception:  # noqa: BLE001 - the main pass reports open errors
         return None
     try:
-        stream = _video_stream(container, path)
-        for pkt in _packets(container, stream):
+        stream = video_stream(container, path)
+        for pkt in video_packets(container, stream):
             if pkt.is_corrupt:
                 continue
             if pkt.is_keyframe:
@@ -512,8 +466,8 @@ def _scan_screened(scan: _Scan, path: str, container: Any, stream: Any) -> bool:
             scan.result.reasons[name] = scan.result.reasons.get(name, 0) + 1
         scan.result.gops_decoded += 1
         if full_dec is None:
-            full_container = _open(path)
-            full_dec = _Decoder(_video_stream(full_container, path).codec_context, scan, threaded=True)
+            full_container = open_video(path, "detecting cuts")
+            full_dec = _Decoder(video_stream(full_container, path).codec_context, scan, threaded=True)
         if not run_active:
             run_active = True
             run_start = key_feat.t if key_feat is not None else None
@@ -523,7 +477,7 @@ def _scan_screened(scan: _Scan, path: str, container: Any, stream: Any) -> bool:
             end_run(None)
 
     try:
-        for pkt in _packets(container, stream):
+        for pkt in video_packets(container, stream):
             if pkt.pts is None and pkt.dts is None:
                 return False
             scan.result.packets += 1
@@ -596,9 +550,9 @@ def cut_scan(path: str | os.PathLike[str], params: CutParams | None = None, **ov
     t0 = time.perf_counter()
     path = os.fspath(path)
     result = CutScan(shots=[], screened=params.screen)
-    container = _open(path)
+    container = open_video(path, "detecting cuts")
     try:
-        stream = _video_stream(container, path)
+        stream = video_stream(container, path)
         tb = Fraction(stream.time_base) if stream.time_base else Fraction(1, 90000)
         scan = _Scan(path=path, params=params, result=result, tb=tb,
                      origin=_start_ticks(container, stream, tb), frame_dt=_frame_dt(stream))
