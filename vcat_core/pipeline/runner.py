@@ -30,12 +30,12 @@ from ..events import (
     StageStarted,
 )
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
-from ..store.catalog import DONE, CatalogStore, KnownLocation
+from ..store.catalog import CatalogStore, KnownLocation
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 from .worker import (
     ANALYSIS_STAGES,
     AnalysisOptions,
-    expand_stages,
+    stages_to_run,
     run_analysis,
     run_fingerprint,
     warm_up,
@@ -306,8 +306,7 @@ class IngestRunner:
             self._count("known")
             self._emit(ClipDone(path=cand.path, outcome="known", clip_id=clip_id, bytes=cand.size))
             return
-        stages = expand_stages(tuple(s for s in ANALYSIS_STAGES if s in self.opt.stages and (
-            clip is None or self.opt.force or clip.stages.get(s) not in DONE)))
+        stages = stages_to_run(self.opt.stages, clip.stages if clip else None, self.opt.force)
         await self._analyse_and_store(cand, fp, stages, is_new=clip is None, fingerprinted=known is None
                                       or not known.unchanged(cand))
 

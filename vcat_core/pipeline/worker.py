@@ -49,6 +49,14 @@ class AnalysisOptions:
                 "gemini_model": s.gemini_model, "openai_embed_model": s.openai_embed_model})
 
 
+def stages_to_run(wanted: tuple[str, ...], done: dict[str, str] | None, force: bool) -> tuple[str, ...]:
+    """Of the stages asked for, those a clip still lacks (`done`: its stage statuses, None for new content), plus
+    what they build on. The local runner and queue workers decide the same way."""
+    missing = tuple(s for s in ANALYSIS_STAGES if s in wanted and (
+        done is None or force or done.get(s) not in ("succeeded", "skipped")))
+    return expand_stages(missing) if missing else ()
+
+
 def expand_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
     """The stages asked for plus those they build on (see NEEDS), in pipeline order."""
     wanted = set(stages)

@@ -20,7 +20,7 @@ import procrastinate
 from ..config import load_settings
 from ..errors import MediaError, NotAVideoError
 from ..models import Candidate
-from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, expand_stages, run_analysis, run_fingerprint
+from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
 from ..store.catalog import CatalogStore
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
@@ -91,7 +91,6 @@ def process_clip(context: procrastinate.JobContext, path: str, database_url: str
                  fingerprint: dict[str, Any], candidate: dict[str, Any]) -> str:
     """Metadata, thumbnails and exposure of one clip, stored in one transaction (runs under a per-clip lock)."""
     from ..models import FingerprintResult, StageOutcome
-    from ..store.catalog import DONE
 
     store = _store(database_url)
     settings = _settings(options)
@@ -100,7 +99,7 @@ def process_clip(context: procrastinate.JobContext, path: str, database_url: str
     wanted = tuple(options.get("stages") or ANALYSIS_STAGES)
     clip = store.lookup_fingerprint(fp.digest)
     force = bool(options.get("force"))
-    stages = expand_stages(tuple(s for s in wanted if clip is None or force or clip.stages.get(s) not in DONE))
+    stages = stages_to_run(wanted, clip.stages if clip else None, force)
     if clip is not None and not stages:  # another worker finished this content meanwhile
         store.add_location(fp.digest, cand)
         return "duplicate"
