@@ -126,6 +126,7 @@ class ThumbnailRow(SQLModel, table=True):
     path: str
     is_keyframe: bool = True
     scores: Optional[dict] = _json()
+    remote_path: Optional[str] = None  # "bucket/key" of the copy in remote storage (Supabase), once uploaded
 
 
 class VisionMetrics(SQLModel, table=True):
