@@ -334,6 +334,25 @@ class CatalogStore:
                                    vector=e["vector"]))
             bump_changes(s)
 
+    def thumbnails_without_remote(self, clip_ids: list[int] | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Thumbnails with no remote copy yet (of these clips, or of the whole catalog), oldest clips first."""
+        stmt = select(ThumbnailRow.id, ThumbnailRow.clip_id, ThumbnailRow.path).where(
+            ThumbnailRow.remote_path == None)  # noqa: E711
+        if clip_ids is not None:
+            stmt = stmt.where(col(ThumbnailRow.clip_id).in_(clip_ids))
+        with Session(self.engine) as s:
+            rows = s.exec(stmt.order_by(ThumbnailRow.clip_id, ThumbnailRow.id).limit(limit)).all()
+        return [{"id": r[0], "clip_id": r[1], "path": r[2]} for r in rows]
+
+    def record_remote_paths(self, remote: dict[int, str]) -> None:
+        """Where each thumbnail's remote copy lives (thumbnail id -> "bucket/key")."""
+        if not remote:
+            return
+        with Session(self.writer) as s, s.begin():
+            for tid, where in remote.items():
+                s.exec(update(ThumbnailRow).where(ThumbnailRow.id == tid).values(remote_path=where))
+            bump_changes(s)
+
     def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
                        mtime_ns: int | None = None, run_id: int | None = None) -> None:
         with Session(self.writer) as s, s.begin():
