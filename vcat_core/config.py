@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import yaml
 from platformdirs import user_config_path, user_data_path
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
@@ -64,6 +64,8 @@ class Settings(BaseSettings):
 
     catalog: Path = Field(default_factory=default_catalog_dir, description="folder holding catalog.db and thumbnails")
     database_url: str | None = Field(default=None, description="store URL; empty = SQLite file inside the catalog")
+    project: str | None = Field(default=None, description="project new clips are catalogued into (shared with its "
+                                                          "members on Postgres); created when missing")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256, description="pool processes")
     thumbnails: int = Field(default=30, ge=1, le=500, description="thumbnail candidates per clip")
     thumbnail_widths: list[int] = Field(default=[160, 320, 640], description="thumbnail sizes, pixels wide")
@@ -84,6 +86,10 @@ class Settings(BaseSettings):
     gemini_model: str = Field(default="gemini-2.5-flash", description="Gemini model (key: GEMINI_API_KEY)")
     openai_embed_model: str = Field(default="text-embedding-3-small",
                                     description="OpenAI embedding model (key: OPENAI_API_KEY)")
+    supabase_url: str | None = Field(default=None, description="Supabase project URL: thumbnails also go to Storage")
+    supabase_key: SecretStr | None = Field(default=None, description="Supabase service key (shown masked)")
+    storage_bucket: str = Field(default="vcat-thumbnails", min_length=3, max_length=63,
+                                description="Supabase Storage bucket for thumbnails")
 
     @field_validator("thumbnail_widths", mode="before")
     @classmethod
@@ -110,6 +116,11 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, _YamlSource(settings_cls, read_config_file()))
 
     @property
+    def remote_storage(self) -> bool:
+        """Thumbnails get a remote copy (Supabase Storage) besides the local cache."""
+        return bool(self.supabase_url and self.supabase_key and self.supabase_key.get_secret_value())
+
+    @property
     def db_path(self) -> Path:
         return self.catalog / "catalog.db"
 
@@ -125,6 +136,20 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**given)
     except ValidationError as exc:
         raise ConfigError(_explain(exc)) from exc
+
+
+def shown_settings(settings: Settings) -> dict[str, Any]:
+    """Settings as `config show` prints them: keys masked, the database password hidden."""
+    values = settings.model_dump(mode="json")  # SecretStr dumps as "**********"
+    if settings.database_url:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            values["database_url"] = make_url(settings.database_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            values["database_url"] = "(not a valid URL)"
+    return values
 
 
 def setting_sources(settings: Settings, overrides: dict[str, Any] | None = None) -> dict[str, str]:
@@ -170,8 +195,7 @@ def set_config_values(pairs: dict[str, str], path: Path | None = None) -> dict[s
     except ValidationError as exc:
         raise ConfigError(_explain(exc)) from exc
     for key in updates:
-        value = getattr(checked, key)
-        data[key] = str(value) if isinstance(value, Path) else value
+        data[key] = _storable(getattr(checked, key))
     write_config_file(data, path)
     return {k: data[k] for k in updates}
 
@@ -184,15 +208,23 @@ def validate_config(data: dict[str, Any]) -> dict[str, Any]:
         checked = Settings.model_validate({**defaults, **cleaned})  # no env, no file: just these values
     except ValidationError as exc:
         raise ConfigError(_explain(exc)) from exc
-    return {k: (str(getattr(checked, k)) if isinstance(getattr(checked, k), Path) else getattr(checked, k))
-            for k in cleaned}
+    return {k: _storable(getattr(checked, k)) for k in cleaned}
+
+
+def _storable(value: Any) -> Any:
+    """A setting's value as the YAML file holds it (secrets in clear: the file is the user's own, mode 0600)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return str(value) if isinstance(value, Path) else value
 
 
 def write_config_file(data: dict[str, Any], path: Path | None = None) -> Path:
     path = path or config_file_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # may hold a key or a database password
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(yaml.safe_dump(data, sort_keys=True))
     os.replace(tmp, path)
     return path
 
@@ -221,5 +253,5 @@ def init_config_file(values: dict[str, Any], *, force: bool = False, path: Path 
         value = getattr(checked, name)
         if value is None:
             continue
-        out[name] = str(value) if isinstance(value, Path) else value
+        out[name] = _storable(value)
     return write_config_file(out, path)

@@ -46,7 +46,8 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
     thumbs = [
         {"path": str(catalog_dir / t.path), "width": t.width, "height": t.height,
          "timestamp_seconds": round(t.timestamp_seconds, 3), "frame_number": t.frame_number,
-         "frame_index": t.frame_index, "is_keyframe": t.is_keyframe, "scores": t.scores or {}}
+         "frame_index": t.frame_index, "is_keyframe": t.is_keyframe, "scores": t.scores or {},
+         "remote_path": t.remote_path}
         for t in row["thumbnails"]
     ]
     largest: dict[int, dict] = {}

@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 
 from .. import __version__
-from ..config import config_file_path, init_config_file, set_config_values, setting_sources
+from ..config import config_file_path, init_config_file, set_config_values, setting_sources, shown_settings
 from ..errors import ConfigError, VcatError
 from ..events import ClipDone, RunFinished, RunSummary
 from ..export import write_csv, write_json
@@ -26,6 +26,7 @@ from .common import OutputTable, State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
 from .admin import config_backup, config_restore, report_app, system_app
 from .labels import collection_app, tag_app
+from .projects import project_app, schema_grant
 from .queue import queue_app, schema_app, worker
 from .progress import JsonLinesRenderer, QuietRenderer, RichRenderer
 
@@ -39,6 +40,8 @@ app.add_typer(report_app, name="report")
 app.add_typer(system_app, name="system")
 app.add_typer(queue_app, name="queue")
 app.add_typer(schema_app, name="schema")
+app.add_typer(project_app, name="project")
+schema_app.command("grant")(schema_grant)
 app.command("worker")(worker)
 
 def _version(value: bool) -> None:
@@ -100,6 +103,8 @@ def ingest(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be ingested, sizes and a time estimate."),
     priority: str = typer.Option("interactive", "--priority", help="interactive, or batch (yields the CPU)."),
     queue: bool = typer.Option(False, "--queue", help="Queue the files for workers (Postgres catalog) instead."),
+    project: Optional[str] = typer.Option(None, "--project", help="Put new clips in this project (made if "
+                                          "missing; its members may read them); env VCAT_PROJECT."),
     as_json: bool = _json,
 ) -> None:
     """Catalogue footage: fingerprint, metadata, thumbnails, exposure. Exit 1 when some files failed."""
@@ -109,7 +114,8 @@ def ingest(
     choice = dict(recursive=recursive, force=force, focus=focus, skip_visual=skip_visual, skip_audio=skip_audio,
                   skip_ai=skip_ai, limit=limit)
     try:
-        catalog = open_catalog(workers=workers, thumbnails=thumbnails, hash_algorithm=hash_algorithm)
+        catalog = open_catalog(workers=workers, thumbnails=thumbnails, hash_algorithm=hash_algorithm,
+                               project=project)
         if dry_run:
             with catalog:
                 plan = catalog.plan_ingest([str(p) for p in paths], **choice)
@@ -516,7 +522,7 @@ def config_show(as_json: bool = _json) -> None:
     except ConfigError as exc:
         fail(str(exc))
     sources = setting_sources(current, State.overrides)
-    values = current.model_dump(mode="json")
+    values = shown_settings(current)
     if as_json:
         print(json.dumps({"config_file": str(config_file_path()), "settings": values, "sources": sources},
                          indent=2))
@@ -558,10 +564,20 @@ def config_init(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing config file."),
     interactive: Optional[bool] = typer.Option(None, "--interactive/--no-input",
                                                help="Ask for the main settings (default: when on a terminal)."),
+    database_url: Optional[str] = typer.Option(None, "--database-url",
+                                               help="Shared catalog: postgresql://… (e.g. a Supabase project's)."),
+    supabase_url: Optional[str] = typer.Option(None, "--supabase-url", help="Supabase project URL (Storage)."),
+    supabase_key: Optional[str] = typer.Option(None, "--supabase-key", help="Supabase service key (kept in the "
+                                               "config file, mode 0600; or set VCAT_SUPABASE_KEY instead)."),
+    bucket: Optional[str] = typer.Option(None, "--bucket", help="Storage bucket for thumbnails."),
 ) -> None:
     """Write a config file holding every default (asks for the main settings on a terminal)."""
     try:
         pairs = _pairs(items or [])
+        for key, value in (("database_url", database_url), ("supabase_url", supabase_url),
+                           ("supabase_key", supabase_key), ("storage_bucket", bucket)):
+            if value is not None:
+                pairs[key] = value
         ask = interactive if interactive is not None else (sys.stdin.isatty() and not pairs)
         if ask:
             defaults = settings()

@@ -32,15 +32,18 @@ def schema_apply(as_json: bool = _json) -> None:
 
 
 def worker(
-    queues: str = typer.Option("ingest,processing,system", "--queues", help="Comma-separated queues to serve."),
+    queues: str = typer.Option("ingest,processing,ai,storage,system", "--queues",
+                               help="Comma-separated queues to serve (ingest, processing, ai, storage, system)."),
     concurrency: int = typer.Option(1, "--concurrency", min=1, max=64, help="Jobs run at once."),
     until_empty: bool = typer.Option(False, "--until-empty", help="Stop when the queues are empty."),
+    stalled_after: float = typer.Option(30.0, "--stalled-after", min=1.0,
+                                        help="Seconds without a heartbeat before a worker's jobs are taken over."),
 ) -> None:
     """Run a worker on the Postgres catalog's job queue (any number of machines may run one)."""
     try:
         with open_catalog() as cat, cat.queue() as q:
             q.work([x.strip() for x in queues.split(",") if x.strip()], concurrency=concurrency,
-                   until_empty=until_empty)
+                   until_empty=until_empty, stalled_after=stalled_after)
     except VcatError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

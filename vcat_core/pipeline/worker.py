@@ -106,8 +106,12 @@ def _error_text(exc: BaseException) -> str:
 
 
 def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: tuple[str, ...],
-                 opts: AnalysisOptions) -> ClipAnalysis:
-    """Run the analysis stages asked for, in order; a failed stage fails the ones that need it."""
+                 opts: AnalysisOptions, prior: dict | None = None) -> ClipAnalysis:
+    """Run the analysis stages asked for, in order; a failed stage fails the ones that need it.
+
+    `prior`: what the catalog already holds for stages not run now, for the AI stages' context when they run on
+    their own (a queue's `ai` job): {"thumbnails": [chosen image paths], "vision": quality figures}.
+    """
     from .metadata import extract_metadata  # imported here: heavy, and only pool processes need it
     from .thumbnails import extract_thumbnails
     from .vision_stage import candidate_quality, run_vision
@@ -177,11 +181,11 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
         return outcome
 
     result.vision = attempt("vision", ("thumbnails",) if result.thumbnails is None else (), vision)
-    _ai_stages(result, stages, opts, attempt)
+    _ai_stages(result, stages, opts, attempt, prior or {})
     return result
 
 
-def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOptions, attempt) -> None:
+def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOptions, attempt, prior: dict) -> None:
     """Transcript (+ speakers, non-speech events), structured analysis, embeddings."""
     if not {"transcribe", "analyze", "embed"} & set(stages):
         return
@@ -200,11 +204,15 @@ def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOpti
 
     def analyze():
         audio = audio_box["audio"]
-        thumbs = [str(Path(opts.catalog_dir) / t.images[-1].path) for t in (result.thumbnails.thumbnails
-                  if result.thumbnails else []) if t.images and (t.ranking or {}).get("chosen")][:8]
+        if result.thumbnails is not None:
+            thumbs = [str(Path(opts.catalog_dir) / t.images[-1].path) for t in result.thumbnails.thumbnails
+                      if t.images and (t.ranking or {}).get("chosen")][:8]
+        else:
+            thumbs = list(prior.get("thumbnails") or [])[:8]
         analysis = ai.analyse_content(
             audio.transcript, audio.events, metadata=result.metadata.model_dump(mode="json") if result.metadata
-            else None, vision=result.vision.quality if result.vision else None, speakers=audio.speakers,
+            else None, vision=result.vision.quality if result.vision else prior.get("vision"),
+            speakers=audio.speakers,
             thumbnails=thumbs, video_path=candidate.path, settings=opts.ai)
         audio_box["analysis"] = analysis
         if not analysis.complete:  # kept for a look, but the stage fails so the next run tries again

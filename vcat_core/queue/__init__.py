@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from procrastinate import exceptions as pexc
 
 from ..errors import VcatError
 from ..store.engine import driver_url
-from .tasks import PRIORITY, QUEUES, build_app
+from .tasks import PRIORITY, QUEUES, RETRY, build_app
 
 __all__ = ["QueueError", "QueueClient", "QUEUES"]
 
@@ -64,7 +65,7 @@ class QueueClient:
         value = PRIORITY.get(priority, 0)
         try:
             return self.app.configure_task("vcat.ingest_file", queueing_lock=f"ingest:{path}", priority=value).defer(
-                path=path, database_url=self.database_url, options={**options, "priority_value": value})
+                path=path, options={**options, "priority_value": value})
         except pexc.AlreadyEnqueued:
             return None
 
@@ -88,7 +89,7 @@ class QueueClient:
     def file_status(self, path: str) -> list[dict[str, Any]]:
         """Every job about one file, oldest first."""
         jobs = []
-        for lock in (f"ingest:{path}", f"process:{path}"):
+        for lock in (f"ingest:{path}", f"process:{path}", f"ai:{path}"):
             jobs += self.app.job_manager.list_jobs(queueing_lock=lock)
         return [_job(j) for j in sorted(jobs, key=lambda j: j.id or 0)]
 
@@ -148,23 +149,68 @@ class QueueClient:
 
     # ---- work --------------------------------------------------------------------------------------------------
 
-    def work(self, queues: list[str], *, concurrency: int = 1, until_empty: bool = False) -> None:
+    def work(self, queues: list[str], *, concurrency: int = 1, until_empty: bool = False,
+             stalled_after: float = 30.0) -> None:
         """Run a worker. `until_empty`: process what is queued, then return (a job held behind a lock is
-        retried until nothing is left to do)."""
+        retried until nothing is left to do).
+
+        Jobs left running by a worker that died (SIGKILL, power loss: no heartbeat for `stalled_after` seconds)
+        are put back in the queue by whichever worker notices, or failed once their queue's attempts are spent.
+        """
         unknown = [q for q in queues if q not in QUEUES]
         if unknown:
             raise QueueError(f"unknown queue(s) {', '.join(unknown)}; queues: {', '.join(QUEUES)}")
+        asyncio.run(self._work(queues, concurrency, until_empty, stalled_after))
+
+    async def _work(self, queues: list[str], concurrency: int, until_empty: bool, stalled_after: float) -> None:
         from procrastinate import PsycopgConnector
 
         worker_app = build_app(PsycopgConnector(conninfo=self.conninfo))
-        if not until_empty:
-            worker_app.run_worker(queues=queues, concurrency=concurrency, wait=True, install_signal_handlers=True)
-            return
-        while True:
-            worker_app.run_worker(queues=queues, concurrency=concurrency, wait=False, install_signal_handlers=False)
-            left = [r for r in self.status() if r["queue"] in queues and (r["todo"] or r["doing"])]
-            if not left:
+        beat = max(0.5, stalled_after / 3)
+        options = dict(queues=queues, concurrency=concurrency, update_heartbeat_interval=beat,
+                       stalled_worker_timeout=stalled_after, additional_context={"database_url": self.database_url})
+        async with worker_app.open_async():
+            if not until_empty:
+                rescuer = asyncio.create_task(_rescue_forever(worker_app, queues, stalled_after, beat))
+                try:
+                    await worker_app.run_worker_async(wait=True, install_signal_handlers=True, **options)
+                finally:
+                    rescuer.cancel()
                 return
+            while True:
+                await rescue_stalled_jobs(worker_app, queues, stalled_after)
+                await worker_app.run_worker_async(wait=False, install_signal_handlers=False, **options)
+                if not await asyncio.to_thread(self._left, queues):
+                    return
+                await asyncio.sleep(0.2)  # what is left runs elsewhere or waits behind a lock: look again soon
+
+    def _left(self, queues: list[str]) -> bool:
+        return any(r["todo"] or r["doing"] for r in self.status() if r["queue"] in queues)
+
+
+async def rescue_stalled_jobs(app, queues: list[str], stalled_after: float) -> list[int]:
+    """Jobs of these queues held by workers silent for `stalled_after` seconds: back to the queue (counted as an
+    attempt), or failed when the attempt was their queue's last. Returns the ids put back or failed."""
+    from procrastinate.jobs import Status
+
+    touched = []
+    for queue in queues:
+        for job in await app.job_manager.get_stalled_jobs(queue=queue, seconds_since_heartbeat=stalled_after):
+            if (job.attempts or 0) + 1 >= RETRY[queue].max_attempts:
+                await app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+            else:
+                await app.job_manager.retry_job(job)
+            touched.append(job.id)
+    return touched
+
+
+async def _rescue_forever(app, queues: list[str], stalled_after: float, every: float) -> None:
+    while True:
+        try:
+            await rescue_stalled_jobs(app, queues, stalled_after)
+        except Exception:  # noqa: BLE001 - the database may blink; the next round tries again
+            pass
+        await asyncio.sleep(every)
 
 
 def _status(j) -> str:

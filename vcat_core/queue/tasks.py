@@ -1,12 +1,18 @@
 """Procrastinate tasks: the pipeline stages as jobs on the Postgres catalog, for ingest on many machines.
 
-Queues: `ingest` (fingerprint + dedup of one file), `processing` (metadata, thumbnails, exposure of one clip),
-`system` (catalog upkeep). Each task calls the same stage functions as the local runner (pipeline/worker.py) and the
-same store methods, so a clip catalogued by a worker is indistinguishable from one catalogued locally.
+Queues, in the order a file goes through them:
+- `ingest`: fingerprint + dedup of one file;
+- `processing`: metadata, thumbnails, exposure and vision of one clip (CPU);
+- `ai`: transcript, analysis and embeddings of one clip (models; give this queue to the machines that have them);
+- `storage`: the clip's thumbnails copied to remote storage (Supabase), when the worker is configured for it;
+- `system`: catalog upkeep.
+Each task calls the same stage functions as the local runner (pipeline/worker.py) and the same store methods, so a
+clip catalogued by workers is indistinguishable from one catalogued locally.
 
 Workers need the same paths as the machine that queued the files (shared storage) and a shared catalog folder for
-thumbnails (`--catalog`). A file that cannot be catalogued is a result (a `failures` row), not a job failure; only
-transient trouble (the database gone, a crash) fails a job, which is then retried with backoff.
+thumbnails (`--catalog`). They use their own database URL and settings: job arguments carry no credentials. A file
+that cannot be catalogued is a result (a `failures` row), not a job failure; only transient trouble (the database
+or remote storage gone, a crash) fails a job, which is then retried with backoff.
 """
 
 from __future__ import annotations
@@ -19,18 +25,23 @@ import procrastinate
 
 from ..config import load_settings
 from ..errors import MediaError, NotAVideoError
-from ..models import Candidate
+from ..models import Candidate, FingerprintResult, StageOutcome
 from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
 from ..store.catalog import CatalogStore
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
+QUEUE_STAGES = {
+    "processing": ("metadata", "thumbnails", "exposure", "vision"),
+    "ai": ("transcribe", "analyze", "embed"),
+}
 PRIORITY = {"interactive": 10, "batch": 0}
 RETRY = {
     "ingest": procrastinate.RetryStrategy(max_attempts=3, exponential_wait=2),
     "processing": procrastinate.RetryStrategy(max_attempts=3, exponential_wait=5),
+    "ai": procrastinate.RetryStrategy(max_attempts=3, exponential_wait=10),
+    "storage": procrastinate.RetryStrategy(max_attempts=5, exponential_wait=5),
     "system": procrastinate.RetryStrategy(max_attempts=2, wait=30),
 }
-
 
 
 @lru_cache(maxsize=4)
@@ -38,13 +49,14 @@ def _store(url: str) -> CatalogStore:
     return CatalogStore(url)
 
 
+def _catalog(context: procrastinate.JobContext) -> CatalogStore:
+    """The catalog this worker serves (its own URL, given when the worker started)."""
+    return _store(context.additional_context["database_url"])
+
+
 def _settings(options: dict[str, Any]):
     """The worker's own settings (its catalog folder is the shared one), with the run's choices on top."""
     return load_settings(thumbnails=options.get("thumbnails"), hash_algorithm=options.get("hash_algorithm"))
-
-
-def _analysis_options(settings, thumbnails: int | None) -> AnalysisOptions:
-    return AnalysisOptions.from_settings(settings, thumbnails)
 
 
 def _candidate(path: str, by_content: bool) -> Candidate | None:
@@ -56,9 +68,23 @@ def _candidate(path: str, by_content: bool) -> Candidate | None:
                      by_content=by_content)
 
 
-def ingest_file(context: procrastinate.JobContext, path: str, database_url: str, options: dict[str, Any]) -> str:
+def _wanted(options: dict[str, Any], queue: str) -> tuple[str, ...]:
+    return tuple(s for s in (options.get("stages") or ANALYSIS_STAGES) if s in QUEUE_STAGES[queue])
+
+
+def _next(context: procrastinate.JobContext, task: str, lock: str, queueing_lock: str, options: dict[str, Any],
+          **kwargs: Any) -> None:
+    """Hand the clip on to the next queue (never queued twice: a second defer of the same step is a no-op)."""
+    try:
+        context.app.configure_task(task, lock=lock, queueing_lock=queueing_lock,
+                                   priority=options.get("priority_value", 0)).defer(options=options, **kwargs)
+    except procrastinate.exceptions.AlreadyEnqueued:
+        pass
+
+
+def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str, Any]) -> str:
     """Fingerprint one file and dedup it; new content is handed to the `processing` queue."""
-    store = _store(database_url)
+    store = _catalog(context)
     settings = _settings(options)
     stages = tuple(options.get("stages") or ANALYSIS_STAGES)
     cand = _candidate(path, options.get("by_content", False))
@@ -80,52 +106,110 @@ def ingest_file(context: procrastinate.JobContext, path: str, database_url: str,
     if clip is not None and clip.satisfies(stages) and not force:
         store.add_location(fp.digest, cand)
         return "duplicate"
-    context.app.configure_task("vcat.process_clip", lock=f"clip:{fp.digest}", queueing_lock=f"process:{path}",
-                               priority=options.get("priority_value", 0)).defer(
-        path=path, database_url=database_url, options=options, fingerprint=fp.model_dump(),
-        candidate=cand.model_dump())
+    _next(context, "vcat.process_clip", f"clip:{fp.digest}", f"process:{path}", options, path=path,
+          fingerprint=fp.model_dump(), candidate=cand.model_dump())
     return "queued for processing"
 
 
-def process_clip(context: procrastinate.JobContext, path: str, database_url: str, options: dict[str, Any],
+def process_clip(context: procrastinate.JobContext, path: str, options: dict[str, Any],
                  fingerprint: dict[str, Any], candidate: dict[str, Any]) -> str:
-    """Metadata, thumbnails and exposure of one clip, stored in one transaction (runs under a per-clip lock)."""
-    from ..models import FingerprintResult, StageOutcome
-
-    store = _store(database_url)
+    """Metadata, thumbnails, exposure and vision of one clip, stored in one transaction (under a per-clip lock);
+    then the clip goes on to the `ai` and `storage` queues."""
+    store = _catalog(context)
     settings = _settings(options)
     cand = Candidate.model_validate(candidate)
     fp = FingerprintResult.model_validate(fingerprint)
-    wanted = tuple(options.get("stages") or ANALYSIS_STAGES)
     clip = store.lookup_fingerprint(fp.digest)
     force = bool(options.get("force"))
-    stages = stages_to_run(wanted, clip.stages if clip else None, force)
-    if clip is not None and not stages:  # another worker finished this content meanwhile
+    stages = stages_to_run(_wanted(options, "processing"), clip.stages if clip else None, force)
+    if clip is None and not stages:
+        stages = ("metadata",)  # every clip has its technical metadata, whatever was asked
+    result = "nothing to do"
+    clip_id = clip.clip_id if clip else None
+    if stages:
+        analysis = run_analysis(cand, fp, stages, AnalysisOptions.from_settings(settings, options.get("thumbnails")))
+        analysis.outcomes.insert(0, StageOutcome(stage="fingerprint", status="succeeded", seconds=fp.seconds))
+        if analysis.metadata is None and "metadata" in stages:
+            meta = next(o for o in analysis.outcomes if o.stage == "metadata")
+            if cand.by_content and meta.error_kind == NotAVideoError.__name__:
+                return "passed over"
+            store.record_failure(path, "metadata", meta.error or "unreadable", meta.error_kind or "",
+                                 size=cand.size, mtime_ns=cand.mtime_ns)
+            return "failed"
+        clip_id, created = store.save_analysis(analysis)
+        failed = [o for o in analysis.outcomes if o.status == "failed"]
+        result = f"{'new' if created else 'updated'} clip {clip_id}" + (
+            f" ({failed[0].stage} failed)" if failed else "")
+    elif clip is not None:
         store.add_location(fp.digest, cand)
-        return "duplicate"
-    analysis = run_analysis(cand, fp, stages, _analysis_options(settings, options.get("thumbnails")))
-    analysis.outcomes.insert(0, StageOutcome(stage="fingerprint", status="succeeded", seconds=fp.seconds))
-    if analysis.metadata is None and "metadata" in stages:
+    after = store.lookup_fingerprint(fp.digest)
+    if after is not None and stages_to_run(_wanted(options, "ai"), after.stages, force):
+        _next(context, "vcat.analyze_clip", f"clip:{fp.digest}", f"ai:{path}", options, path=path,
+              fingerprint=fingerprint, candidate=candidate)
+    if clip_id is not None and "thumbnails" in stages and settings.remote_storage:
+        _next(context, "vcat.upload_thumbnails", f"upload:{clip_id}", f"upload:{clip_id}", options,
+              clip_id=clip_id)
+    return result
+
+
+def analyze_clip(context: procrastinate.JobContext, path: str, options: dict[str, Any],
+                 fingerprint: dict[str, Any], candidate: dict[str, Any]) -> str:
+    """Transcript, analysis and embeddings of a clip already catalogued by `processing` (under the clip's lock).
+
+    Metadata is read again (it is cheap, and the analysis takes it as context); the chosen thumbnails and the
+    vision figures come from the catalog.
+    """
+    from ..export import clip_document
+
+    store = _catalog(context)
+    settings = _settings(options)
+    cand = Candidate.model_validate(candidate)
+    fp = FingerprintResult.model_validate(fingerprint)
+    clip = store.lookup_fingerprint(fp.digest)
+    if clip is None:
+        return "no such clip (removed meanwhile)"
+    stages = stages_to_run(_wanted(options, "ai"), clip.stages, bool(options.get("force")))
+    if not stages:
+        return "nothing to do"
+    rows = store.load_clips([clip.clip_id])
+    doc = clip_document(rows[0], settings.catalog) if rows else {}
+    prior = {"thumbnails": doc.get("thumbnail_paths") or [], "vision": doc.get("quality")}
+    analysis = run_analysis(cand, fp, ("metadata", *stages),
+                            AnalysisOptions.from_settings(settings, options.get("thumbnails")), prior)
+    if analysis.metadata is None:
         meta = next(o for o in analysis.outcomes if o.stage == "metadata")
-        if cand.by_content and meta.error_kind == NotAVideoError.__name__:
-            return "passed over"
         store.record_failure(path, "metadata", meta.error or "unreadable", meta.error_kind or "", size=cand.size,
                              mtime_ns=cand.mtime_ns)
         return "failed"
-    clip_id, created = store.save_analysis(analysis)
+    clip_id, _ = store.save_analysis(analysis)
     failed = [o for o in analysis.outcomes if o.status == "failed"]
-    return f"{'new' if created else 'updated'} clip {clip_id}" + (f" ({failed[0].stage} failed)" if failed else "")
+    return f"analysed clip {clip_id}" + (f" ({failed[0].stage} failed)" if failed else "")
 
 
-def mark_offline(context: procrastinate.JobContext, database_url: str, roots: list[str]) -> int:
+def upload_thumbnails(context: procrastinate.JobContext, clip_id: int, options: dict[str, Any]) -> str:
+    """Copy a clip's thumbnails to remote storage; a storage error fails the job, which is retried later."""
+    from ..storage import open_remote_storage, push_thumbnails
+
+    settings = _settings(options)
+    storage = open_remote_storage(settings)
+    if storage is None:
+        return "remote storage not configured on this worker"
+    done = push_thumbnails(_catalog(context), storage, settings.catalog, [clip_id])
+    return f"uploaded {done['uploaded']} thumbnail(s) to {done['bucket']}"
+
+
+def mark_offline(context: procrastinate.JobContext, roots: list[str]) -> int:
     """Locations under these folders that are gone are marked offline (never deleted)."""
-    return _store(database_url).mark_missing_offline(roots, set())
+    return _catalog(context).mark_missing_offline(roots, set())
 
 
 def build_app(connector: procrastinate.BaseConnector) -> procrastinate.App:
     """A Procrastinate app on `connector` with vcat's tasks registered (one per client or worker)."""
     app = procrastinate.App(connector=connector)
-    app.task(name="vcat.ingest_file", queue="ingest", retry=RETRY["ingest"], pass_context=True)(ingest_file)
-    app.task(name="vcat.process_clip", queue="processing", retry=RETRY["processing"], pass_context=True)(process_clip)
-    app.task(name="vcat.mark_offline", queue="system", retry=RETRY["system"], pass_context=True)(mark_offline)
+    for name, queue, fn in (("vcat.ingest_file", "ingest", ingest_file),
+                            ("vcat.process_clip", "processing", process_clip),
+                            ("vcat.analyze_clip", "ai", analyze_clip),
+                            ("vcat.upload_thumbnails", "storage", upload_thumbnails),
+                            ("vcat.mark_offline", "system", mark_offline)):
+        app.task(name=name, queue=queue, retry=RETRY[queue], pass_context=True)(fn)
     return app
