@@ -75,6 +75,8 @@ class RunSummary(BaseModel):
     seconds: float = 0.0
     stage_seconds: dict[str, float] = Field(default_factory=dict)
     cancelled: bool = False
+    uploaded: int = 0  # thumbnails copied to remote storage (shared catalogs with Supabase Storage)
+    upload_failed: int = 0  # clips whose remote copy failed: `vcat-core storage push` tries again
 
     @property
     def exit_code(self) -> int:

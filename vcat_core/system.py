@@ -156,6 +156,15 @@ def healthchecks(store: CatalogStore, settings: Settings) -> list[dict[str, Any]
     check("disk has at least 1 GiB free", disk)
     check("exiftool answers", exiftool)
     check("media decoding works", decode)
+    if settings.remote_storage:
+        def remote():
+            from .storage import open_remote_storage
+
+            storage = open_remote_storage(settings)
+            created = storage.ensure_bucket()
+            return f"bucket {storage.bucket} {'created' if created else 'reachable'} at {storage.url}"
+
+        check("remote thumbnail storage answers", remote)
     return checks
 
 

@@ -28,6 +28,7 @@ from .admin import config_backup, config_restore, report_app, system_app
 from .labels import collection_app, tag_app
 from .projects import project_app, schema_grant
 from .queue import queue_app, schema_app, worker
+from .storage import storage_app
 from .progress import JsonLinesRenderer, QuietRenderer, RichRenderer
 
 app = typer.Typer(help="vcat headless catalog: ingest footage, list, search, export.", no_args_is_help=True,
@@ -40,6 +41,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(system_app, name="system")
 app.add_typer(queue_app, name="queue")
 app.add_typer(schema_app, name="schema")
+app.add_typer(storage_app, name="storage")
 app.add_typer(project_app, name="project")
 schema_app.command("grant")(schema_grant)
 app.command("worker")(worker)

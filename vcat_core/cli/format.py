@@ -16,6 +16,10 @@ def summary_table(s: RunSummary) -> Table:
             ("failed", s.failed), ("passed over", s.passed_over)]
     if s.deferred:
         rows.append(("left for later (--limit)", s.deferred))
+    if s.uploaded or s.upload_failed:
+        rows.append(("thumbnails uploaded", s.uploaded))
+    if s.upload_failed:
+        rows.append(("clips not uploaded (`storage push` retries)", s.upload_failed))
     for name, value in rows:
         t.add_row(name, str(value))
     rate = s.bytes_hashed / s.seconds if s.seconds else 0

@@ -127,3 +127,5 @@ class QuietRenderer:
     def handle(self, ev: IngestEvent) -> None:
         if isinstance(ev, ClipDone) and ev.outcome == "failed":
             self.console.print(f"failed: {ev.path}: {ev.error}", markup=False, highlight=False)
+        elif isinstance(ev, StageFailed) and ev.stage == "upload":  # the clip is catalogued; its remote copy is not
+            self.console.print(f"upload failed: {ev.path}: {ev.error}", markup=False, highlight=False)

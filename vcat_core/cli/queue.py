@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -84,6 +85,29 @@ def queue_file_status(path: Path, as_json: bool = _json) -> None:
     table = OutputTable(str(path), ["id", "task", "queue", "status", "attempts"])
     for j in jobs:
         table.add_row(j["id"], j["task"], j["queue"], j["status"], j["attempts"])
+    table.print()
+
+
+@queue_app.command("jobs")
+def queue_jobs(
+    queue: Optional[str] = typer.Option(None, "--queue", help="Only this queue."),
+    status: Optional[str] = typer.Option(None, "--status", help="Only jobs in this state: todo, doing, succeeded, "
+                                         "failed, cancelled, aborted."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many, newest first."),
+    as_json: bool = _json,
+) -> None:
+    """Jobs, newest first (e.g. `--status failed` to find what to retry)."""
+    try:
+        with open_catalog() as cat, cat.queue() as q:
+            jobs = q.jobs(queue=queue, status=status, limit=limit)
+    except VcatError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(jobs))
+        return
+    table = OutputTable("jobs", ["id", "task", "queue", "status", "attempts", "file"])
+    for j in jobs:
+        table.add_row(j["id"], j["task"], j["queue"], j["status"], j["attempts"], escape(j["path"] or "-"))
     table.print()
 
 

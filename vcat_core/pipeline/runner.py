@@ -11,7 +11,7 @@ import asyncio
 import multiprocessing
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -60,6 +60,9 @@ class IngestOptions:
     limit: int | None = None  # process at most this many new or changed files
     priority: str = "interactive"  # "batch" lowers the workers' CPU priority
     min_age: float = 0.0  # leave files modified less than this many seconds ago for later (watch: still copying)
+    # called with each stored clip's id in a thread of its own (network I/O, e.g. thumbnails to remote storage);
+    # returns how many items it sent; an exception is reported per clip and the run goes on
+    after_store: Callable[[int], int] | None = None
 
 
 class IngestRunner:
@@ -113,6 +116,9 @@ class IngestRunner:
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcat-store")
+        self._uploads: set[asyncio.Future] = set()
+        self._net = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vcat-upload") \
+            if self.opt.after_store else None
         run_id = self._run_id = await self._store(self.store.start_run, self.roots)
         self._emit(RunStarted(run_id=run_id, roots=self.roots, workers=self.opt.workers))
         self._pool = self._new_pool()
@@ -132,6 +138,10 @@ class IngestRunner:
             self.summary.seconds = time.perf_counter() - started
             counts = self.summary.model_dump(exclude={"stage_seconds"})
             try:
+                if self._net is not None:
+                    if status == "finished" and self._uploads:
+                        await asyncio.wait(self._uploads)
+                    self._net.shutdown(wait=status == "finished", cancel_futures=True)
                 if status == "finished":
                     await self._store(self.store.touch_locations, self._unchanged)
                     await self._store(self.store.mark_missing_offline,
@@ -356,6 +366,8 @@ class IngestRunner:
             await self._fail_path(cand.path, "metadata", meta.error or "unreadable", meta.error_kind or "", cand)
             return
         clip_id, created = await self._store(self.store.save_analysis, analysis)
+        if self._net is not None and analysis.thumbnails is not None:
+            self._after_store(cand.path, clip_id)
         if failures:
             self._count("failed")
             self._emit(ClipDone(path=cand.path, outcome="failed", clip_id=clip_id, bytes=cand.size,
@@ -364,6 +376,25 @@ class IngestRunner:
             outcome = "new" if created else "updated"
             self._count("new" if created else "updated")
             self._emit(ClipDone(path=cand.path, outcome=outcome, clip_id=clip_id, bytes=cand.size))
+
+    def _after_store(self, path: str, clip_id: int) -> None:
+        """Send the stored clip on (remote storage) without holding up the next clip."""
+        started = time.perf_counter()
+        self._emit(StageStarted(path=path, stage="upload"))
+        fut = asyncio.get_running_loop().run_in_executor(self._net, self.opt.after_store, clip_id)
+        self._uploads.add(fut)
+
+        def done(f: asyncio.Future) -> None:
+            self._uploads.discard(f)
+            if f.cancelled():
+                return
+            if f.exception() is not None:
+                self._count("upload_failed")
+                self._emit(StageFailed(path=path, stage="upload", error=str(f.exception())))
+            else:
+                self.summary.uploaded += f.result() or 0
+                self._emit(StageFinished(path=path, stage="upload", seconds=time.perf_counter() - started))
+        fut.add_done_callback(done)
 
     async def _fail_path(self, path: str, stage: str, error: str, kind: str, cand: Candidate | None = None) -> None:
         await self._store(lambda: self.store.record_failure(

@@ -93,6 +93,11 @@ class QueueClient:
             jobs += self.app.job_manager.list_jobs(queueing_lock=lock)
         return [_job(j) for j in sorted(jobs, key=lambda j: j.id or 0)]
 
+    def jobs(self, *, queue: str | None = None, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Jobs, newest first, optionally of one queue and/or one status (todo, doing, succeeded, failed, …)."""
+        found = self.app.job_manager.list_jobs(queue=queue, status=status)
+        return [_job(j) for j in sorted(found, key=lambda j: j.id or 0, reverse=True)[:limit]]
+
     def job(self, job_id: int) -> dict[str, Any]:
         found = self.app.job_manager.list_jobs(id=job_id)
         if not found:
@@ -220,7 +225,7 @@ def _status(j) -> str:
 def _job(j) -> dict[str, Any]:
     return {"id": j.id, "task": j.task_name, "queue": j.queue, "status": _status(j), "attempts": j.attempts,
             "priority": j.priority, "lock": j.lock, "queueing_lock": j.queueing_lock,
-            "path": (j.task_kwargs or {}).get("path"),
+            "path": (j.task_kwargs or {}).get("path"), "clip_id": (j.task_kwargs or {}).get("clip_id"),
             "scheduled_at": j.scheduled_at.isoformat() if isinstance(j.scheduled_at, datetime.datetime) else None}
 
 

@@ -35,12 +35,26 @@ QUEUE_STAGES = {
     "ai": ("transcribe", "analyze", "embed"),
 }
 PRIORITY = {"interactive": 10, "batch": 0}
+
+
+class _Retry(procrastinate.RetryStrategy):
+    """Retry with backoff, except errors no retry can mend (remote storage refusing the key): those jobs fail at
+    once and show in `queue status`; `queue retry` brings them back once the settings are fixed."""
+
+    def get_retry_decision(self, *, exception: BaseException, job):
+        from ..storage import RemoteStorageRefused
+
+        if isinstance(exception, RemoteStorageRefused):
+            return None
+        return super().get_retry_decision(exception=exception, job=job)
+
+
 RETRY = {
-    "ingest": procrastinate.RetryStrategy(max_attempts=3, exponential_wait=2),
-    "processing": procrastinate.RetryStrategy(max_attempts=3, exponential_wait=5),
-    "ai": procrastinate.RetryStrategy(max_attempts=3, exponential_wait=10),
-    "storage": procrastinate.RetryStrategy(max_attempts=5, exponential_wait=5),
-    "system": procrastinate.RetryStrategy(max_attempts=2, wait=30),
+    "ingest": _Retry(max_attempts=3, exponential_wait=2),
+    "processing": _Retry(max_attempts=3, exponential_wait=5),
+    "ai": _Retry(max_attempts=3, exponential_wait=10),
+    "storage": _Retry(max_attempts=5, exponential_wait=5),
+    "system": _Retry(max_attempts=2, wait=30),
 }
 
 

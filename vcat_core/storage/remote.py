@@ -18,7 +18,12 @@ from ..errors import VcatError
 
 
 class RemoteStorageError(VcatError):
-    """Remote storage refused or could not be reached (after retries)."""
+    """Remote storage could not be reached or failed (after retries): trying later may work."""
+
+
+class RemoteStorageRefused(RemoteStorageError):
+    """Remote storage said no (bad key, no such bucket, not allowed): trying again will not help until the
+    settings change."""
 
 
 def _transient(exc: BaseException) -> bool:
@@ -35,6 +40,12 @@ def _transient(exc: BaseException) -> bool:
     return False
 
 
+def _refusal(exc: BaseException) -> bool:
+    from storage3.exceptions import StorageApiError
+
+    return isinstance(exc, StorageApiError)
+
+
 _retrying = retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
                   wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
 
@@ -47,31 +58,38 @@ class SupabaseStorage:
 
         self.url, self.bucket, self._key = url.rstrip("/"), bucket, key
         try:
-            client = create_client(self.url, key, options=ClientOptions(storage_client_timeout=int(timeout)))
+            self._http = httpx.Client(timeout=timeout, follow_redirects=True)
+            client = create_client(self.url, key, options=ClientOptions(httpx_client=self._http))
         except Exception as exc:  # noqa: BLE001 - the client validates URL and key shapes
             raise RemoteStorageError(f"Supabase client: {redact(str(exc), key)}") from exc
         self._storage = client.storage
+        self._bucket_ready = False
 
     def _call(self, what: str, fn, *args, **kwargs):
         try:
             return _retrying(fn)(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - storage3 raises its own and httpx errors; one error for callers
-            raise RemoteStorageError(f"Supabase Storage {what} failed: {redact(str(exc), self._key)}") from exc
+            kind = RemoteStorageError if _transient(exc) or not _refusal(exc) else RemoteStorageRefused
+            raise kind(f"Supabase Storage {what} failed: {redact(str(exc), self._key)}") from exc
 
     def ensure_bucket(self) -> bool:
-        """Create the bucket (private) unless it exists; True when it was created."""
+        """Create the bucket (private) unless it exists; True when it was created (checked once per instance)."""
         from storage3.exceptions import StorageApiError
 
+        if self._bucket_ready:
+            return False
         try:
             _retrying(self._storage.get_bucket)(self.bucket)
+            self._bucket_ready = True
             return False
         except StorageApiError as exc:
             if str(getattr(exc, "status", "")) not in ("400", "404") and "not found" not in str(exc).lower():
-                raise RemoteStorageError(f"Supabase Storage bucket check failed: {redact(str(exc), self._key)}") \
-                    from exc
+                kind = RemoteStorageError if _transient(exc) else RemoteStorageRefused
+                raise kind(f"Supabase Storage bucket check failed: {redact(str(exc), self._key)}") from exc
         except Exception as exc:  # noqa: BLE001
             raise RemoteStorageError(f"Supabase Storage unreachable: {redact(str(exc), self._key)}") from exc
         self._call("bucket create", self._storage.create_bucket, self.bucket, options={"public": False})
+        self._bucket_ready = True
         return True
 
     def upload(self, local: Path, key: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .remote import RemoteStorageError, SupabaseStorage
+from .remote import SupabaseStorage
 
 
 def push_thumbnails(store, storage: SupabaseStorage, catalog_dir: Path, clip_ids: list[int] | None = None,

@@ -143,6 +143,7 @@ class CatalogStore:
         self.url = url
         self.engine = make_engine(url)
         self.writer = write_engine(self.engine)
+        self.project_id: int | None = None  # new clips go into this project (`ingest --project`)
         migrate.upgrade(self.engine)
 
     @classmethod
@@ -236,7 +237,8 @@ class CatalogStore:
             created = clip is None
             if clip is None:
                 clip = Clip(fingerprint=a.fingerprint.digest, hash_algorithm=a.fingerprint.algorithm,
-                            size=a.fingerprint.size, name=os.path.basename(a.candidate.path))
+                            size=a.fingerprint.size, name=os.path.basename(a.candidate.path),
+                            project_id=self.project_id)
                 s.add(clip)
                 s.flush()
             assert clip.id is not None
@@ -343,6 +345,12 @@ class CatalogStore:
         with Session(self.engine) as s:
             rows = s.exec(stmt.order_by(ThumbnailRow.clip_id, ThumbnailRow.id).limit(limit)).all()
         return [{"id": r[0], "clip_id": r[1], "path": r[2]} for r in rows]
+
+    def thumbnail_counts(self) -> tuple[int, int]:
+        """(thumbnails, of which have a remote copy)."""
+        with Session(self.engine) as s:
+            row = s.exec(select(func.count(ThumbnailRow.id), func.count(ThumbnailRow.remote_path))).one()
+        return int(row[0]), int(row[1])
 
     def record_remote_paths(self, remote: dict[int, str]) -> None:
         """Where each thumbnail's remote copy lives (thumbnail id -> "bucket/key")."""
