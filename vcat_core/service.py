@@ -27,6 +27,7 @@ from .store.catalog import CatalogStore
 
 if TYPE_CHECKING:
     from .queue import QueueClient
+    from .queue.progress import QueueProgress
     from .search.hybrid import SearchResult
 
 EXPORT_PAGE = 500
@@ -153,6 +154,13 @@ class Catalog:
         from .queue import QueueClient
 
         return QueueClient(self.settings.database_url or "")
+
+    def queue_progress(self, *, recent: int = 10) -> "QueueProgress":
+        """A queue-backed ingest as the job tables see it: counts per queue, running jobs, latest failures,
+        throughput. For a SQLite catalog (or no queue schema) its `state` says so instead of raising."""
+        from .queue.progress import read_progress
+
+        return read_progress(self.settings.database_url, recent=recent)
 
     def apply_schema(self) -> dict[str, Any]:
         """Create/upgrade everything: vcat's tables (done on open) and the job queue's schema."""

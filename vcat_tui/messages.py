@@ -96,6 +96,14 @@ class RunsPolled(Message):
         self.failures = failures
 
 
+class QueuePolled(Message):
+    """The job queue's progress (`Catalog.queue_progress()`), read in a worker for the Queue panel."""
+
+    def __init__(self, progress: Any) -> None:
+        super().__init__()
+        self.progress = progress
+
+
 class LabelsApplied(Message):
     """Tags or collection membership changed for some clips (after a worker wrote them)."""
 

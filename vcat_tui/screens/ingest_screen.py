@@ -4,7 +4,8 @@ A run started here is driven by an async Textual worker iterating `Catalog.inges
 worker cancels the run (the runner marks it cancelled and keeps what it stored). Events update a pure
 `IngestProgress`; the widgets are redrawn from it four times a second, so a fast run cannot flood the screen.
 A run in another process is followed by polling `Catalog.ingest_runs(running_only=True)` (its counts are refreshed
-every second by that process).
+every second by that process). On a Postgres catalog a queue-backed ingest (workers anywhere) is followed too, by
+polling `Catalog.queue_progress()` into the Queue panel; on SQLite that panel never appears.
 """
 
 from __future__ import annotations
@@ -28,16 +29,18 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from .. import format as fmt
 from ..ingest_progress import Failure, IngestProgress, _parse_time
-from ..messages import IngestEnded, IngestEventReceived, RunsPolled
+from ..messages import IngestEnded, IngestEventReceived, QueuePolled, RunsPolled
 from ..suggesters import DirectorySuggester
 from ..widgets.failure_log import FailureLog
 from ..widgets.ingest_overview import IngestOverview
 from ..widgets.mode_bar import ModeBar
+from ..widgets.queue_panel import QueueJobs, QueuePanel
 from ..widgets.stage_list import StageList
 from ..widgets.worker_activity import WorkerActivity
 
 REDRAW_EVERY = 0.25
 POLL_EVERY = 1.0
+QUEUE_POLL_EVERY = 1.0
 
 
 class IngestScreen(Screen):
@@ -56,6 +59,8 @@ class IngestScreen(Screen):
         self.watching: int | None = None  # id of a run in another process being followed
         self._dirty = True
         self._polling = False
+        self._queue_polling = False
+        self._queue_kind: str | None = None  # "no-postgres" once known: then the queue is never asked again
 
     def compose(self) -> ComposeResult:
         yield ModeBar("ingest")
@@ -66,6 +71,7 @@ class IngestScreen(Screen):
                         suggester=DirectorySuggester(), id="ingest-path")
             yield Button("Start", id="ingest-start", variant="primary")
         yield Static("", id="ingest-status")
+        yield QueuePanel(id="queue-panel")
         yield IngestOverview(id="ingest-overview")
         with Horizontal(id="ingest-panels"):
             with Vertical(id="ingest-stages"):
@@ -81,10 +87,12 @@ class IngestScreen(Screen):
     def on_mount(self) -> None:
         self.set_interval(REDRAW_EVERY, self._redraw)
         self.set_interval(POLL_EVERY, self._poll)
+        self.set_interval(QUEUE_POLL_EVERY, self.poll_queue)
 
     def on_screen_resume(self) -> None:
         self._dirty = True
         self._poll()
+        self.poll_queue()
         self._redraw()
 
     @property
@@ -223,6 +231,51 @@ class IngestScreen(Screen):
         if was_running and p.state != "running":
             self.app.catalog_changed()
             self.notify(f"Run #{p.run_id} {p.state}: {p.outcomes.get('new', 0):,} new", title="Ingest")
+
+    # ---- a queue-backed ingest (Postgres catalogs) ---------------------------------------------------------------
+
+    def poll_queue(self) -> None:
+        if self._queue_kind == "no-postgres" or self._queue_polling or not self.is_current:
+            return
+        self._queue_polling = True
+        self._read_queue()
+
+    @work(thread=True, group="queue-poll", exit_on_error=False)
+    def _read_queue(self) -> None:
+        try:
+            qp = self.app.catalog.queue_progress()
+        except Exception as exc:  # noqa: BLE001 - shown in the panel; the next poll tries again
+            from vcat_core.queue.progress import QueueProgress
+
+            qp = QueueProgress("unreachable", f"cannot read the job queue: {type(exc).__name__}: {exc}")
+        self.post_message(QueuePolled(qp))
+
+    @on(QueuePolled)
+    def _queue_polled(self, msg: QueuePolled) -> None:
+        self._queue_polling = False
+        self._queue_kind = msg.progress.state
+        self.query_one(QueuePanel).show(msg.progress)
+
+    @on(QueueJobs.Requested)
+    def _queue_job_requested(self, msg: QueueJobs.Requested) -> None:
+        self._control_job(msg.action, msg.job.id, msg.job.file_name)
+
+    @work(thread=True, group="queue-control", exit_on_error=False)
+    def _control_job(self, action: str, job_id: int, name: str) -> None:
+        """Retry or cancel through the service's QueueClient; the answer is a notification, then a fresh poll."""
+        try:
+            with self.app.catalog.queue() as q:
+                if action == "retry":
+                    new_id = q.retry(job_id)
+                    text, severity = f"Job #{job_id} ({name}) queued again as #{new_id}", "information"
+                else:
+                    done = q.cancel(job_id)
+                    text = f"Job #{job_id} ({name}) cancelled" if done else f"Job #{job_id} could not be cancelled"
+                    severity = "information" if done else "warning"
+        except Exception as exc:  # noqa: BLE001 - e.g. the job moved on meanwhile: said, not raised
+            text, severity = f"{action} #{job_id}: {exc}", "error"
+        self.app.call_from_thread(self.notify, text, title="Queue", severity=severity)
+        self.app.call_from_thread(self.poll_queue)
 
     # ---- drawing -----------------------------------------------------------------------------------------------
 
