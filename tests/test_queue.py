@@ -87,3 +87,63 @@ def test_cancel_and_retry(pg, footage: Path):
 def test_queue_needs_postgres(tmp_path: Path, footage: Path):
     r = run_cli(tmp_path / "cat", "ingest", str(footage), "--queue")
     assert r.code == 2 and "needs a Postgres catalog" in r.stderr
+
+
+def test_worker_killed_mid_job(postgres_url: str, tmp_path: Path):
+    """Two workers; one is SIGKILLed while it transcribes a clip. The other takes the stalled job over once the
+    dead worker's heartbeat is old, and the catalog ends with every clip exactly once."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import psycopg
+
+    from .helpers import VCAT_CORE, cli_env
+
+    src = tmp_path / "footage"
+    src.mkdir()
+    media.make_vp9(src)
+    media.make_mpeg2_ts(src)
+    media.make_apple(src)
+    cat = tmp_path / "catalog"
+
+    def cli(*args: str):
+        return run_cli(cat, "--database-url", postgres_url, *args, VCAT_ANALYSIS_DEPTH="standard")
+
+    assert cli("schema", "apply").code == 0
+    assert cli("ingest", str(src), "--queue", "--thumbnails", "2").code == 0
+    env = cli_env(cat, VCAT_ANALYSIS_DEPTH="standard")
+    doomed = subprocess.Popen([VCAT_CORE, "--database-url", postgres_url, "worker", "--stalled-after", "3"],
+                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    killed_job = None
+    try:
+        deadline = time.monotonic() + 120
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            while killed_job is None and time.monotonic() < deadline:  # wait until it is transcribing a clip
+                row = conn.execute("SELECT id FROM procrastinate_jobs WHERE queue_name = 'ai' AND status = 'doing'"
+                                   ).fetchone()
+                killed_job = row[0] if row else None
+                time.sleep(0.05)
+        assert killed_job is not None, "the first worker never started an ai job"
+        os.kill(doomed.pid, signal.SIGKILL)
+    finally:
+        doomed.kill()
+        doomed.wait()
+    status = {q["queue"]: q for q in cli("queue", "status", "--json").json()}
+    assert status["ai"]["doing"] == 1  # left running by the dead worker
+
+    survivor = cli("worker", "--stalled-after", "3", "--until-empty")
+    assert survivor.code == 0, survivor.stderr[-3000:]
+    job = cli("queue", "jobs", "--queue", "ai", "--json").json()
+    rescued = next(j for j in job if j["id"] == killed_job)
+    assert rescued["status"] == "succeeded" and rescued["attempts"] == 2  # the same job: killed once, then run
+    status = {q["queue"]: q for q in cli("queue", "status", "--json").json()}
+    assert all(status[q]["failed"] == 0 and status[q]["doing"] == 0 and status[q]["todo"] == 0
+               for q in ("ingest", "processing", "ai"))
+    docs = cli("export").json()
+    assert sorted(d["file_name"] for d in docs) == ["iphone.mov", "mpeg2.ts", "vp9.webm"]
+    assert len({d["file_checksum"] for d in docs}) == 3 and all(len(d["locations"]) == 1 for d in docs)
+    assert all(d["status"] == "ready" and d["transcript"] is not None for d in docs)

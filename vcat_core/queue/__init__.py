@@ -194,14 +194,14 @@ class QueueClient:
 
 
 async def rescue_stalled_jobs(app, queues: list[str], stalled_after: float) -> list[int]:
-    """Jobs of these queues held by workers silent for `stalled_after` seconds: back to the queue (counted as an
-    attempt), or failed when the attempt was their queue's last. Returns the ids put back or failed."""
+    """Jobs of these queues held by workers silent for `stalled_after` seconds: back to the queue (the lost run
+    counts as an attempt), or failed once their queue's retries are spent. Returns the ids put back or failed."""
     from procrastinate.jobs import Status
 
     touched = []
     for queue in queues:
         for job in await app.job_manager.get_stalled_jobs(queue=queue, seconds_since_heartbeat=stalled_after):
-            if (job.attempts or 0) + 1 >= RETRY[queue].max_attempts:
+            if (job.attempts or 0) >= RETRY[queue].max_attempts:  # counted like Procrastinate's own retries
                 await app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
             else:
                 await app.job_manager.retry_job(job)
