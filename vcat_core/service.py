@@ -78,8 +78,38 @@ class Catalog:
                                    depth=self.settings.analysis_depth)
         opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
-                             stages=stages, limit=limit, priority=priority, min_age=min_age)
+                             stages=stages, limit=limit, priority=priority, min_age=min_age,
+                             after_store=self._remote_copier())
         return IngestRunner(self.store, paths, opts).events()
+
+    # ---- remote storage (Supabase) -------------------------------------------------------------------------------
+
+    def _remote_copier(self):
+        """What the runner calls after storing a clip when thumbnails also go to remote storage (else None)."""
+        from .storage import open_remote_storage, push_thumbnails
+
+        storage = open_remote_storage(self.settings)
+        if storage is None:
+            return None
+        return lambda clip_id: push_thumbnails(self.store, storage, self.settings.catalog, [clip_id])["uploaded"]
+
+    def push_thumbnails(self) -> dict[str, Any]:
+        """Copy every thumbnail still lacking a remote copy (after an outage, or when storage was just set up)."""
+        from .storage import open_remote_storage, push_thumbnails
+
+        storage = open_remote_storage(self.settings)
+        if storage is None:
+            raise ConfigError("remote storage is not set up: set supabase_url and supabase_key "
+                              "(`vcat-core config init --supabase-url … --supabase-key …`)")
+        return push_thumbnails(self.store, storage, self.settings.catalog)
+
+    def storage_status(self) -> dict[str, Any]:
+        """Remote storage settings and how many thumbnails have their remote copy."""
+        total, remote = self.store.thumbnail_counts()
+        return {"configured": self.settings.remote_storage, "url": self.settings.supabase_url,
+                "bucket": self.settings.storage_bucket, "thumbnails": total, "uploaded": remote,
+                "pending": total - remote}
+
 
     def plan_ingest(self, paths: list[str], *, workers: int | None = None, recursive: bool = True,
                     force: bool = False, focus: str | None = None, skip_visual: bool = False,
