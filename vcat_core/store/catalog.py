@@ -28,7 +28,7 @@ from ..models import (
     FailureRecord,
 )
 from . import migrate
-from .engine import make_engine, sqlite_url, write_engine
+from .engine import make_engine, retry_transient, sqlite_url, write_engine
 from .tables import (
     STAGES,
     AnalysisRow,
@@ -194,6 +194,7 @@ class CatalogStore:
                 return None
             return KnownClip(clip_id, self._stages_for(s, [clip_id]).get(clip_id, {}))
 
+    @retry_transient
     def touch_locations(self, paths: list[str]) -> None:
         """Mark unchanged, already-catalogued paths as seen and online now."""
         if not paths:
@@ -204,6 +205,7 @@ class CatalogStore:
                     update(ClipLocation).where(col(ClipLocation.path).in_(chunk)).values(seen_at=utcnow(), online=True)
                 )
 
+    @retry_transient
     def add_location(self, fingerprint: str, cand: Candidate) -> int | None:
         """Record another path of known content; returns the clip id (None if the clip vanished meanwhile)."""
         with Session(self.writer) as s, s.begin():
@@ -229,6 +231,7 @@ class CatalogStore:
             loc.seen_at, loc.online = utcnow(), True
         s.add(loc)
 
+    @retry_transient
     def save_analysis(self, a: ClipAnalysis) -> tuple[int, bool]:
         """Write everything computed for one clip in ONE transaction. Returns (clip id, whether the clip is new)."""
         with Session(self.writer) as s, s.begin():
@@ -326,6 +329,7 @@ class CatalogStore:
                                    end_seconds=e["end_seconds"], text=e["text"], model=e["model"], dim=e["dim"],
                                    vector=e["vector"]))
 
+    @retry_transient
     def replace_embeddings(self, clip_id: int, embeddings: list[dict]) -> None:
         """A clip's vectors re-made with another model: every older vector of the clip goes (one model at a time)."""
         with Session(self.writer) as s, s.begin():
@@ -352,6 +356,7 @@ class CatalogStore:
             row = s.exec(select(func.count(ThumbnailRow.id), func.count(ThumbnailRow.remote_path))).one()
         return int(row[0]), int(row[1])
 
+    @retry_transient
     def record_remote_paths(self, remote: dict[int, str]) -> None:
         """Where each thumbnail's remote copy lives (thumbnail id -> "bucket/key")."""
         if not remote:
@@ -361,6 +366,7 @@ class CatalogStore:
                 s.exec(update(ThumbnailRow).where(ThumbnailRow.id == tid).values(remote_path=where))
             bump_changes(s)
 
+    @retry_transient
     def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
                        mtime_ns: int | None = None, run_id: int | None = None) -> None:
         with Session(self.writer) as s, s.begin():
@@ -376,10 +382,12 @@ class CatalogStore:
             s.add(row)
             bump_changes(s)
 
+    @retry_transient
     def clear_failure(self, path: str) -> None:
         with Session(self.writer) as s, s.begin():
             s.exec(delete(FileFailure).where(FileFailure.path == path))
 
+    @retry_transient
     def mark_missing_offline(self, roots: list[str], seen: set[str]) -> int:
         """Locations under a scanned folder that were not found are marked offline (never deleted)."""
         changed = 0
@@ -397,6 +405,7 @@ class CatalogStore:
                 bump_changes(s)
         return changed
 
+    @retry_transient
     def start_run(self, paths: list[str]) -> int:
         with Session(self.writer) as s, s.begin():
             run = IngestRun(paths=paths, host=socket.gethostname(), pid=os.getpid())
@@ -420,6 +429,7 @@ class CatalogStore:
         with Session(self.engine) as s:
             return int(s.exec(select(CatalogState.changes).where(CatalogState.id == 1)).first() or 0)
 
+    @retry_transient
     def update_run(self, run_id: int, counts: dict[str, Any]) -> None:
         """Live counts of a running ingest, so another process (the TUI's dashboard) can follow it."""
         with Session(self.writer) as s, s.begin():
@@ -445,6 +455,7 @@ class CatalogStore:
                         "paths": r.paths or [], "counts": r.counts or {}, "host": r.host, "pid": r.pid})
         return out
 
+    @retry_transient
     def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
         with Session(self.writer) as s, s.begin():
             run = s.get(IngestRun, run_id)

@@ -8,9 +8,12 @@ readers keep plain deferred transactions and never wait on a writer in WAL mode.
 
 from __future__ import annotations
 
+import functools
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 WRITE_OPTION = "vcat_write"
 
@@ -40,6 +43,39 @@ def is_postgres(engine: Engine) -> bool:
 def write_engine(engine: Engine) -> Engine:
     """The same pool, but transactions that take the write lock up front (SQLite) - use for every write."""
     return engine.execution_options(**{WRITE_OPTION: True})
+
+
+TRANSIENT_ATTEMPTS = 4
+
+
+def _connection_lost(exc: DBAPIError) -> bool:
+    """The server went away under us (restart, failover, a pooler dropping us), not a bad statement."""
+    if exc.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(exc.orig, psycopg.OperationalError)
+
+
+def retry_transient(fn):
+    """Run a store write again when the database connection was lost mid-transaction (Postgres only matters:
+    SQLite has no connection to lose). Safe because every store write is one whole transaction: it either
+    committed or left nothing behind. The pool's pre-ping already replaces connections that died while idle."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+            try:
+                return fn(*args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == TRANSIENT_ATTEMPTS or not _connection_lost(exc):
+                    raise
+                time.sleep(0.2 * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 def _sqlite_engine(url: str) -> Engine:
