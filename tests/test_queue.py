@@ -82,6 +82,11 @@ def test_cancel_and_retry(pg, footage: Path):
     assert pg("queue", "cancel", "--task-id", "999999").code == 1
     checks = pg("queue", "healthchecks", "--json")
     assert checks.code == 0 and all(c["ok"] for c in checks.json())
+    system = pg("system", "status", "--json").json()
+    assert system["queue"]["ingest"]["todo"] == 1 and system["remote_storage"]["configured"] is False
+    assert "job queue" in pg("system", "status").stdout
+    health = pg("system", "healthchecks", "--json").json()
+    assert {"queue schema applied", "no stalled jobs", "catalog schema is current"} <= {c["name"] for c in health}
 
 
 def test_queue_needs_postgres(tmp_path: Path, footage: Path):

@@ -90,7 +90,28 @@ def status(store: CatalogStore, settings: Settings) -> dict[str, Any]:
                    "whisper": settings.whisper_model,
                    "packages": {p: _version(p) for p in MODEL_PACKAGES}},
         "running_ingests": store.ingest_runs(running_only=True),
+        "queue": _queue_status(settings) if url.get_backend_name() == "postgresql" else None,
+        "remote_storage": _remote_status(store, settings),
     }
+
+
+def _queue_status(settings: Settings) -> dict[str, Any]:
+    """Jobs per queue on a Postgres catalog (or why there is no queue to show)."""
+    from .queue import QueueClient
+
+    try:
+        with QueueClient(settings.database_url or "") as q:
+            if not q.schema_applied():
+                return {"error": "job queue not set up (`vcat-core schema apply`)"}
+            return {r["queue"]: {k: r[k] for k in ("todo", "doing", "succeeded", "failed")} for r in q.status()}
+    except Exception as exc:  # noqa: BLE001 - status reports, it does not crash
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _remote_status(store: CatalogStore, settings: Settings) -> dict[str, Any]:
+    total, remote = store.thumbnail_counts()
+    return {"configured": settings.remote_storage, "url": settings.supabase_url, "bucket": settings.storage_bucket,
+            "thumbnails": total, "uploaded": remote, "pending": total - remote}
 
 
 def healthchecks(store: CatalogStore, settings: Settings) -> list[dict[str, Any]]:
@@ -165,6 +186,14 @@ def healthchecks(store: CatalogStore, settings: Settings) -> list[dict[str, Any]
             return f"bucket {storage.bucket} {'created' if created else 'reachable'} at {storage.url}"
 
         check("remote thumbnail storage answers", remote)
+    if store.engine.dialect.name == "postgresql":
+        from .queue import QueueClient
+
+        try:
+            with QueueClient(settings.database_url or "") as q:
+                checks += q.healthchecks()
+        except Exception as exc:  # noqa: BLE001
+            checks.append({"name": "job queue", "ok": False, "detail": f"{type(exc).__name__}: {exc}"})
     return checks
 
 

@@ -104,6 +104,13 @@ def system_status(as_json: bool = typer.Option(False, "--json")) -> None:
     m = data["models"]
     table.add_row("models", f"analysis {m['analysis']}, embeddings {m['embeddings']}, whisper {m['whisper']}")
     table.add_row("running ingests", len(data["running_ingests"]))
+    queue = data.get("queue")
+    if queue:
+        table.add_row("job queue", escape(queue["error"]) if "error" in queue else ", ".join(
+            f"{name} {c['todo']} waiting/{c['doing']} running/{c['failed']} failed" for name, c in queue.items()))
+    remote = data["remote_storage"]
+    table.add_row("remote thumbnails", f"{remote['bucket']} at {escape(remote['url'])}: {remote['uploaded']} "
+                  f"uploaded, {remote['pending']} pending" if remote["configured"] else "not set up")
     table.print()
 
 
