@@ -22,7 +22,7 @@ from .pipeline.stages import select_stages
 from .pipeline.watch import watch_batches
 from .pipeline.worker import AnalysisOptions
 from . import reports, system
-from .store import labels
+from .store import labels, projects
 from .store.catalog import CatalogStore
 
 if TYPE_CHECKING:
@@ -76,6 +76,8 @@ class Catalog:
         if stages is None:
             stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
                                    depth=self.settings.analysis_depth)
+        if self.settings.project:  # new clips go into it (made on first use)
+            self.store.project_id = projects.ensure_project(self.store, self.settings.project)
         opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
                              stages=stages, limit=limit, priority=priority, min_age=min_age,
@@ -198,6 +200,9 @@ class Catalog:
         if self.settings.database_url:
             with self.queue() as q:
                 applied = q.apply_schema()
+            if applied:  # team members queue and work jobs too (migration 0009 granted what existed then)
+                with self.store.writer.begin() as conn:
+                    projects.grant_member_privileges(conn)
         from .store import migrate
 
         return {"schema_revision": migrate.current_revision(self.store.engine), "queue_schema_created": applied}
@@ -207,6 +212,9 @@ class Catalog:
                      skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None,
                      priority: str = "batch") -> dict[str, Any]:
         """`ingest --queue`: queue every file that needs work for the workers instead of running it here."""
+        if self.settings.project:
+            raise ConfigError("queued ingests do not take a project yet: ingest without --queue, or assign the "
+                              "clips afterwards with `vcat-core project assign`")
         stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
                                    depth=self.settings.analysis_depth)
         plan = self.plan_ingest(paths, recursive=recursive, force=force, focus=focus, skip_visual=skip_visual,
@@ -332,10 +340,12 @@ class Catalog:
         return ids
 
     def add_tags(self, clip_ids: list[int], tags: list[str]) -> int:
-        return labels.add_tags(self.store, clip_ids, tags)
+        with projects.denied_as_error("tagging"):
+            return labels.add_tags(self.store, clip_ids, tags)
 
     def remove_tags(self, clip_ids: list[int], tags: list[str]) -> int:
-        return labels.remove_tags(self.store, clip_ids, tags)
+        with projects.denied_as_error("removing tags"):
+            return labels.remove_tags(self.store, clip_ids, tags)
 
     def list_tags(self) -> list[tuple[str, int]]:
         return labels.list_tags(self.store)
@@ -353,7 +363,8 @@ class Catalog:
         labels.delete_collection(self.store, name)
 
     def add_to_collection(self, name: str, clip_ids: list[int]) -> int:
-        return labels.add_to_collection(self.store, name, clip_ids)
+        with projects.denied_as_error(f"adding clips to collection {name!r}"):
+            return labels.add_to_collection(self.store, name, clip_ids)
 
     def remove_from_collection(self, name: str, clip_ids: list[int]) -> int:
         return labels.remove_from_collection(self.store, name, clip_ids)
@@ -364,6 +375,28 @@ class Catalog:
     def collection_documents(self, name: str) -> list[dict[str, Any]]:
         ids = labels.collection_clip_ids(self.store, name)
         return [clip_document(r, self.settings.catalog) for r in self.store.load_clips(ids)]
+
+    # ---- projects (shared catalogs) ----------------------------------------------------------------------------
+
+    def create_project(self, name: str, members: list[str] | None = None) -> int:
+        return projects.create_project(self.store, name, members or [])
+
+    def add_project_member(self, name: str, member: str) -> bool:
+        return projects.add_member(self.store, name, member)
+
+    def remove_project_member(self, name: str, member: str) -> int:
+        return projects.remove_member(self.store, name, member)
+
+    def list_projects(self) -> list[dict[str, Any]]:
+        return projects.list_projects(self.store)
+
+    def assign_to_project(self, name: str | None, clip_ids: list[int]) -> int:
+        """Put clips into a project (None: out of theirs); on Postgres only your own clips move."""
+        return projects.assign(self.store, name, clip_ids)
+
+    def grant_member(self, role: str, *, revoke: bool = False) -> None:
+        """Make a Postgres role a team member of this catalog (admin only)."""
+        projects.grant_role(self.store, role, revoke=revoke)
 
     def ingest_runs(self, *, limit: int = 20, running_only: bool = False) -> list[dict[str, Any]]:
         """Recent ingest runs with their (live, while running) counts."""

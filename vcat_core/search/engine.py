@@ -163,6 +163,14 @@ def _pg_vector_search(store: CatalogStore, q: np.ndarray, model: str, limit: int
 def ensure_hnsw_index(store: CatalogStore, model: str, dim: int) -> None:
     """One HNSW index per embedding model (a partial expression index: vectors of other models never mix)."""
     name = "ix_embeddings_hnsw_" + hashlib.sha1(f"{model}:{dim}".encode()).hexdigest()[:12]
+    with store.engine.connect() as conn:
+        # a team member (not the table's owner) may not even run CREATE INDEX IF NOT EXISTS: look first
+        if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None:
+            return
+        owner = conn.execute(text("SELECT pg_has_role(tableowner, 'USAGE') FROM pg_tables "
+                                  "WHERE tablename = 'embeddings' AND schemaname = current_schema()")).scalar()
+    if not owner:
+        return  # the search still answers (unindexed); the admin's next search makes the index
     with store.writer.begin() as conn:
         conn.execute(text(
             f"CREATE INDEX IF NOT EXISTS {name} ON embeddings USING hnsw ((vector::vector({dim})) vector_cosine_ops) "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, FetchedValue, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import VectorType
@@ -40,6 +40,32 @@ class Clip(SQLModel, table=True):
     processed_at: Optional[datetime] = None
     first_seen_at: datetime = Field(default_factory=utcnow)
     status: str = Field(default="pending", index=True)  # pending | ready | partial | failed
+    # who catalogued it: on Postgres the database fills it in (vcat_current_user(), migration 0009), so the ORM
+    # leaves it out of INSERTs (FetchedValue); None on SQLite
+    owner: Optional[str] = Field(default=None, index=True, sa_column_kwargs={"server_default": FetchedValue()})
+    project_id: Optional[int] = Field(default=None, foreign_key="projects.id", index=True, ondelete="SET NULL")
+
+
+class Project(SQLModel, table=True):
+    """A shared set of clips: on Postgres its members may read every clip in it (row-level security, 0009)."""
+
+    __tablename__ = "projects"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    # Postgres: the creating role, filled in by the database (like clips.owner); it manages the members
+    created_by: Optional[str] = Field(default=None, sa_column_kwargs={"server_default": FetchedValue()})
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProjectMember(SQLModel, table=True):
+    """A role (Postgres role name or Supabase user id) that may read a project's clips."""
+
+    __tablename__ = "project_members"
+
+    project_id: int = Field(foreign_key="projects.id", primary_key=True, ondelete="CASCADE")
+    member: str = Field(primary_key=True, index=True)
+    added_at: datetime = Field(default_factory=utcnow)
 
 
 class ClipLocation(SQLModel, table=True):
