@@ -112,7 +112,6 @@ class Catalog:
                 "bucket": self.settings.storage_bucket, "thumbnails": total, "uploaded": remote,
                 "pending": total - remote}
 
-
     def plan_ingest(self, paths: list[str], *, workers: int | None = None, recursive: bool = True,
                     force: bool = False, focus: str | None = None, skip_visual: bool = False,
                     skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None) -> IngestPlan:
