@@ -128,15 +128,23 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
     assert visible("alice") == ["mpeg2.ts", "vp9.webm"]
     assert cli("bob", "project", "add-member", "bobs", alice).code == 0
     assert visible("alice") == ["cfr.mp4", "mpeg2.ts", "vp9.webm"]
-    # a member can queue work too (the job queue's tables are granted to vcat_member)
-    res = cli("bob", "ingest", str(bob_dir), "--queue", "--force", "--json")
+    # a member can queue work too (the job queue's tables are granted to vcat_member); the workers (run by the
+    # admin here) catalogue on his behalf, into his project
+    queued_dir = tmp_path / "bob-queued"
+    queued_dir.mkdir()
+    media.make_mpeg4_avi(queued_dir)
+    res = cli("bob", "ingest", str(queued_dir), "--queue", "--project", "bobs", "--json", *NO_AI)
     assert res.code == 0 and len(res.json()["queued"]) == 1, res.stderr
+    res = cli("admin", "worker", "--queues", "ingest,processing", "--until-empty")
+    assert res.code == 0, res.stderr[-2000:]
+    assert visible("bob") == ["cfr.mp4", "mpeg2.ts", "mpeg4.avi", "vp9.webm"]
+    assert "mpeg4.avi" in visible("alice")  # she is a member of bobs
 
     # the admin (table owner) is not subject to the policies
-    assert visible("admin") == ["cfr.mp4", "mpeg2.ts", "vp9.webm"]
+    assert visible("admin") == ["cfr.mp4", "mpeg2.ts", "mpeg4.avi", "vp9.webm"]
     rows, _ = _sql(postgres_url, "SELECT c.owner, p.name FROM clips c JOIN projects p ON p.id = c.project_id "
                                  "ORDER BY c.owner, c.name")
-    assert rows == [(alice, "shoot"), (alice, "shoot"), (bob, "bobs")]
+    assert rows == [(alice, "shoot"), (alice, "shoot"), (bob, "bobs"), (bob, "bobs")]
 
 
 def test_supabase_jwt_subject_is_the_user(postgres_url, tmp_path):

@@ -211,15 +211,16 @@ class Catalog:
                      skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None,
                      priority: str = "batch") -> dict[str, Any]:
         """`ingest --queue`: queue every file that needs work for the workers instead of running it here."""
-        if self.settings.project:
-            raise ConfigError("queued ingests do not take a project yet: ingest without --queue, or assign the "
-                              "clips afterwards with `vcat-core project assign`")
         stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
                                    depth=self.settings.analysis_depth)
         plan = self.plan_ingest(paths, recursive=recursive, force=force, focus=focus, skip_visual=skip_visual,
                                 skip_audio=skip_audio, skip_ai=skip_ai, limit=limit)
         options = {"stages": list(stages), "force": force, "thumbnails": thumbnails,
-                   "hash_algorithm": self.fingerprint_algorithm()}
+                   "hash_algorithm": self.fingerprint_algorithm(),
+                   # the workers catalogue on behalf of whoever queued the files, into their project
+                   "owner": projects.current_user(self.store),
+                   "project_id": projects.ensure_project(self.store, self.settings.project)
+                   if self.settings.project else None}
         queued, already = [], 0
         with self.queue() as q:
             if not q.schema_applied():

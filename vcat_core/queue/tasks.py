@@ -10,7 +10,9 @@ Each task calls the same stage functions as the local runner (pipeline/worker.py
 clip catalogued by workers is indistinguishable from one catalogued locally.
 
 Workers need the same paths as the machine that queued the files (shared storage) and a shared catalog folder for
-thumbnails (`--catalog`). They use their own database URL and settings: job arguments carry no credentials. A file
+thumbnails (`--catalog`). They use their own database URL and settings: job arguments carry no credentials, only
+who queued the file (`owner`, the clip's owner on a multi-user catalog) and the project it goes into. Workers of a
+multi-user catalog therefore run as a role that may write any clip (the catalog's owner or service role). A file
 that cannot be catalogued is a result (a `failures` row), not a job failure; only transient trouble (the database
 or remote storage gone, a crash) fails a job, which is then retried with backoff.
 """
@@ -150,7 +152,8 @@ def process_clip(context: procrastinate.JobContext, path: str, options: dict[str
             store.record_failure(path, "metadata", meta.error or "unreadable", meta.error_kind or "",
                                  size=cand.size, mtime_ns=cand.mtime_ns)
             return "failed"
-        clip_id, created = store.save_analysis(analysis)
+        clip_id, created = store.save_analysis(analysis, owner=options.get("owner"),
+                                                  project_id=options.get("project_id"))
         failed = [o for o in analysis.outcomes if o.status == "failed"]
         result = f"{'new' if created else 'updated'} clip {clip_id}" + (
             f" ({failed[0].stage} failed)" if failed else "")
@@ -195,7 +198,7 @@ def analyze_clip(context: procrastinate.JobContext, path: str, options: dict[str
         store.record_failure(path, "metadata", meta.error or "unreadable", meta.error_kind or "", size=cand.size,
                              mtime_ns=cand.mtime_ns)
         return "failed"
-    clip_id, _ = store.save_analysis(analysis)
+    clip_id, _ = store.save_analysis(analysis, owner=options.get("owner"), project_id=options.get("project_id"))
     failed = [o for o in analysis.outcomes if o.status == "failed"]
     return f"analysed clip {clip_id}" + (f" ({failed[0].stage} failed)" if failed else "")
 

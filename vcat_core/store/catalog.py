@@ -232,8 +232,13 @@ class CatalogStore:
         s.add(loc)
 
     @retry_transient
-    def save_analysis(self, a: ClipAnalysis) -> tuple[int, bool]:
-        """Write everything computed for one clip in ONE transaction. Returns (clip id, whether the clip is new)."""
+    def save_analysis(self, a: ClipAnalysis, *, owner: str | None = None,
+                      project_id: int | None = None) -> tuple[int, bool]:
+        """Write everything computed for one clip in ONE transaction. Returns (clip id, whether the clip is new).
+
+        A new clip goes into `project_id` (else the store's `project_id`); `owner` names who it belongs to when
+        the writer is not that user (a queue worker catalogues for whoever queued the file); else the database
+        fills in the connected user."""
         with Session(self.writer) as s, s.begin():
             lock_content(s, a.fingerprint.digest)
             clip = s.exec(select(Clip).where(Clip.fingerprint == a.fingerprint.digest)).first()
@@ -241,7 +246,9 @@ class CatalogStore:
             if clip is None:
                 clip = Clip(fingerprint=a.fingerprint.digest, hash_algorithm=a.fingerprint.algorithm,
                             size=a.fingerprint.size, name=os.path.basename(a.candidate.path),
-                            project_id=self.project_id)
+                            project_id=project_id if project_id is not None else self.project_id)
+                if owner is not None:
+                    clip.owner = owner
                 s.add(clip)
                 s.flush()
             assert clip.id is not None
