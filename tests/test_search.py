@@ -152,3 +152,21 @@ def test_search_on_postgres(postgres_url, tmp_path):
     assert hit["clip"]["name"] == "volcano.mp4" and "vector" in hit["parts"]
     words = run_cli(cat, "search", "sunflowers", "--json", **env).json()["hits"]
     assert words[0]["clip"]["name"] == "garden.mp4" and "text" in words[0]["parts"]
+    # the HNSW index was made when the first vectors were stored (not by a search), and searches use it
+    import psycopg
+
+    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(conninfo) as conn:
+        names = [r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'embeddings' "
+                                            "AND indexname LIKE 'ix_embeddings_hnsw_%'")]
+        model, dim = conn.execute("SELECT model, dim FROM embeddings LIMIT 1").fetchone()
+        conn.execute("SET enable_seqscan = off")  # two clips: make the planner show it can use the index
+        plan = "\n".join(r[0] for r in conn.execute(
+            f"EXPLAIN SELECT clip_id FROM embeddings WHERE model = %s AND dim = {dim} "
+            f"ORDER BY (vector::vector({dim})) <=> (SELECT vector::vector({dim}) FROM embeddings LIMIT 1) LIMIT 5",
+            (model,)))
+    from vcat_core.store.vector_index import index_name
+
+    assert names == [index_name(model, dim)] and index_name(model, dim) in plan
+    applied = run_cli(cat, "schema", "apply", "--json", **env).json()
+    assert applied["vector_indexes"] == names

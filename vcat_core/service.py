@@ -203,8 +203,10 @@ class Catalog:
                 with self.store.writer.begin() as conn:
                     projects.grant_member_privileges(conn)
         from .store import migrate
+        from .store.vector_index import ensure_all_vector_indexes
 
-        return {"schema_revision": migrate.current_revision(self.store.engine), "queue_schema_created": applied}
+        return {"schema_revision": migrate.current_revision(self.store.engine), "queue_schema_created": applied,
+                "vector_indexes": ensure_all_vector_indexes(self.store.engine)}
 
     def defer_ingest(self, paths: list[str], *, thumbnails: int | None = None, recursive: bool = True,
                      force: bool = False, focus: str | None = None, skip_visual: bool = False,

@@ -29,6 +29,7 @@ from ..models import (
 )
 from . import migrate
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
+from .vector_index import ensure_all_vector_indexes, ensure_vector_index
 from .tables import (
     STAGES,
     AnalysisRow,
@@ -302,7 +303,14 @@ class CatalogStore:
             s.flush()
             index_clip(s, clip.id)
             bump_changes(s)
-            return clip.id, created
+            result = clip.id, created
+        self._index_vectors(a.embeddings)
+        return result
+
+    def _index_vectors(self, embeddings: list[dict] | None) -> None:
+        """Postgres: the HNSW index of each model just written (made once, when its first vectors arrive)."""
+        for model, dim in {(e["model"], e["dim"]) for e in embeddings or []}:
+            ensure_vector_index(self.engine, model, dim)
 
     def _save_ai(self, s: Session, clip_id: int, a: ClipAnalysis) -> None:
         """Transcript, analysis and embeddings of one clip (inside save_analysis's transaction)."""
@@ -346,6 +354,7 @@ class CatalogStore:
                                    end_seconds=e["end_seconds"], text=e["text"], model=e["model"], dim=e["dim"],
                                    vector=e["vector"]))
             bump_changes(s)
+        self._index_vectors(embeddings)
 
     def thumbnails_without_remote(self, clip_ids: list[int] | None = None, limit: int = 500) -> list[dict[str, Any]]:
         """Thumbnails with no remote copy yet (of these clips, or of the whole catalog), oldest clips first."""
@@ -422,7 +431,9 @@ class CatalogStore:
             return run.id
 
     def reindex(self) -> int:
-        """Rebuild every clip's search documents (after an upgrade, or to repair the full-text index)."""
+        """Rebuild every clip's search documents (after an upgrade, or to repair the full-text index), and on
+        Postgres make any missing vector index."""
+        ensure_all_vector_indexes(self.engine)
         ids = self.clip_ids()
         for chunk in _chunks(ids, 200):
             with Session(self.writer) as s, s.begin():
