@@ -170,3 +170,33 @@ def test_search_on_postgres(postgres_url, tmp_path):
     assert names == [index_name(model, dim)] and index_name(model, dim) in plan
     applied = run_cli(cat, "schema", "apply", "--json", **env).json()
     assert applied["vector_indexes"] == names
+
+
+def test_vector_matrix_reloads_only_when_vectors_change(tmp_path):
+    """SQLite keeps every vector in memory; tagging or cataloguing clips without vectors must not reload it (at
+    100k clips a reload takes seconds), writing vectors must."""
+    from vcat_core.search import engine
+    from vcat_core.store import labels
+    from vcat_core.store.catalog import CatalogStore
+
+    from .test_store import analysis
+
+    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
+
+    def vec(*xs: float) -> dict:
+        return {"kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None, "text": "t", "model": "m",
+                "dim": 3, "vector": list(xs)}
+
+    a = analysis("/f/a.mov", "a" * 32)
+    a.embeddings = [vec(1, 0, 0)]
+    clip_a, _ = store.save_analysis(a)
+    assert [d.clip_id for d in engine.vector_search(store, [1, 0, 0], "m")] == [clip_a]
+    loaded = engine._matrix(store, "m")
+    before = store.vector_counter()
+    labels.add_tags(store, [clip_a], ["keep"])
+    store.save_analysis(analysis("/f/b.mov", "b" * 32))  # a clip without vectors
+    assert store.vector_counter() == before and engine._matrix(store, "m") is loaded
+    store.replace_embeddings(clip_a, [vec(0, 1, 0)])
+    assert store.vector_counter() == before + 1
+    assert engine.vector_search(store, [1, 0, 0], "m") == []  # orthogonal now: below the similarity floor
+    assert [d.clip_id for d in engine.vector_search(store, [0, 1, 0], "m")] == [clip_a]

@@ -119,7 +119,7 @@ _lock = threading.Lock()
 
 
 def _matrix(store: CatalogStore, model: str) -> _Matrix:
-    version = store.change_counter()
+    version = store.vector_counter()  # tags, moves, new clips without vectors: the matrix stays
     key = (store.url, model)
     with _lock:
         cached = _cache.get(key)

@@ -95,9 +95,12 @@ def _path_words(path: str) -> str:
     return re.sub(r"[\W_]+", " ", path).strip()
 
 
-def bump_changes(s: Session) -> None:
-    """Count one more change in the catalog (inside the caller's write transaction)."""
-    s.exec(update(CatalogState).where(CatalogState.id == 1).values(changes=CatalogState.changes + 1))
+def bump_changes(s: Session, *, vectors: bool = False) -> None:
+    """Count one more change in the catalog (inside the caller's write transaction); `vectors`: embeddings too."""
+    values: dict[str, Any] = {"changes": CatalogState.changes + 1}
+    if vectors:
+        values["vector_changes"] = CatalogState.vector_changes + 1
+    s.exec(update(CatalogState).where(CatalogState.id == 1).values(**values))
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,7 @@ class CatalogStore:
             s.exec(delete(FileFailure).where(FileFailure.path == a.candidate.path))
             s.flush()
             index_clip(s, clip.id)
-            bump_changes(s)
+            bump_changes(s, vectors=a.embeddings is not None)
             result = clip.id, created
         self._index_vectors(a.embeddings)
         return result
@@ -353,7 +356,7 @@ class CatalogStore:
                 s.add(EmbeddingRow(clip_id=clip_id, kind=e["kind"], ref=e["ref"], start_seconds=e["start_seconds"],
                                    end_seconds=e["end_seconds"], text=e["text"], model=e["model"], dim=e["dim"],
                                    vector=e["vector"]))
-            bump_changes(s)
+            bump_changes(s, vectors=True)
         self._index_vectors(embeddings)
 
     def thumbnails_without_remote(self, clip_ids: list[int] | None = None, limit: int = 500) -> list[dict[str, Any]]:
@@ -446,6 +449,11 @@ class CatalogStore:
         """Goes up with every change to clips, locations, tags, collections or failures (any process)."""
         with Session(self.engine) as s:
             return int(s.exec(select(CatalogState.changes).where(CatalogState.id == 1)).first() or 0)
+
+    def vector_counter(self) -> int:
+        """Goes up whenever vectors are written or replaced (any process)."""
+        with Session(self.engine) as s:
+            return int(s.exec(select(CatalogState.vector_changes).where(CatalogState.id == 1)).first() or 0)
 
     @retry_transient
     def update_run(self, run_id: int, counts: dict[str, Any]) -> None:

@@ -278,6 +278,8 @@ class CatalogState(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     changes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    # bumped only when vectors are written: the in-process vector matrix (SQLite) reloads on this, not on tags
+    vector_changes: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class TranscriptRow(SQLModel, table=True):
