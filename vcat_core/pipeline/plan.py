@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..store.catalog import CatalogStore
+from .decide import path_action
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 
 # Throughput measured by bench/ingest.py on a 2-core machine (1080p H.264/ProRes, 30 thumbnails): hashing runs at
@@ -61,10 +62,11 @@ def plan_ingest(store: CatalogStore, roots: list[str], *, recursive: bool = True
     hashed = 0
     for cand in candidates:
         loc = known.get(cand.path)
-        unchanged = loc is not None and loc.unchanged(cand) and loc.hash_algorithm == hash_algorithm
-        if unchanged and loc.satisfies(stages) and not force:
+        action = path_action(loc, cand, hash_algorithm, stages, force)
+        if action == "known":
             plan.known += 1
             continue
+        unchanged = action == "reuse_fingerprint"
         reason = "new" if loc is None else ("incomplete" if unchanged else "changed")
         if not unchanged and limit is not None and hashed >= limit:
             plan.deferred += 1

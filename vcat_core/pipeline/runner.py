@@ -31,11 +31,11 @@ from ..events import (
 )
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from ..store.catalog import CatalogStore, KnownLocation
+from .decide import content_action, path_action
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 from .worker import (
     ANALYSIS_STAGES,
     AnalysisOptions,
-    stages_to_run,
     run_analysis,
     run_fingerprint,
     warm_up,
@@ -266,12 +266,13 @@ class IngestRunner:
     async def _process(self, cand: Candidate, known: KnownLocation | None) -> None:
         loop = asyncio.get_running_loop()
         algo = self.opt.hash_algorithm
-        if known is not None and known.unchanged(cand) and known.hash_algorithm == algo:
-            if known.satisfies(self.opt.stages) and not self.opt.force:
-                self._unchanged.append(cand.path)
-                self._count("known")
-                self._emit(ClipDone(path=cand.path, outcome="known", clip_id=known.clip_id, bytes=cand.size))
-                return
+        action = path_action(known, cand, algo, self.opt.stages, self.opt.force)
+        if action == "known":
+            self._unchanged.append(cand.path)
+            self._count("known")
+            self._emit(ClipDone(path=cand.path, outcome="known", clip_id=known.clip_id, bytes=cand.size))
+            return
+        if action == "reuse_fingerprint":
             fp = FingerprintResult(algorithm=algo, digest=known.fingerprint, size=cand.size)
         else:
             if not self._take_budget(cand):
@@ -304,20 +305,13 @@ class IngestRunner:
 
     async def _decide_and_analyse(self, cand: Candidate, fp: FingerprintResult, known: KnownLocation | None) -> None:
         clip = await self._store(self.store.lookup_fingerprint, fp.digest)
-        at_this_path = known is not None and known.fingerprint == fp.digest
-        done = clip is not None and clip.satisfies(self.opt.stages) and not self.opt.force
-        if done and not at_this_path:
+        action = content_action(clip, known, fp.digest, self.opt.stages, self.opt.force)
+        if action.outcome != "analyse":  # a duplicate, or a touched file with the same bytes: one more location
             clip_id = await self._store(self.store.add_location, fp.digest, cand)
-            self._count("duplicates")
-            self._emit(ClipDone(path=cand.path, outcome="duplicate", clip_id=clip_id, bytes=cand.size))
+            self._count("duplicates" if action.outcome == "duplicate" else "known")
+            self._emit(ClipDone(path=cand.path, outcome=action.outcome, clip_id=clip_id, bytes=cand.size))
             return
-        if done:
-            clip_id = await self._store(self.store.add_location, fp.digest, cand)  # touched file, same bytes
-            self._count("known")
-            self._emit(ClipDone(path=cand.path, outcome="known", clip_id=clip_id, bytes=cand.size))
-            return
-        stages = stages_to_run(self.opt.stages, clip.stages if clip else None, self.opt.force)
-        await self._analyse_and_store(cand, fp, stages, is_new=clip is None, fingerprinted=known is None
+        await self._analyse_and_store(cand, fp, action.stages, is_new=clip is None, fingerprinted=known is None
                                       or not known.unchanged(cand))
 
     def _take_budget(self, cand: Candidate) -> bool:

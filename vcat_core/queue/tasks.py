@@ -28,6 +28,7 @@ import procrastinate
 from ..config import load_settings
 from ..errors import MediaError, NotAVideoError
 from ..models import Candidate, FingerprintResult, StageOutcome
+from ..pipeline.decide import content_action, path_action
 from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
 from ..store.catalog import CatalogStore
 
@@ -109,19 +110,23 @@ def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str,
         return "failed"
     known = store.lookup_locations([path]).get(path)
     force = bool(options.get("force"))
-    if known is not None and known.unchanged(cand) and known.satisfies(stages) and not force:
+    action = path_action(known, cand, settings.hash_algorithm, stages, force)
+    if action == "known":
         store.touch_locations([path])
         return "known"
-    try:
-        fp = run_fingerprint(cand, settings.hash_algorithm)
-    except MediaError as exc:
-        store.record_failure(path, "fingerprint", str(exc), type(exc).__name__, size=cand.size,
-                             mtime_ns=cand.mtime_ns)
-        return "failed"
-    clip = store.lookup_fingerprint(fp.digest)
-    if clip is not None and clip.satisfies(stages) and not force:
+    if action == "reuse_fingerprint":
+        fp = FingerprintResult(algorithm=settings.hash_algorithm, digest=known.fingerprint, size=cand.size)
+    else:
+        try:
+            fp = run_fingerprint(cand, settings.hash_algorithm)
+        except MediaError as exc:
+            store.record_failure(path, "fingerprint", str(exc), type(exc).__name__, size=cand.size,
+                                 mtime_ns=cand.mtime_ns)
+            return "failed"
+    decision = content_action(store.lookup_fingerprint(fp.digest), known, fp.digest, stages, force)
+    if decision.outcome != "analyse":
         store.add_location(fp.digest, cand)
-        return "duplicate"
+        return decision.outcome
     _next(context, "vcat.process_clip", f"clip:{fp.digest}", f"process:{path}", options, path=path,
           fingerprint=fp.model_dump(), candidate=cand.model_dump())
     return "queued for processing"

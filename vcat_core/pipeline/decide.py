@@ -1,0 +1,42 @@
+"""What to do with one file: decided in one place for the local runner, the queue workers and `--dry-run`.
+
+Pure functions over what the catalog already knows (no I/O), so the three always agree on when a file is skipped,
+when its fingerprint is re-used, when it is a duplicate and which stages it still needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ..models import Candidate
+from ..store.catalog import KnownClip, KnownLocation
+from .worker import stages_to_run
+
+PathAction = Literal["known", "reuse_fingerprint", "fingerprint"]
+
+
+def path_action(known: KnownLocation | None, cand: Candidate, algorithm: str, wanted: tuple[str, ...],
+                force: bool) -> PathAction:
+    """Before reading a byte: `known` (unchanged, nothing left to do), `reuse_fingerprint` (unchanged but stages
+    missing: its recorded fingerprint stands) or `fingerprint` (new or changed: hash it)."""
+    if known is not None and known.unchanged(cand) and known.hash_algorithm == algorithm:
+        return "known" if known.satisfies(wanted) and not force else "reuse_fingerprint"
+    return "fingerprint"
+
+
+@dataclass(frozen=True)
+class ContentAction:
+    """After fingerprinting: `duplicate` (the content is catalogued from another path), `known` (this path, touched
+    but the same bytes) or `analyse` with the stages still to run (all of them for new content)."""
+
+    outcome: Literal["duplicate", "known", "analyse"]
+    stages: tuple[str, ...] = ()
+
+
+def content_action(clip: KnownClip | None, known: KnownLocation | None, digest: str, wanted: tuple[str, ...],
+                   force: bool) -> ContentAction:
+    if clip is not None and clip.satisfies(wanted) and not force:
+        at_this_path = known is not None and known.fingerprint == digest
+        return ContentAction("known" if at_this_path else "duplicate")
+    return ContentAction("analyse", stages_to_run(wanted, clip.stages if clip else None, force))
