@@ -95,8 +95,8 @@ def test_queue_needs_postgres(tmp_path: Path, footage: Path):
 
 
 def test_worker_killed_mid_job(postgres_url: str, tmp_path: Path):
-    """Two workers; one is SIGKILLed while it transcribes a clip. The other takes the stalled job over once the
-    dead worker's heartbeat is old, and the catalog ends with every clip exactly once."""
+    """Two worker processes; one is SIGKILLed while it transcribes a clip. The other takes the stalled job over once
+    the dead worker's heartbeat is old, and the catalog ends with every clip exactly once."""
     import os
     import signal
     import subprocess
@@ -119,29 +119,46 @@ def test_worker_killed_mid_job(postgres_url: str, tmp_path: Path):
     assert cli("schema", "apply").code == 0
     assert cli("ingest", str(src), "--queue", "--thumbnails", "2").code == 0
     env = cli_env(cat, VCAT_ANALYSIS_DEPTH="standard")
-    doomed = subprocess.Popen([VCAT_CORE, "--database-url", postgres_url, "worker", "--stalled-after", "3"],
-                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    worker = [VCAT_CORE, "--database-url", postgres_url, "worker", "--stalled-after", "3"]
+
+    logs = []
+
+    def start():
+        logs.append(open(tmp_path / f"worker{len(logs)}.log", "w+"))  # a file: a full pipe would stall it
+        return subprocess.Popen(worker, env=env, stdin=subprocess.DEVNULL, stdout=logs[-1], stderr=logs[-1])
+
     conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    doomed, survivor = start(), None
     killed_job = None
     try:
-        deadline = time.monotonic() + 120
         with psycopg.connect(conninfo, autocommit=True) as conn:
+            def left() -> int:
+                return conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+                                    ).fetchone()[0]
+
+            deadline = time.monotonic() + 120
             while killed_job is None and time.monotonic() < deadline:  # wait until it is transcribing a clip
                 row = conn.execute("SELECT id FROM procrastinate_jobs WHERE queue_name = 'ai' AND status = 'doing'"
                                    ).fetchone()
                 killed_job = row[0] if row else None
                 time.sleep(0.05)
-        assert killed_job is not None, "the first worker never started an ai job"
-        os.kill(doomed.pid, signal.SIGKILL)
+            assert killed_job is not None, "the first worker never started an ai job"
+            survivor = start()  # two workers now; the first dies mid-job
+            os.kill(doomed.pid, signal.SIGKILL)
+            doomed.wait()
+            deadline = time.monotonic() + 240
+            while left() and time.monotonic() < deadline and survivor.poll() is None:
+                time.sleep(0.5)
+            assert left() == 0, "the surviving worker did not finish the queue"
+        survivor.send_signal(signal.SIGINT)  # a graceful stop
+        assert survivor.wait(timeout=60) in (0, 130), (tmp_path / "worker1.log").read_text()[-3000:]
     finally:
-        doomed.kill()
-        doomed.wait()
-    status = {q["queue"]: q for q in cli("queue", "status", "--json").json()}
-    assert status["ai"]["doing"] == 1  # left running by the dead worker
-
-    survivor = cli("worker", "--stalled-after", "3", "--until-empty")
-    assert survivor.code == 0, survivor.stderr[-3000:]
+        for proc in (doomed, survivor):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for log in logs:
+            log.close()
     job = cli("queue", "jobs", "--queue", "ai", "--json").json()
     rescued = next(j for j in job if j["id"] == killed_job)
     assert rescued["status"] == "succeeded" and rescued["attempts"] == 2  # the same job: killed once, then run
