@@ -146,10 +146,13 @@ def test_queue_storage_jobs(storage_server, clips: Path, tmp_path: Path, postgre
     failed_id = cli("queue", "jobs", "--queue", "storage", "--status", "failed", "--json").json()[0]["id"]
     assert cli("storage", "status", "--json").json()["uploaded"] == 0
 
-    assert cli("queue", "retry", "--task-id", str(failed_id)).code == 0
+    again = cli("queue", "retry", "--task-id", str(failed_id))
+    assert again.code == 0 and again.stdout.strip() == f"job {failed_id} queued again"  # the same job, back
     w = cli("worker", "--queues", "storage", "--until-empty")
     assert w.code == 0, w.stderr[-3000:]
     status = {q["queue"]: q for q in cli("queue", "status", "--json").json()}
-    assert status["storage"]["succeeded"] == 1 and status["storage"]["todo"] == 0
+    assert status["storage"]["succeeded"] == 1 and status["storage"]["failed"] == 0
+    done = cli("queue", "jobs", "--queue", "storage", "--json").json()
+    assert [(j["id"], j["status"]) for j in done] == [(failed_id, "succeeded")] and done[0]["attempts"] > 1
     st = cli("storage", "status", "--json").json()
     assert st["pending"] == 0 and st["uploaded"] == len(storage_server.state.objects) > 0

@@ -132,7 +132,7 @@ def queue_retry(task_id: int = typer.Option(..., "--task-id", help="The job id."
             new_id = q.retry(task_id)
     except VcatError as exc:
         fail(str(exc), 1)
-    out.print(f"job {task_id} queued again as job {new_id}", highlight=False)
+    out.print(f"job {task_id} queued again" + (f" as job {new_id}" if new_id != task_id else ""), highlight=False)
 
 
 @queue_app.command("healthchecks")

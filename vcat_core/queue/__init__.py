@@ -112,13 +112,21 @@ class QueueClient:
         return self.app.job_manager.cancel_job_by_id(job_id, abort=True)
 
     def retry(self, job_id: int) -> int:
-        """Queue a failed or cancelled job again (a new job with the same task and arguments)."""
+        """Queue a failed or cancelled job again; returns the id that will run. A failed job comes back itself
+        (same id, one more attempt, its history kept); a cancelled one as a new job with the same arguments."""
         job = self.app.job_manager.list_jobs(id=job_id)
         if not job:
             raise QueueError(f"no job with id {job_id}")
         j = job[0]
-        if str(j.status.value if hasattr(j.status, "value") else j.status) not in ("failed", "cancelled", "aborted"):
-            raise QueueError(f"job {job_id} is {_status(j)}: only failed or cancelled jobs can be retried")
+        status = _status(j)
+        if status not in ("failed", "cancelled", "aborted"):
+            raise QueueError(f"job {job_id} is {status}: only failed or cancelled jobs can be retried")
+        if status == "failed":
+            try:
+                self.app.job_manager.retry_job_by_id(job_id, retry_at=datetime.datetime.now(datetime.timezone.utc))
+            except pexc.ConnectorException as exc:  # its file queued again meanwhile (the queueing lock)
+                raise QueueError(f"job {job_id} cannot be retried: {str(exc).splitlines()[0]}") from exc
+            return job_id
         try:
             return self.app.configure_task(j.task_name, queue=j.queue, lock=j.lock, queueing_lock=j.queueing_lock,
                                            priority=j.priority).defer(**j.task_kwargs)

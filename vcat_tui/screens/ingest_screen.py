@@ -267,7 +267,8 @@ class IngestScreen(Screen):
             with self.app.catalog.queue() as q:
                 if action == "retry":
                     new_id = q.retry(job_id)
-                    text, severity = f"Job #{job_id} ({name}) queued again as #{new_id}", "information"
+                    again = f" as #{new_id}" if new_id != job_id else ""
+                    text, severity = f"Job #{job_id} ({name}) queued again{again}", "information"
                 else:
                     done = q.cancel(job_id)
                     text = f"Job #{job_id} ({name}) cancelled" if done else f"Job #{job_id} could not be cancelled"
