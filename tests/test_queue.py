@@ -169,3 +169,21 @@ def test_worker_killed_mid_job(postgres_url: str, tmp_path: Path):
     assert sorted(d["file_name"] for d in docs) == ["iphone.mov", "mpeg2.ts", "vp9.webm"]
     assert len({d["file_checksum"] for d in docs}) == 3 and all(len(d["locations"]) == 1 for d in docs)
     assert all(d["status"] == "ready" and d["transcript"] is not None for d in docs)
+
+
+def test_schema_apply_records_and_upgrades(pg):
+    """`schema apply` made the queue's tables (fixture); again it has nothing to do. Upgrades run Procrastinate's
+    own migration files, newer than the version recorded at the last apply, in order."""
+    import procrastinate
+
+    from procrastinate.schema import SchemaManager
+
+    from vcat_core.queue import pending_migrations
+
+    again = pg("schema", "apply", "--json").json()
+    assert again["queue_schema"] == "current" and again["queue_schema_created"] is False
+    folder = SchemaManager.get_migrations_path()
+    names = [p.name for p in pending_migrations("3.2.0", "3.10.0", folder)]
+    assert names[0].startswith("03.03.00_01_pre") and names[-1].startswith("03.04.00_50_post")
+    assert names == sorted(names) and not [n for n in names if n.startswith(("03.02", "02."))]
+    assert pending_migrations(procrastinate.__version__, procrastinate.__version__, folder) == []

@@ -195,17 +195,18 @@ class Catalog:
 
     def apply_schema(self) -> dict[str, Any]:
         """Create/upgrade everything: vcat's tables (done on open) and the job queue's schema."""
-        applied = False
+        queue_state = None
         if self.settings.database_url:
             with self.queue() as q:
-                applied = q.apply_schema()
-            if applied:  # team members queue and work jobs too (migration 0009 granted what existed then)
+                queue_state = q.apply_schema()
+            if queue_state != "current":  # members queue and work jobs too (migration 0009 granted what existed)
                 with self.store.writer.begin() as conn:
                     projects.grant_member_privileges(conn)
         from .store import migrate
         from .store.vector_index import ensure_all_vector_indexes
 
-        return {"schema_revision": migrate.current_revision(self.store.engine), "queue_schema_created": applied,
+        return {"schema_revision": migrate.current_revision(self.store.engine), "queue_schema": queue_state,
+                "queue_schema_created": queue_state == "created",
                 "vector_indexes": ensure_all_vector_indexes(self.store.engine)}
 
     def defer_ingest(self, paths: list[str], *, thumbnails: int | None = None, recursive: bool = True,

@@ -28,8 +28,9 @@ def schema_apply(as_json: bool = _json) -> None:
     if as_json:
         print(json.dumps(result))
     else:
-        out.print(f"catalog schema at revision {result['schema_revision']}"
-                  + ("; job queue schema created" if result["queue_schema_created"] else ""), highlight=False)
+        queue = {"created": "; job queue schema created", "upgraded": "; job queue schema upgraded",
+                 "current": "; job queue schema current"}.get(result["queue_schema"] or "", "")
+        out.print(f"catalog schema at revision {result['schema_revision']}{queue}", highlight=False)
 
 
 def worker(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import re
+from pathlib import Path
 from typing import Any
 
 from procrastinate import exceptions as pexc
@@ -12,7 +14,7 @@ from ..errors import VcatError
 from ..store.engine import driver_url
 from .tasks import PRIORITY, QUEUES, RETRY, build_app
 
-__all__ = ["QueueError", "QueueClient", "QUEUES"]
+__all__ = ["QueueError", "QueueClient", "QUEUES", "pending_migrations"]
 
 
 class QueueError(VcatError):
@@ -51,12 +53,35 @@ class QueueClient:
             row = conn.execute("SELECT to_regclass('public.procrastinate_jobs') IS NOT NULL").fetchone()
             return bool(row and row[0])
 
-    def apply_schema(self) -> bool:
-        """Create Procrastinate's tables if missing; returns True when it did."""
-        if self.schema_applied():
-            return False
-        self.app.schema_manager.apply_schema()
-        return True
+    def apply_schema(self) -> str:
+        """Create Procrastinate's tables (`created`), bring them up to the installed Procrastinate (`upgraded`:
+        its migration files since the version recorded at the last apply, in order; stop the workers first), or
+        leave them (`current`). The version is recorded in `vcat_queue_schema`."""
+        import procrastinate
+
+        installed = procrastinate.__version__
+        with _psycopg(self.database_url) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS vcat_queue_schema (id integer PRIMARY KEY DEFAULT 1 "
+                         "CHECK (id = 1), procrastinate_version text NOT NULL)")
+            row = conn.execute("SELECT procrastinate_version FROM vcat_queue_schema").fetchone()
+            conn.commit()
+        recorded = row[0] if row else None
+        if not self.schema_applied():
+            self.app.schema_manager.apply_schema()
+            state = "created"
+        elif recorded is None:
+            state = "current"  # made before versions were recorded: taken to match this Procrastinate
+        else:
+            files = pending_migrations(recorded, installed, self.app.schema_manager.get_migrations_path())
+            with _psycopg(self.database_url) as conn:  # one transaction: all of them or none
+                for path in files:
+                    conn.execute(path.read_text(encoding="utf-8"))
+            state = "upgraded" if files else "current"
+        with _psycopg(self.database_url) as conn:
+            conn.execute("INSERT INTO vcat_queue_schema (id, procrastinate_version) VALUES (1, %s) "
+                         "ON CONFLICT (id) DO UPDATE SET procrastinate_version = EXCLUDED.procrastinate_version",
+                         (installed,))
+        return state
 
     # ---- defer -------------------------------------------------------------------------------------------------
 
@@ -224,6 +249,24 @@ async def _rescue_forever(app, queues: list[str], stalled_after: float, every: f
         except Exception:  # noqa: BLE001 - the database may blink; the next round tries again
             pass
         await asyncio.sleep(every)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def pending_migrations(recorded: str, installed: str, folder: str) -> list[Path]:
+    """Procrastinate's migration files (`03.04.00_01_pre_….sql`) newer than `recorded` and not newer than
+    `installed`, in the order they must run."""
+    low, high = _version(recorded), _version(installed)
+    found = []
+    for path in Path(folder).glob("*.sql"):
+        m = re.match(r"(\d+)\.(\d+)\.(\d+)_(\d+)_", path.name)
+        if m:
+            version = tuple(int(x) for x in m.groups()[:3])
+            if low < version <= high:
+                found.append((version, int(m.group(4)), path))
+    return [p for *_, p in sorted(found)]
 
 
 def _status(j) -> str:
