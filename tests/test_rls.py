@@ -75,6 +75,14 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
     assert res.code == 0, [e["error"][:600] for e in res.events() if e.get("error")]
     assert visible("alice") == ["mpeg2.ts", "vp9.webm"]
     assert listed("bob") == []
+    # bob has a copy of her (unshared) footage: told so, not an internal error
+    copy_dir = tmp_path / "bob-copy"
+    copy_dir.mkdir()
+    (copy_dir / "same.webm").write_bytes((alice_dir / "vp9.webm").read_bytes())
+    res = cli("bob", "ingest", str(copy_dir), "--workers", "1", "--thumbnails", "2", *NO_AI)
+    assert res.code == 1 and listed("bob") == []
+    failures = cli("bob", "failures", "--json").json()
+    assert [f["kind"] for f in failures if f["path"].endswith("same.webm")] == ["NotShared"], failures
     assert _sql(postgres_url, "SELECT owner, project_id FROM clips")[0] == [(alice, None)] * 2  # filled in by the db
     alice_ids = [str(r[0]) for r in _sql(alice_url, "SELECT id FROM clips ORDER BY name DESC")[0]]  # vp9 first
     _sql(alice_url, "INSERT INTO tags (name, created_at) VALUES ('secret', now())")
@@ -93,6 +101,11 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
     res = cli("alice", "project", "assign", "shoot", *alice_ids)
     assert res.code == 0 and "assigned 2 of 2" in res.stdout, res.stdout + res.stderr
     assert listed("bob") == ["mpeg2.ts", "vp9.webm"]
+    # now that he sees it, his copy is one more location of her clip (members may record where a copy lives)
+    res = cli("bob", "ingest", str(copy_dir), "--workers", "1", "--json", *NO_AI)
+    assert res.code == 0 and [e["outcome"] for e in res.events() if e.get("kind") == "clip_done"] == ["duplicate"], \
+        [e.get("error") for e in res.events() if e.get("error")]
+    assert _sql(postgres_url, "SELECT count(*) FROM clip_locations WHERE path LIKE '%%same.webm'")[0] == [(1,)]
     shown = cli("bob", "show", alice_ids[0], "--json")
     assert shown.code == 0 and shown.json()["tags"] == ["secret"] and shown.json()["file_name"] == "vp9.webm"
     hits = cli("bob", "search", "webm", "--json")
@@ -110,9 +123,9 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
                       "DELETE FROM clip_locations", "DELETE FROM clip_tags", "UPDATE thumbnails SET path = 'x'",
                       "DELETE FROM project_members WHERE member <> current_user"):
         assert _sql(bob_url, statement)[1] == 0, statement
-    for statement, args in (  # nor add rows to her clips or to a project he did not create
-            ("INSERT INTO clip_locations (clip_id, path, size, mtime_ns, inode, device, seen_at, online) "
-             "VALUES (%s, '/x', 1, 1, 1, 1, now(), true)", (int(alice_ids[0]),)),
+    for statement, args in (  # nor add rows to her clips (but a copy's location) or to a project he did not create
+            ("INSERT INTO thumbnails (clip_id, frame_index, frame_number, timestamp_seconds, width, height, path, "
+             "is_keyframe) VALUES (%s, 99, 1, 0, 16, 16, 'x.jpg', true)", (int(alice_ids[0]),)),
             ("INSERT INTO project_members (project_id, member, added_at) SELECT id, 'mallory', now() FROM projects",
              ())):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -157,10 +170,17 @@ def test_supabase_jwt_subject_is_the_user(postgres_url, tmp_path):
             cat.grant_member("nobody_at_all")
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         assert conn.execute("SELECT vcat_current_user() = current_user::text").fetchone() == (True,)
+        # a login role cannot claim to be someone else: any session may set these settings itself
         conn.execute("SELECT set_config('request.jwt.claims', '{\"sub\": \"user-42\", \"role\": \"x\"}', false)")
+        assert conn.execute("SELECT vcat_current_user() = current_user::text").fetchone() == (True,)
+        # PostgREST's role: the JWT's subject is the user
+        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN "
+                     "CREATE ROLE authenticated NOLOGIN; END IF; END $$")
+        conn.execute("SET ROLE authenticated")
         assert conn.execute("SELECT vcat_current_user()").fetchone() == ("user-42",)
         conn.execute("SELECT set_config('request.jwt.claim.sub', 'user-7', false)")
         assert conn.execute("SELECT vcat_current_user()").fetchone() == ("user-7",)
+        conn.execute("RESET ROLE")
 
 
 def test_migration_downgrade_removes_policies(postgres_url):

@@ -30,7 +30,7 @@ from ..events import (
     StageStarted,
 )
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
-from ..store.catalog import CatalogStore, KnownLocation
+from ..store.catalog import NOT_SHARED, CatalogStore, KnownLocation
 from .decide import content_action, path_action
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 from .worker import (
@@ -305,6 +305,9 @@ class IngestRunner:
 
     async def _decide_and_analyse(self, cand: Candidate, fp: FingerprintResult, known: KnownLocation | None) -> None:
         clip = await self._store(self.store.lookup_fingerprint, fp.digest)
+        if clip is None and await self._store(self.store.content_hidden, fp.digest):
+            await self._fail_path(cand.path, "fingerprint", NOT_SHARED, "NotShared", cand)
+            return
         action = content_action(clip, known, fp.digest, self.opt.stages, self.opt.force)
         if action.outcome != "analyse":  # a duplicate, or a touched file with the same bytes: one more location
             clip_id = await self._store(self.store.add_location, fp.digest, cand)

@@ -30,7 +30,7 @@ from ..errors import MediaError, NotAVideoError
 from ..models import Candidate, FingerprintResult, StageOutcome
 from ..pipeline.decide import content_action, path_action
 from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
-from ..store.catalog import CatalogStore
+from ..store.catalog import NOT_SHARED, CatalogStore
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
 QUEUE_STAGES = {
@@ -123,7 +123,11 @@ def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str,
             store.record_failure(path, "fingerprint", str(exc), type(exc).__name__, size=cand.size,
                                  mtime_ns=cand.mtime_ns)
             return "failed"
-    decision = content_action(store.lookup_fingerprint(fp.digest), known, fp.digest, stages, force)
+    clip = store.lookup_fingerprint(fp.digest)
+    if clip is None and store.content_hidden(fp.digest):  # a worker running as a member sees only what it may
+        store.record_failure(path, "fingerprint", NOT_SHARED, "NotShared", size=cand.size, mtime_ns=cand.mtime_ns)
+        return "failed"
+    decision = content_action(clip, known, fp.digest, stages, force)
     if decision.outcome != "analyse":
         store.add_location(fp.digest, cand)
         return decision.outcome

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, case, cast, delete, func, or_, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -53,6 +54,8 @@ from .tables import (
 )
 
 DONE = ("succeeded", "skipped")
+NOT_SHARED = ("the same content is already in the catalog, catalogued by someone who has not shared it with you "
+              "(ask its owner to add you to its project)")
 
 
 def lock_content(s: Session, fingerprint: str) -> None:
@@ -199,6 +202,14 @@ class CatalogStore:
             return KnownClip(clip_id, self._stages_for(s, [clip_id]).get(clip_id, {}))
 
     @retry_transient
+    def content_hidden(self, fingerprint: str) -> bool:
+        """Multi-user Postgres catalogs: the content is catalogued, but by someone who has not shared it with the
+        connected user (row-level security hides the clip; its fingerprint is still taken)."""
+        if self.engine.dialect.name != "postgresql":
+            return False
+        with self.engine.connect() as conn:
+            return bool(conn.execute(text("SELECT vcat_fingerprint_taken(:fp)"), {"fp": fingerprint}).scalar())
+
     def touch_locations(self, paths: list[str]) -> None:
         """Mark unchanged, already-catalogued paths as seen and online now."""
         if not paths:
@@ -220,7 +231,17 @@ class CatalogStore:
             self._upsert_location(s, clip_id, cand)
             s.exec(delete(FileFailure).where(FileFailure.path == cand.path))
             s.flush()
-            index_clip(s, clip_id)
+            if self.engine.dialect.name == "postgresql":
+                try:
+                    with s.begin_nested():
+                        index_clip(s, clip_id)
+                except DBAPIError as exc:
+                    if getattr(exc.orig, "sqlstate", None) != "42501":
+                        raise
+                    # a member recording a copy of a clip shared with them: its search text is the owner's to
+                    # rebuild (their next change or `reindex` adds this path's words)
+            else:
+                index_clip(s, clip_id)
             bump_changes(s)
             return clip_id
 

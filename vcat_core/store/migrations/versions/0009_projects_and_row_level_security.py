@@ -7,11 +7,14 @@ Create Date: 2026-11-28 10:00:00
 Every catalog gets `projects`, `project_members`, `clips.owner` and `clips.project_id`. On Postgres the database
 itself then decides who sees what, so it holds for every client (the CLI, the TUI, a worker, PostgREST/Supabase):
 
-* `vcat_current_user()`: the Supabase user id from the request's JWT when there is one, else the Postgres role.
+* `vcat_current_user()`: for PostgREST's roles (`authenticated`, `anon`: Supabase) the user id from the request's JWT,
+  else the Postgres role. Only those roles: any session may set `request.jwt.*` itself, so for a login role the
+  claims would be a forgeable identity.
 * `clips.owner` defaults to it (existing clips go to the role running this migration, the admin so far).
 * group role `vcat_member` (NOLOGIN): the privileges a team member needs; `vcat-core schema grant ROLE` hands it out.
 * clips: readable by their owner and by members of the clip's project; written only by their owner.
-* tables keyed by clip_id: readable when the clip is, written only by the clip's owner.
+* tables keyed by clip_id: readable when the clip is, written only by the clip's owner - except clip_locations,
+  where any member who sees the clip may record a copy of it (a path holding the same bytes).
 * projects / project_members: readable by the project's members and creator; the creator manages the members.
 * shared bookkeeping (ingest_runs, file_failures, catalog_state): grants, no RLS - every writer bumps
   catalog_state, and runs/failures are keyed by path, not by clip.
@@ -42,7 +45,8 @@ ALL_TABLES = ("clips", "projects", "project_members", *CLIP_TABLES, *SHARED_TABL
 TABLES_WITH_IDS = ("clips", "projects", "clip_locations", "thumbnails", "stage_runs", "embeddings",
                    "search_documents", "ingest_runs", "file_failures", "catalog_state", "tags", "collections")
 
-DEFINER_FUNCTIONS = ("vcat_projects_of(text)", "vcat_tag_in_use(integer)", "vcat_collection_in_use(integer)")
+DEFINER_FUNCTIONS = ("vcat_projects_of(text)", "vcat_tag_in_use(integer)", "vcat_collection_in_use(integer)",
+                     "vcat_fingerprint_taken(text)")
 
 ME = "(SELECT vcat_current_user())"  # a sub-select: evaluated once per statement, not once per row
 MY_PROJECTS = f"(SELECT vcat_projects_of({ME}))"
@@ -80,9 +84,11 @@ def _postgres_security() -> None:
     schema = op.get_bind().execute(sa.text("SELECT current_schema()")).scalar_one()
     op.execute("""
         CREATE OR REPLACE FUNCTION vcat_current_user() RETURNS text LANGUAGE sql STABLE AS $$
-            SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
-                            nullif(current_setting('request.jwt.claims', true), '')::json ->> 'sub',
-                            current_user::text)
+            SELECT CASE WHEN current_user IN ('authenticated', 'anon') THEN
+                       coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+                                nullif(current_setting('request.jwt.claims', true), '')::json ->> 'sub',
+                                current_user::text)
+                   ELSE current_user::text END
         $$""")
     # The projects a user belongs to or created. SECURITY DEFINER (runs as the tables' owner, so without RLS):
     # policies on projects, project_members and clips all need it, and querying project_members from those
@@ -92,6 +98,13 @@ def _postgres_security() -> None:
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = "{schema}", pg_temp AS $$
             SELECT project_id FROM project_members WHERE member = who
             UNION SELECT id FROM projects WHERE created_by = who
+        $$""")
+    # whether content is catalogued already, by anyone (the caller may not see that clip): a member with a copy of
+    # unshared footage is told so instead of failing on the unique fingerprint after analysing it
+    op.execute(f"""
+        CREATE OR REPLACE FUNCTION vcat_fingerprint_taken(fp text) RETURNS boolean
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = "{schema}", pg_temp AS $$
+            SELECT EXISTS (SELECT 1 FROM clips WHERE fingerprint = fp)
         $$""")
     # whether anyone's clip still uses a tag / collection (the caller may not see those clips)
     for fn, table, column in (("vcat_tag_in_use", "clip_tags", "tag_id"),
@@ -147,10 +160,12 @@ def _postgres_security() -> None:
         # the sub-select on clips is itself filtered by clips' policies: visibility follows the clip
         visible = "clip_id IN (SELECT id FROM clips)"
         owned = f"EXISTS (SELECT 1 FROM clips c WHERE c.id = {t}.clip_id AND c.owner = {ME})"
+        # where a shared clip's bytes live is a fact any member holding a copy may record (and mark seen/offline)
+        writable = visible if t == "clip_locations" else owned
         op.execute(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
         op.execute(f"CREATE POLICY vcat_{t}_select ON {t} FOR SELECT USING ({visible})")
-        op.execute(f"CREATE POLICY vcat_{t}_insert ON {t} FOR INSERT WITH CHECK ({owned})")
-        op.execute(f"CREATE POLICY vcat_{t}_update ON {t} FOR UPDATE USING ({owned}) WITH CHECK ({owned})")
+        op.execute(f"CREATE POLICY vcat_{t}_insert ON {t} FOR INSERT WITH CHECK ({writable})")
+        op.execute(f"CREATE POLICY vcat_{t}_update ON {t} FOR UPDATE USING ({writable}) WITH CHECK ({writable})")
         op.execute(f"CREATE POLICY vcat_{t}_delete ON {t} FOR DELETE USING ({owned})")
 
     for t, in_use in (("tags", "vcat_tag_in_use"), ("collections", "vcat_collection_in_use")):
