@@ -153,6 +153,21 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
     assert visible("bob") == ["cfr.mp4", "mpeg2.ts", "mpeg4.avi", "vp9.webm"]
     assert "mpeg4.avi" in visible("alice")  # she is a member of bobs
 
+    # remote thumbnails: a member pushes her own clips' thumbnails only (she sees bob's but may not record theirs)
+    from vcat_core.storage import SupabaseStorage, push_thumbnails
+    from vcat_core.store.catalog import CatalogStore
+
+    from .supabase_storage_server import SupabaseStorageServer
+
+    hers = _sql(postgres_url, "SELECT count(*) FROM thumbnails t JOIN clips c ON c.id = t.clip_id "
+                              "WHERE c.owner = %s", alice)[0][0][0]
+    with SupabaseStorageServer("k") as srv, SupabaseStorage(srv.url, "k", "thumbs") as storage:
+        store = CatalogStore(alice_url)
+        done = push_thumbnails(store, storage, tmp_path / "alice")
+        assert done == {"uploaded": hers, "missing_locally": 0, "bucket": "thumbs"} and hers > 0
+        assert push_thumbnails(store, storage, tmp_path / "alice")["uploaded"] == 0
+        store.close()
+
     # the admin (table owner) is not subject to the policies
     assert visible("admin") == ["cfr.mp4", "mpeg2.ts", "mpeg4.avi", "vp9.webm"]
     rows, _ = _sql(postgres_url, "SELECT c.owner, p.name FROM clips c JOIN projects p ON p.id = c.project_id "

@@ -71,6 +71,9 @@ def test_config_init_supabase(tmp_path: Path):
     assert shown["supabase_key"] == "**********" and shown["database_url"].startswith("postgresql://vcat:***@")
     text = run_cli(cat, "config", "show").stdout
     assert KEY not in text and "s3cret-pw" not in text
+    changed = run_cli(cat, "config", "set", f"supabase_key={KEY}x", "database_url=postgresql://u:pw0rd@h/db")
+    assert changed.code == 0 and KEY not in changed.stdout and "pw0rd" not in changed.stdout
+    assert "supabase_key = **********" in changed.stdout
 
 
 def test_ingest_uploads_thumbnails(storage_server, clips: Path, tmp_path: Path):

@@ -141,15 +141,25 @@ def load_settings(**overrides: Any) -> Settings:
 def shown_settings(settings: Settings) -> dict[str, Any]:
     """Settings as `config show` prints them: keys masked, the database password hidden."""
     values = settings.model_dump(mode="json")  # SecretStr dumps as "**********"
-    if settings.database_url:
+    values["database_url"] = shown_value("database_url", settings.database_url)
+    return values
+
+
+def shown_value(key: str, value: Any) -> Any:
+    """One setting's value as it may be printed: secrets masked, a database URL without its password."""
+    if value is None:
+        return None
+    if key == "supabase_key" or isinstance(value, SecretStr):
+        return "**********"
+    if key == "database_url":
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
         try:
-            values["database_url"] = make_url(settings.database_url).render_as_string(hide_password=True)
+            return make_url(str(value)).render_as_string(hide_password=True)
         except ArgumentError:
-            values["database_url"] = "(not a valid URL)"
-    return values
+            return "(not a valid URL)"
+    return value
 
 
 def setting_sources(settings: Settings, overrides: dict[str, Any] | None = None) -> dict[str, str]:

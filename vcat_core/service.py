@@ -24,6 +24,7 @@ from .pipeline.worker import AnalysisOptions
 from . import reports, system
 from .store import labels, projects
 from .store.catalog import CatalogStore
+from .storage import push_thumbnails
 
 if TYPE_CHECKING:
     from .queue import QueueClient
@@ -81,29 +82,30 @@ class Catalog:
         opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
                              stages=stages, limit=limit, priority=priority, min_age=min_age,
-                             after_store=self._remote_copier())
-        return IngestRunner(self.store, paths, opts).events()
+                             after_store=None)
+        storage = self._remote_storage()
+        if storage is None:
+            return IngestRunner(self.store, paths, opts).events()
+        opts.after_store = lambda clip_id: push_thumbnails(self.store, storage, self.settings.catalog,
+                                                           [clip_id])["uploaded"]
+        return _closing(IngestRunner(self.store, paths, opts).events(), storage)
 
     # ---- remote storage (Supabase) -------------------------------------------------------------------------------
 
-    def _remote_copier(self):
-        """What the runner calls after storing a clip when thumbnails also go to remote storage (else None)."""
-        from .storage import open_remote_storage, push_thumbnails
+    def _remote_storage(self):
+        """Remote storage for thumbnails when the settings name one (else None); the caller closes it."""
+        from .storage import open_remote_storage
 
-        storage = open_remote_storage(self.settings)
-        if storage is None:
-            return None
-        return lambda clip_id: push_thumbnails(self.store, storage, self.settings.catalog, [clip_id])["uploaded"]
+        return open_remote_storage(self.settings)
 
     def push_thumbnails(self) -> dict[str, Any]:
         """Copy every thumbnail still lacking a remote copy (after an outage, or when storage was just set up)."""
-        from .storage import open_remote_storage, push_thumbnails
-
-        storage = open_remote_storage(self.settings)
+        storage = self._remote_storage()
         if storage is None:
             raise ConfigError("remote storage is not set up: set supabase_url and supabase_key "
                               "(`vcat-core config init --supabase-url … --supabase-key …`)")
-        return push_thumbnails(self.store, storage, self.settings.catalog)
+        with storage:
+            return push_thumbnails(self.store, storage, self.settings.catalog)
 
     def storage_status(self) -> dict[str, Any]:
         """Remote storage settings and how many thumbnails have their remote copy."""
@@ -220,6 +222,7 @@ class Catalog:
                                 skip_audio=skip_audio, skip_ai=skip_ai, limit=limit)
         options = {"stages": list(stages), "force": force, "thumbnails": thumbnails,
                    "hash_algorithm": self.fingerprint_algorithm(),
+                   "remote_storage": self.settings.remote_storage,  # thumbnails to Supabase: a `storage` job
                    # the workers catalogue on behalf of whoever queued the files, into their project
                    "owner": projects.current_user(self.store),
                    "project_id": projects.ensure_project(self.store, self.settings.project)
@@ -410,6 +413,15 @@ class Catalog:
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
+
+
+async def _closing(events: AsyncIterator[IngestEvent], resource) -> AsyncIterator[IngestEvent]:
+    """The run's events, then `resource` closed (however the run ends)."""
+    try:
+        async for event in events:
+            yield event
+    finally:
+        resource.close()
 
 
 def open_catalog(settings: Settings | None = None, **overrides: Any) -> Catalog:

@@ -181,9 +181,9 @@ def healthchecks(store: CatalogStore, settings: Settings) -> list[dict[str, Any]
         def remote():
             from .storage import open_remote_storage
 
-            storage = open_remote_storage(settings)
-            created = storage.ensure_bucket()
-            return f"bucket {storage.bucket} {'created' if created else 'reachable'} at {storage.url}"
+            with open_remote_storage(settings) as storage:
+                there = storage.bucket_exists()
+            return f"bucket {storage.bucket} at {storage.url}" + ("" if there else " (made on the first upload)")
 
         check("remote thumbnail storage answers", remote)
     if store.engine.dialect.name == "postgresql":

@@ -17,7 +17,8 @@ import typer
 from rich.markup import escape
 
 from .. import __version__
-from ..config import config_file_path, init_config_file, set_config_values, setting_sources, shown_settings
+from ..config import (config_file_path, init_config_file, set_config_values, setting_sources, shown_settings,
+                      shown_value)
 from ..errors import ConfigError, VcatError
 from ..events import ClipDone, RunFinished, RunSummary
 from ..export import write_csv, write_json
@@ -557,7 +558,7 @@ def config_set(ctx: typer.Context, items: Optional[list[str]] = typer.Argument(N
         fail(str(exc))
         return
     for k, v in stored.items():
-        out.print(f"{k} = {v}", highlight=False)
+        out.print(f"{k} = {shown_value(k, v)}", highlight=False)
 
 
 @config_app.command("init")

@@ -135,17 +135,17 @@ class IngestRunner:
         finally:
             reporter.cancel()
             self._pool.shutdown(wait=status == "finished", cancel_futures=True)
-            self.summary.seconds = time.perf_counter() - started
-            counts = self.summary.model_dump(exclude={"stage_seconds"})
             try:
                 if self._net is not None:
                     if status == "finished" and self._uploads:
                         await asyncio.wait(self._uploads)
                     self._net.shutdown(wait=status == "finished", cancel_futures=True)
+                self.summary.seconds = time.perf_counter() - started
                 if status == "finished":
                     await self._store(self.store.touch_locations, self._unchanged)
                     await self._store(self.store.mark_missing_offline,
                                       [r for r in self.roots if os.path.isdir(r)], self._seen_paths)
+                counts = self.summary.model_dump(exclude={"stage_seconds"})  # uploads included
                 await asyncio.shield(self._store(self.store.finish_run, run_id, status, counts))
             finally:
                 self._db.shutdown(wait=True)

@@ -172,7 +172,7 @@ def process_clip(context: procrastinate.JobContext, path: str, options: dict[str
     if after is not None and stages_to_run(_wanted(options, "ai"), after.stages, force):
         _next(context, "vcat.analyze_clip", f"clip:{fp.digest}", f"ai:{path}", options, path=path,
               fingerprint=fingerprint, candidate=candidate)
-    if clip_id is not None and "thumbnails" in stages and settings.remote_storage:
+    if clip_id is not None and "thumbnails" in stages and options.get("remote_storage"):
         _next(context, "vcat.upload_thumbnails", f"upload:{clip_id}", f"upload:{clip_id}", options,
               clip_id=clip_id)
     return result
@@ -213,15 +213,27 @@ def analyze_clip(context: procrastinate.JobContext, path: str, options: dict[str
 
 
 def upload_thumbnails(context: procrastinate.JobContext, clip_id: int, options: dict[str, Any]) -> str:
-    """Copy a clip's thumbnails to remote storage; a storage error fails the job, which is retried later."""
-    from ..storage import open_remote_storage, push_thumbnails
+    """Copy a clip's thumbnails to remote storage. Any storage error fails the job (retried later, or shown as
+    failed): so does a worker without the storage settings, which the machine that queued the files had."""
+    from ..storage import RemoteStorageError, push_thumbnails
 
     settings = _settings(options)
-    storage = open_remote_storage(settings)
+    storage = _remote_storage(settings.supabase_url, settings.supabase_key, settings.storage_bucket)
     if storage is None:
-        return "remote storage not configured on this worker"
+        raise RemoteStorageError("remote storage is not set up on this worker (supabase_url, supabase_key): "
+                                 "give the storage settings to the machines serving the `storage` queue")
     done = push_thumbnails(_catalog(context), storage, settings.catalog, [clip_id])
     return f"uploaded {done['uploaded']} thumbnail(s) to {done['bucket']}"
+
+
+@lru_cache(maxsize=4)
+def _remote_storage(url: str | None, key, bucket: str):
+    """One storage client per worker process (its HTTP connections are kept between jobs)."""
+    from ..storage import SupabaseStorage
+
+    if not (url and key and key.get_secret_value()):
+        return None
+    return SupabaseStorage(url, key.get_secret_value(), bucket)
 
 
 def mark_offline(context: procrastinate.JobContext, roots: list[str]) -> int:

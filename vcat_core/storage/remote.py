@@ -72,25 +72,41 @@ class SupabaseStorage:
             kind = RemoteStorageError if _transient(exc) or not _refusal(exc) else RemoteStorageRefused
             raise kind(f"Supabase Storage {what} failed: {redact(str(exc), self._key)}") from exc
 
-    def ensure_bucket(self) -> bool:
-        """Create the bucket (private) unless it exists; True when it was created (checked once per instance)."""
+    def close(self) -> None:
+        """Close the HTTP connections (a long-lived worker keeps one instance instead)."""
+        self._http.close()
+
+    def __enter__(self) -> "SupabaseStorage":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def bucket_exists(self) -> bool:
+        """Whether the bucket is there (a check that changes nothing; refusals and outages raise)."""
         from storage3.exceptions import StorageApiError
 
-        if self._bucket_ready:
-            return False
         try:
             _retrying(self._storage.get_bucket)(self.bucket)
-            self._bucket_ready = True
-            return False
+            return True
         except StorageApiError as exc:
-            if str(getattr(exc, "status", "")) not in ("400", "404") and "not found" not in str(exc).lower():
-                kind = RemoteStorageError if _transient(exc) else RemoteStorageRefused
-                raise kind(f"Supabase Storage bucket check failed: {redact(str(exc), self._key)}") from exc
+            if str(getattr(exc, "status", "")) in ("400", "404") or "not found" in str(exc).lower():
+                return False
+            kind = RemoteStorageError if _transient(exc) else RemoteStorageRefused
+            raise kind(f"Supabase Storage bucket check failed: {redact(str(exc), self._key)}") from exc
         except Exception as exc:  # noqa: BLE001
             raise RemoteStorageError(f"Supabase Storage unreachable: {redact(str(exc), self._key)}") from exc
-        self._call("bucket create", self._storage.create_bucket, self.bucket, options={"public": False})
+
+    def ensure_bucket(self) -> bool:
+        """Create the bucket (private) unless it exists; True when it was created (checked once per instance)."""
+        if self._bucket_ready:
+            return False
+        created = False
+        if not self.bucket_exists():
+            self._call("bucket create", self._storage.create_bucket, self.bucket, options={"public": False})
+            created = True
         self._bucket_ready = True
-        return True
+        return created
 
     def upload(self, local: Path, key: str) -> str:
         """Upload (or replace) one file; returns its remote path `bucket/key`."""

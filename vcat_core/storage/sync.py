@@ -10,29 +10,26 @@ from .remote import SupabaseStorage
 
 def push_thumbnails(store, storage: SupabaseStorage, catalog_dir: Path, clip_ids: list[int] | None = None,
                     *, batch: int = 200) -> dict[str, Any]:
-    """Upload every thumbnail of `clip_ids` (or of the whole catalog) still lacking a remote copy.
+    """Upload every thumbnail of `clip_ids` (or of the whole catalog) still lacking a remote copy, page by page.
 
-    Files missing from the local cache are counted, not fatal; the first upload error stops the push and is
-    raised after recording what did reach the bucket (a rerun picks up from there).
+    Files missing from the local cache (made on another machine) are counted and passed over; the first upload
+    error stops the push and is raised after recording what did reach the bucket (a rerun goes on from there).
     """
-    uploaded, missing, skip = 0, 0, set()
+    uploaded, missing, after = 0, 0, 0
     storage.ensure_bucket()
     while True:
-        rows = [r for r in store.thumbnails_without_remote(clip_ids, limit=batch + len(skip)) if r["id"] not in skip]
+        rows = store.thumbnails_without_remote(clip_ids, after_id=after, limit=batch)
         if not rows:
             break
+        after = rows[-1]["id"]
         done: dict[int, str] = {}
         try:
-            for row in rows[:batch]:
+            for row in rows:
                 local = Path(catalog_dir) / row["path"]
                 if not local.is_file():
                     missing += 1
-                    skip.add(row["id"])
                     continue
                 done[row["id"]] = storage.upload(local, row["path"])
         finally:
-            store.record_remote_paths(done)
-        uploaded += len(done)
-        if not done:
-            break
+            uploaded += store.record_remote_paths(done)
     return {"uploaded": uploaded, "missing_locally": missing, "bucket": storage.bucket}

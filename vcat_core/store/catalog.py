@@ -151,6 +151,7 @@ class CatalogStore:
         self.engine = make_engine(url)
         self.writer = write_engine(self.engine)
         self.project_id: int | None = None  # new clips go into this project (`ingest --project`)
+        self._all_clips_writable: bool | None = None
         migrate.upgrade(self.engine)
 
     @classmethod
@@ -380,15 +381,34 @@ class CatalogStore:
             bump_changes(s, vectors=True)
         self._index_vectors(embeddings)
 
-    def thumbnails_without_remote(self, clip_ids: list[int] | None = None, limit: int = 500) -> list[dict[str, Any]]:
-        """Thumbnails with no remote copy yet (of these clips, or of the whole catalog), oldest clips first."""
+    def thumbnails_without_remote(self, clip_ids: list[int] | None = None, *, after_id: int = 0,
+                                  limit: int = 500) -> list[dict[str, Any]]:
+        """Thumbnails with no remote copy yet (of these clips, or of the whole catalog) that this connection may
+        record one for, in id order after `after_id` (page by page). On a multi-user Postgres catalog a member
+        sees shared clips' thumbnails but may only write their own."""
         stmt = select(ThumbnailRow.id, ThumbnailRow.clip_id, ThumbnailRow.path).where(
-            ThumbnailRow.remote_path == None)  # noqa: E711
+            ThumbnailRow.remote_path == None, ThumbnailRow.id > after_id)  # noqa: E711
         if clip_ids is not None:
             stmt = stmt.where(col(ThumbnailRow.clip_id).in_(clip_ids))
+        if not self._writes_every_clip():
+            stmt = stmt.join(Clip, Clip.id == ThumbnailRow.clip_id).where(Clip.owner == func.vcat_current_user())
         with Session(self.engine) as s:
-            rows = s.exec(stmt.order_by(ThumbnailRow.clip_id, ThumbnailRow.id).limit(limit)).all()
+            rows = s.exec(stmt.order_by(ThumbnailRow.id).limit(limit)).all()
         return [{"id": r[0], "clip_id": r[1], "path": r[2]} for r in rows]
+
+    def _writes_every_clip(self) -> bool:
+        """SQLite, or a Postgres role that row-level security does not apply to (the tables' owner, a superuser,
+        BYPASSRLS): it may write any clip. Checked once."""
+        if self._all_clips_writable is None:
+            if self.engine.dialect.name != "postgresql":
+                self._all_clips_writable = True
+            else:
+                with self.engine.connect() as conn:
+                    self._all_clips_writable = bool(conn.execute(text(
+                        "SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(t.tableowner, 'USAGE') "
+                        "FROM pg_roles r, pg_tables t WHERE r.rolname = current_user AND t.tablename = 'clips' "
+                        "AND t.schemaname = current_schema()")).scalar())
+        return self._all_clips_writable
 
     def thumbnail_counts(self) -> tuple[int, int]:
         """(thumbnails, of which have a remote copy)."""
@@ -397,14 +417,18 @@ class CatalogStore:
         return int(row[0]), int(row[1])
 
     @retry_transient
-    def record_remote_paths(self, remote: dict[int, str]) -> None:
-        """Where each thumbnail's remote copy lives (thumbnail id -> "bucket/key")."""
+    def record_remote_paths(self, remote: dict[int, str]) -> int:
+        """Where each thumbnail's remote copy lives (thumbnail id -> "bucket/key"); returns how many were recorded
+        (row-level security silently skips thumbnails of clips the connected user does not own)."""
         if not remote:
-            return
+            return 0
+        recorded = 0
         with Session(self.writer) as s, s.begin():
             for tid, where in remote.items():
-                s.exec(update(ThumbnailRow).where(ThumbnailRow.id == tid).values(remote_path=where))
+                recorded += s.exec(update(ThumbnailRow).where(ThumbnailRow.id == tid)
+                                   .values(remote_path=where)).rowcount
             bump_changes(s)
+        return recorded
 
     @retry_transient
     def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
