@@ -200,3 +200,20 @@ def test_vector_matrix_reloads_only_when_vectors_change(tmp_path):
     assert store.vector_counter() == before + 1
     assert engine.vector_search(store, [1, 0, 0], "m") == []  # orthogonal now: below the similarity floor
     assert [d.clip_id for d in engine.vector_search(store, [0, 1, 0], "m")] == [clip_a]
+
+
+def test_vectors_too_long_for_hnsw_on_postgres(postgres_url):
+    """text-embedding-3-large's 3072 dims are past pgvector's HNSW limit: stored and searched exactly, no error."""
+    from vcat_core.search import engine
+    from vcat_core.store.catalog import CatalogStore
+
+    from .test_store import analysis
+
+    store = CatalogStore(postgres_url)
+    clip_id, _ = store.save_analysis(analysis("/f/long.mov", "e" * 32))
+    vec = [1.0] + [0.0] * 3071
+    store.replace_embeddings(clip_id, [{"kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
+                                        "text": "t", "model": "text-embedding-3-large", "dim": 3072,
+                                        "vector": vec}])
+    assert [d.clip_id for d in engine.vector_search(store, vec, "text-embedding-3-large")] == [clip_id]
+    store.close()

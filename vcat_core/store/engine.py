@@ -49,14 +49,19 @@ TRANSIENT_ATTEMPTS = 4
 
 
 def _connection_lost(exc: DBAPIError) -> bool:
-    """The server went away under us (restart, failover, a pooler dropping us), not a bad statement."""
+    """The server went away under us (restart, failover, a pooler dropping us), not a bad statement: SQLAlchemy
+    saw a disconnect, or psycopg raised its bare OperationalError (a dead socket) or an admin shutdown. Errors
+    of other classes (a query cancelled, a full disk, a limit exceeded) are answers, not lost connections."""
     if exc.connection_invalidated:
         return True
     try:
         import psycopg
+        from psycopg import errors
     except ImportError:  # pragma: no cover - psycopg is a dependency
         return False
-    return isinstance(exc.orig, psycopg.OperationalError)
+    orig = exc.orig
+    return type(orig) is psycopg.OperationalError or isinstance(
+        orig, (errors.AdminShutdown, errors.CrashShutdown, errors.CannotConnectNow, errors.ConnectionException))
 
 
 def retry_transient(fn):

@@ -11,7 +11,12 @@ from __future__ import annotations
 import hashlib
 import threading
 
+import logging
+
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger(__name__)
 
 _known: set[tuple[str, str, int]] = set()
 _lock = threading.Lock()
@@ -22,10 +27,15 @@ def index_name(model: str, dim: int) -> str:
     return "ix_embeddings_hnsw_" + hashlib.sha1(f"{model}:{dim}".encode()).hexdigest()[:12]
 
 
+HNSW_MAX_DIM = 2000  # pgvector's limit for an HNSW index on `vector` (larger models are searched exactly)
+
+
 def ensure_vector_index(engine: Engine, model: str, dim: int) -> bool:
     """Make the model's HNSW index unless it exists (checked once per process). Returns whether it exists now;
-    False for a role that does not own the table (a team member): the admin's next write or `reindex` makes it."""
-    if engine.dialect.name != "postgresql":
+    False for a role that does not own the table (a team member: the admin's next write or `reindex` makes it),
+    for vectors too long for HNSW, or when the build fails - never an error: the vectors are stored already and
+    searches still work (exact scan)."""
+    if engine.dialect.name != "postgresql" or int(dim) > HNSW_MAX_DIM:
         return False
     key = (str(engine.url), model, int(dim))
     if key in _known:
@@ -38,12 +48,16 @@ def ensure_vector_index(engine: Engine, model: str, dim: int) -> bool:
                 "SELECT pg_has_role(tableowner, 'USAGE') FROM pg_tables "
                 "WHERE tablename = 'embeddings' AND schemaname = current_schema()")).scalar()
         if not exists and owner:
-            with engine.begin() as conn:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _BUILD_LOCK})
-                conn.execute(text(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON embeddings USING hnsw "
-                    f"((vector::vector({int(dim)})) vector_cosine_ops) "
-                    f"WHERE model = '{model.replace(chr(39), chr(39) * 2)}' AND dim = {int(dim)}"))
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _BUILD_LOCK})
+                    conn.execute(text(
+                        f"CREATE INDEX IF NOT EXISTS {name} ON embeddings USING hnsw "
+                        f"((vector::vector({int(dim)})) vector_cosine_ops) "
+                        f"WHERE model = '{model.replace(chr(39), chr(39) * 2)}' AND dim = {int(dim)}"))
+            except DBAPIError as exc:
+                log.warning("no HNSW index for %s (%d dims): %s", model, dim, str(exc.orig).splitlines()[0])
+                return False
             exists = True
         if exists:
             _known.add(key)
