@@ -187,3 +187,46 @@ def test_schema_apply_records_and_upgrades(pg):
     assert names[0].startswith("03.03.00_01_pre") and names[-1].startswith("03.04.00_50_post")
     assert names == sorted(names) and not [n for n in names if n.startswith(("03.02", "02."))]
     assert pending_migrations(procrastinate.__version__, procrastinate.__version__, folder) == []
+
+
+def test_rescue_of_stalled_jobs(pg, postgres_url: str, footage: Path):
+    """A job held by a worker that stopped answering goes back to the queue once (two rescuers at the same time
+    do not both take it), and is failed instead once its queue's attempts are spent."""
+    import asyncio
+
+    import psycopg
+    from procrastinate import PsycopgConnector
+
+    from vcat_core.queue import QueueClient, rescue_stalled_jobs
+    from vcat_core.queue.tasks import RETRY, build_app
+
+    job_id = pg("ingest", str(footage / "vp9.webm"), "--queue", "--json").json()["queued"][0]["job_id"]
+    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def strand(attempts: int) -> None:  # as if a worker took the job, then died an hour ago
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            dead = conn.execute("INSERT INTO procrastinate_workers (last_heartbeat) "
+                                "VALUES (now() - interval '1 hour') RETURNING id").fetchone()[0]
+            conn.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s, attempts = %s "
+                         "WHERE id = %s", (dead, attempts, job_id))
+
+    async def rescue_twice() -> list[list[int]]:
+        apps = [build_app(PsycopgConnector(conninfo=conninfo)) for _ in range(2)]
+        for app in apps:
+            await app.open_async()
+        try:
+            return await asyncio.gather(*(rescue_stalled_jobs(app, ["ingest"], 30) for app in apps))
+        finally:
+            for app in apps:
+                await app.close_async()
+
+    strand(attempts=0)
+    assert sorted(map(len, asyncio.run(rescue_twice()))) == [0, 1]
+    with QueueClient(postgres_url) as q:
+        job = q.job(job_id)
+    assert (job["status"], job["attempts"]) == ("todo", 1)
+
+    strand(attempts=RETRY["ingest"].max_attempts)
+    assert sum(map(len, asyncio.run(rescue_twice()))) == 1
+    with QueueClient(postgres_url) as q:
+        assert q.job(job_id)["status"] == "failed"

@@ -14,7 +14,7 @@ from ..errors import VcatError
 from ..store.engine import driver_url
 from .tasks import PRIORITY, QUEUES, RETRY, build_app
 
-__all__ = ["QueueError", "QueueClient", "QUEUES", "pending_migrations"]
+__all__ = ["QueueError", "QueueClient", "QUEUES", "pending_migrations", "rescue_stalled_jobs"]
 
 
 class QueueError(VcatError):
@@ -226,19 +226,30 @@ class QueueClient:
         return any(r["todo"] or r["doing"] for r in self.status() if r["queue"] in queues)
 
 
-async def rescue_stalled_jobs(app, queues: list[str], stalled_after: float) -> list[int]:
-    """Jobs of these queues held by workers silent for `stalled_after` seconds: back to the queue (the lost run
-    counts as an attempt), or failed once their queue's retries are spent. Returns the ids put back or failed."""
-    from procrastinate.jobs import Status
+_RESCUE = {  # each only while the job is still the dead worker's: another worker may have rescued it meanwhile
+    "retry": "SELECT procrastinate_retry_job_v2(id, now(), NULL, NULL, NULL) FROM procrastinate_jobs "
+             "WHERE id = %(job_id)s AND status = 'doing' AND worker_id IS NOT DISTINCT FROM %(worker_id)s",
+    "fail": "SELECT procrastinate_finish_job_v1(id, 'failed', false) FROM procrastinate_jobs "
+            "WHERE id = %(job_id)s AND status = 'doing' AND worker_id IS NOT DISTINCT FROM %(worker_id)s",
+}
 
+
+async def rescue_stalled_jobs(app, queues: list[str], stalled_after: float) -> list[int]:
+    """Jobs of these queues held by workers silent for `stalled_after` seconds (every worker should use the same
+    value): back to the queue (the lost run counts as an attempt), or failed once their queue's retries are
+    spent. Several workers may rescue at once: each job changes only while it is still the dead worker's.
+    Returns the ids handled."""
     touched = []
     for queue in queues:
         for job in await app.job_manager.get_stalled_jobs(queue=queue, seconds_since_heartbeat=stalled_after):
-            if (job.attempts or 0) >= RETRY[queue].max_attempts:  # counted like Procrastinate's own retries
-                await app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
-            else:
-                await app.job_manager.retry_job(job)
-            touched.append(job.id)
+            action = "fail" if (job.attempts or 0) >= RETRY[queue].max_attempts else "retry"
+            try:  # counted like Procrastinate's own retries
+                rows = await app.connector.execute_query_all_async(_RESCUE[action], job_id=job.id,
+                                                                   worker_id=job.worker_id)
+            except Exception:  # noqa: BLE001 - it moved on meanwhile (finished, rescued): nothing to do
+                continue
+            if rows:
+                touched.append(job.id)
     return touched
 
 
