@@ -80,6 +80,11 @@ def test_cancel_and_retry(pg, footage: Path):
     bad = pg("queue", "retry", "--task-id", str(todo_id))
     assert bad.code == 1 and "only failed or cancelled" in bad.stderr
     assert pg("queue", "cancel", "--task-id", "999999").code == 1
+    newest = pg("queue", "jobs", "--limit", "1", "--json").json()
+    assert [j["id"] for j in newest] == [todo_id]
+    assert [j["id"] for j in pg("queue", "jobs", "--status", "cancelled", "--json").json()] == [job_id]
+    bad = pg("queue", "jobs", "--status", "running")
+    assert bad.code == 2 and "unknown job status 'running'" in bad.stderr
     checks = pg("queue", "healthchecks", "--json")
     assert checks.code == 0 and all(c["ok"] for c in checks.json())
     system = pg("system", "status", "--json").json()

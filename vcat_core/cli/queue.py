@@ -102,7 +102,7 @@ def queue_jobs(
         with open_catalog() as cat, cat.queue() as q:
             jobs = q.jobs(queue=queue, status=status, limit=limit)
     except VcatError as exc:
-        fail(str(exc))
+        fail(str(exc), 2)
     if as_json:
         print(json.dumps(jobs))
         return

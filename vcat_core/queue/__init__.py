@@ -14,6 +14,8 @@ from ..errors import VcatError
 from ..store.engine import driver_url
 from .tasks import PRIORITY, QUEUES, RETRY, build_app
 
+JOB_STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
+
 __all__ = ["QueueError", "QueueClient", "QUEUES", "pending_migrations", "rescue_stalled_jobs"]
 
 
@@ -66,6 +68,7 @@ class QueueClient:
             row = conn.execute("SELECT procrastinate_version FROM vcat_queue_schema").fetchone()
             conn.commit()
         recorded = row[0] if row else None
+        files: list[Path] = []
         if not self.schema_applied():
             self.app.schema_manager.apply_schema()
             state = "created"
@@ -73,11 +76,10 @@ class QueueClient:
             state = "current"  # made before versions were recorded: taken to match this Procrastinate
         else:
             files = pending_migrations(recorded, installed, self.app.schema_manager.get_migrations_path())
-            with _psycopg(self.database_url) as conn:  # one transaction: all of them or none
-                for path in files:
-                    conn.execute(path.read_text(encoding="utf-8"))
             state = "upgraded" if files else "current"
-        with _psycopg(self.database_url) as conn:
+        with _psycopg(self.database_url) as conn:  # one transaction: the migrations and the version, or nothing
+            for path in files:
+                conn.execute(path.read_text(encoding="utf-8"))
             conn.execute("INSERT INTO vcat_queue_schema (id, procrastinate_version) VALUES (1, %s) "
                          "ON CONFLICT (id) DO UPDATE SET procrastinate_version = EXCLUDED.procrastinate_version",
                          (installed,))
@@ -119,9 +121,17 @@ class QueueClient:
         return [_job(j) for j in sorted(jobs, key=lambda j: j.id or 0)]
 
     def jobs(self, *, queue: str | None = None, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Jobs, newest first, optionally of one queue and/or one status (todo, doing, succeeded, failed, …)."""
-        found = self.app.job_manager.list_jobs(queue=queue, status=status)
-        return [_job(j) for j in sorted(found, key=lambda j: j.id or 0, reverse=True)[:limit]]
+        """The newest `limit` jobs, optionally of one queue and/or one status (read with a LIMIT: the job table
+        keeps every job ever run)."""
+        if status is not None and status not in JOB_STATUSES:
+            raise QueueError(f"unknown job status {status!r}; statuses: {', '.join(JOB_STATUSES)}")
+        with _psycopg(self.database_url) as conn:
+            ids = [r[0] for r in conn.execute(
+                "SELECT id FROM procrastinate_jobs WHERE (%(q)s::text IS NULL OR queue_name = %(q)s) "
+                "AND (%(s)s::text IS NULL OR status::text = %(s)s) ORDER BY id DESC LIMIT %(n)s",
+                {"q": queue, "s": status, "n": limit})]
+        found = {j.id: j for i in ids for j in self.app.job_manager.list_jobs(id=i)}
+        return [_job(found[i]) for i in ids if i in found]
 
     def job(self, job_id: int) -> dict[str, Any]:
         found = self.app.job_manager.list_jobs(id=job_id)
