@@ -30,6 +30,7 @@ from ..errors import MediaError, NotAVideoError
 from ..models import Candidate, FingerprintResult, StageOutcome
 from ..pipeline.decide import content_action, path_action
 from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
+from ..store import projects
 from ..store.catalog import NOT_SHARED, CatalogStore
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
@@ -144,6 +145,10 @@ def process_clip(context: procrastinate.JobContext, path: str, options: dict[str
     settings = _settings(options)
     cand = Candidate.model_validate(candidate)
     fp = FingerprintResult.model_validate(fingerprint)
+    if not projects.may_file_into(store, options.get("owner"), options.get("project_id")):
+        store.record_failure(path, "metadata", f"{options.get('owner')} is not a member of project "
+                             f"#{options.get('project_id')}", "NotAMember", size=cand.size, mtime_ns=cand.mtime_ns)
+        return "failed"
     clip = store.lookup_fingerprint(fp.digest)
     force = bool(options.get("force"))
     stages = stages_to_run(_wanted(options, "processing"), clip.stages if clip else None, force)

@@ -63,6 +63,16 @@ def current_user(store: CatalogStore) -> str | None:
         return conn.execute(text("SELECT vcat_current_user()")).scalar_one()
 
 
+def may_file_into(store: CatalogStore, who: str | None, project_id: int | None) -> bool:
+    """Whether `who` may put clips into the project (a member or its creator), as the clips policy demands of
+    a user's own writes: a queue worker writing for someone (bypassing the policies) checks it itself."""
+    if project_id is None or who is None or not is_postgres(store.engine):
+        return True
+    with store.engine.connect() as conn:
+        return bool(conn.execute(text("SELECT :p IN (SELECT vcat_projects_of(:who))"),
+                                 {"p": project_id, "who": who}).scalar())
+
+
 def _get(s: Session, name: str) -> Project:
     project = s.exec(select(Project).where(Project.name == normalise_name(name))).first()
     if project is None:
