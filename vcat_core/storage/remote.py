@@ -8,6 +8,7 @@ recorded remote path is `<bucket>/<key>` and re-uploading is idempotent (upsert)
 from __future__ import annotations
 
 import mimetypes
+import threading
 from pathlib import Path
 
 import httpx
@@ -64,6 +65,7 @@ class SupabaseStorage:
             raise RemoteStorageError(f"Supabase client: {redact(str(exc), key)}") from exc
         self._storage = client.storage
         self._bucket_ready = False
+        self._bucket_lock = threading.Lock()  # the runner uploads from two threads; one makes the bucket
 
     def _call(self, what: str, fn, *args, **kwargs):
         try:
@@ -99,14 +101,19 @@ class SupabaseStorage:
 
     def ensure_bucket(self) -> bool:
         """Create the bucket (private) unless it exists; True when it was created (checked once per instance)."""
-        if self._bucket_ready:
-            return False
-        created = False
-        if not self.bucket_exists():
-            self._call("bucket create", self._storage.create_bucket, self.bucket, options={"public": False})
-            created = True
-        self._bucket_ready = True
-        return created
+        with self._bucket_lock:
+            if self._bucket_ready:
+                return False
+            created = False
+            if not self.bucket_exists():
+                try:
+                    self._call("bucket create", self._storage.create_bucket, self.bucket, options={"public": False})
+                    created = True
+                except RemoteStorageRefused as exc:
+                    if "already exists" not in str(exc).lower() and "duplicate" not in str(exc).lower():
+                        raise  # else another machine made it a moment ago
+            self._bucket_ready = True
+            return created
 
     def upload(self, local: Path, key: str) -> str:
         """Upload (or replace) one file; returns its remote path `bucket/key`."""
