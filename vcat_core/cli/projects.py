@@ -75,27 +75,24 @@ def project_list(as_json: bool = _json) -> None:
 @project_app.command("assign")
 def project_assign(name: str, clips: list[str] = _clips) -> None:
     """Put clips into a project, sharing them with its members (on Postgres: only your own clips move)."""
+    _move(name, clips, f"to {name!r}")
+
+
+@project_app.command("unassign")
+def project_unassign(clips: list[str] = _clips) -> None:
+    """Take clips out of their project (only their owner sees them afterwards)."""
+    _move(None, clips, "out of their project")
+
+
+def _move(name: str | None, clips: list[str], where: str) -> None:
+    """Assign or unassign; exit 1 when some clips were not the user's to move."""
     with open_catalog() as cat:
         try:
             ids = cat.resolve_clips(clips)
             n = cat.assign_to_project(name, ids)
         except VcatError as exc:
             fail(str(exc), 1)
-    out.print(f"assigned {n} of {len(ids)} clip(s) to {name!r}", highlight=False)
-    if n < len(ids):
-        fail(f"{len(ids) - n} clip(s) are not yours: only a clip's owner may move it", 1)
-
-
-@project_app.command("unassign")
-def project_unassign(clips: list[str] = _clips) -> None:
-    """Take clips out of their project (only their owner sees them afterwards)."""
-    with open_catalog() as cat:
-        try:
-            ids = cat.resolve_clips(clips)
-            n = cat.assign_to_project(None, ids)
-        except VcatError as exc:
-            fail(str(exc), 1)
-    out.print(f"took {n} of {len(ids)} clip(s) out of their project", highlight=False)
+    out.print(f"{'assigned' if name else 'took'} {n} of {len(ids)} clip(s) {where}", highlight=False)
     if n < len(ids):
         fail(f"{len(ids) - n} clip(s) are not yours: only a clip's owner may move it", 1)
 
