@@ -12,9 +12,9 @@ from procrastinate import exceptions as pexc
 
 from ..errors import VcatError
 from ..store.engine import driver_url
+from .progress import STATUSES as JOB_STATUSES
+from .progress import queue_counts, schema_applied
 from .tasks import PRIORITY, QUEUES, RETRY, build_app
-
-JOB_STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
 
 __all__ = ["QueueError", "QueueClient", "QUEUES", "pending_migrations", "rescue_stalled_jobs"]
 
@@ -23,7 +23,8 @@ class QueueError(VcatError):
     """The queue cannot do what was asked (no Postgres catalog, unknown job, schema missing)."""
 
 
-def _conninfo(database_url: str) -> str:
+def conninfo_of(database_url: str) -> str:
+    """libpq's form of a catalog URL; QueueError when it is not a Postgres catalog."""
     if not database_url or not database_url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         raise QueueError("the job queue needs a Postgres catalog: set --database-url / VCAT_DATABASE_URL "
                          "(postgresql://…)")
@@ -37,7 +38,7 @@ class QueueClient:
         from procrastinate import SyncPsycopgConnector
 
         self.database_url = database_url
-        self.conninfo = _conninfo(database_url)
+        self.conninfo = conninfo_of(database_url)
         # deferring, listing and cancelling are synchronous here; the worker gets an async connector of its own
         self.app = build_app(SyncPsycopgConnector(conninfo=self.conninfo))
 
@@ -52,8 +53,7 @@ class QueueClient:
 
     def schema_applied(self) -> bool:
         with _psycopg(self.database_url) as conn:
-            row = conn.execute("SELECT to_regclass('public.procrastinate_jobs') IS NOT NULL").fetchone()
-            return bool(row and row[0])
+            return schema_applied(conn)
 
     def apply_schema(self) -> str:
         """Create Procrastinate's tables (`created`), bring them up to the installed Procrastinate (`upgraded`:
@@ -99,19 +99,10 @@ class QueueClient:
     # ---- watch and control -------------------------------------------------------------------------------------
 
     def status(self) -> list[dict[str, Any]]:
-        """Jobs per queue and status."""
-        rows = self.app.job_manager.list_queues()
-        out = []
-        for r in rows:
-            out.append({"queue": r["name"], "jobs": r["jobs_count"], "todo": r["todo"], "doing": r["doing"],
-                        "succeeded": r["succeeded"], "failed": r["failed"], "cancelled": r["cancelled"],
-                        "aborted": r.get("aborted", 0)})
-        known = {r["queue"] for r in out}
-        for q in QUEUES:
-            if q not in known:
-                out.append({"queue": q, "jobs": 0, "todo": 0, "doing": 0, "succeeded": 0, "failed": 0,
-                            "cancelled": 0, "aborted": 0})
-        return sorted(out, key=lambda r: QUEUES.index(r["queue"]) if r["queue"] in QUEUES else 99)
+        """Jobs per queue and status (vcat's queues always listed, in pipeline order)."""
+        with _psycopg(self.database_url) as conn:
+            counts = queue_counts(conn)
+        return [{"queue": q.queue, "jobs": q.total, **{st: getattr(q, st) for st in JOB_STATUSES}} for q in counts]
 
     def file_status(self, path: str) -> list[dict[str, Any]]:
         """Every job about one file, oldest first."""
@@ -304,5 +295,5 @@ def _job(j) -> dict[str, Any]:
 def _psycopg(database_url: str):
     import psycopg
 
-    return psycopg.connect(_conninfo(database_url))
+    return psycopg.connect(conninfo_of(database_url))
 

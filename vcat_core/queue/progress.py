@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from .tasks import QUEUES
@@ -216,13 +215,12 @@ def queue_progress(conn, *, recent: int = 10, window: float = WINDOW_SECONDS) ->
             workers=live_workers(conn, window), as_of=conn.execute("SELECT now()").fetchone()[0])
 
 
-@lru_cache(maxsize=8)
 def _conninfo(database_url: str) -> str | None:
-    """libpq's form of a catalog URL (None: not Postgres); kept, as the panel asks every second."""
-    from . import QueueClient, QueueError
+    """libpq's form of a catalog URL (None: not Postgres)."""
+    from . import QueueError, conninfo_of
 
     try:
-        return QueueClient(database_url).conninfo
+        return conninfo_of(database_url)
     except QueueError:
         return None
 
