@@ -33,11 +33,11 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
+from tests.test_vision import render_scene as scene  # noqa: E402 - the tests' synthetic detailed frame
 from vcat_core.pipeline.vision import (
     analyse_frame,
     blockiness,
@@ -58,27 +58,6 @@ SOURCES = [
     "cellauto=size=480x270:rate=30:rule=110,scale=1920:1080",
     "testsrc2=size=1920x1080:rate=30,hflip,hue=s=0",
 ]
-
-
-def scene(w: int, h: int, seed: int = 1) -> np.ndarray:
-    """A detailed synthetic RGB frame: smooth texture, shapes, text, a checkerboard (as in tests/test_vision.py)."""
-    rng = np.random.default_rng(seed)
-    s = w / 1280.0
-    tex = np.zeros((h, w), np.float32)
-    for octave, amp in ((8, 50), (32, 25), (128, 12)):
-        n = rng.standard_normal((max(2, octave * 9 // 16), octave)).astype(np.float32)
-        tex += amp * cv2.resize(n, (w, h), interpolation=cv2.INTER_CUBIC)
-    base = np.clip(110 + tex, 0, 255)
-    img = np.dstack([base * 0.9, base, base * 1.1 - 10]).clip(0, 255).astype(np.uint8).copy()
-    for _ in range(40):
-        c = tuple(int(v) for v in rng.integers(0, 256, 3))
-        x, y, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(15, 90) * s
-        cv2.circle(img, (int(x), int(y)), int(r), c, -1)
-    for _ in range(10):
-        txt = "".join(chr(int(v)) for v in rng.integers(65, 91, 10))
-        cv2.putText(img, txt, (int(rng.uniform(0, w * 0.7)), int(rng.uniform(h * 0.05, h))),
-                    cv2.FONT_HERSHEY_SIMPLEX, rng.uniform(0.6, 1.6) * s, (240, 240, 240), max(1, int(2 * s)))
-    return img
 
 
 def _ms(fn, repeat: int) -> float:
