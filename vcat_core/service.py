@@ -24,7 +24,7 @@ from .pipeline.worker import AnalysisOptions
 from . import reports, system
 from .store import labels, projects
 from .store.catalog import CatalogStore
-from .storage import push_thumbnails
+from .storage import open_remote_storage, push_thumbnails
 
 if TYPE_CHECKING:
     from .queue import QueueClient
@@ -77,30 +77,22 @@ class Catalog:
         if stages is None:
             stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
                                    depth=self.settings.analysis_depth)
-        if self.settings.project:  # new clips go into it (made on first use)
-            self.store.project_id = projects.ensure_project(self.store, self.settings.project)
+        project_id = projects.ensure_project(self.store, self.settings.project) if self.settings.project else None
+        storage = open_remote_storage(self.settings)  # thumbnails also to Supabase Storage, after each clip
+        upload = None if storage is None else (
+            lambda clip_id: push_thumbnails(self.store, storage, self.settings.catalog, [clip_id])["uploaded"])
         opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
                              stages=stages, limit=limit, priority=priority, min_age=min_age,
-                             after_store=None)
-        storage = self._remote_storage()
-        if storage is None:
-            return IngestRunner(self.store, paths, opts).events()
-        opts.after_store = lambda clip_id: push_thumbnails(self.store, storage, self.settings.catalog,
-                                                           [clip_id])["uploaded"]
-        return _closing(IngestRunner(self.store, paths, opts).events(), storage)
+                             after_store=upload, project_id=project_id)
+        events = IngestRunner(self.store, paths, opts).events()
+        return events if storage is None else _closing(events, storage)
 
     # ---- remote storage (Supabase) -------------------------------------------------------------------------------
 
-    def _remote_storage(self):
-        """Remote storage for thumbnails when the settings name one (else None); the caller closes it."""
-        from .storage import open_remote_storage
-
-        return open_remote_storage(self.settings)
-
     def push_thumbnails(self) -> dict[str, Any]:
         """Copy every thumbnail still lacking a remote copy (after an outage, or when storage was just set up)."""
-        storage = self._remote_storage()
+        storage = open_remote_storage(self.settings)
         if storage is None:
             raise ConfigError("remote storage is not set up: set supabase_url and supabase_key "
                               "(`vcat-core config init --supabase-url … --supabase-key …`)")
@@ -109,10 +101,7 @@ class Catalog:
 
     def storage_status(self) -> dict[str, Any]:
         """Remote storage settings and how many thumbnails have their remote copy."""
-        total, remote = self.store.thumbnail_counts()
-        return {"configured": self.settings.remote_storage, "url": self.settings.supabase_url,
-                "bucket": self.settings.storage_bucket, "thumbnails": total, "uploaded": remote,
-                "pending": total - remote}
+        return system.remote_status(self.store, self.settings)
 
     def plan_ingest(self, paths: list[str], *, workers: int | None = None, recursive: bool = True,
                     force: bool = False, focus: str | None = None, skip_visual: bool = False,

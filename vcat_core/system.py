@@ -91,7 +91,7 @@ def status(store: CatalogStore, settings: Settings) -> dict[str, Any]:
                    "packages": {p: _version(p) for p in MODEL_PACKAGES}},
         "running_ingests": store.ingest_runs(running_only=True),
         "queue": _queue_status(settings) if url.get_backend_name() == "postgresql" else None,
-        "remote_storage": _remote_status(store, settings),
+        "remote_storage": remote_status(store, settings),
     }
 
 
@@ -108,7 +108,8 @@ def _queue_status(settings: Settings) -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def _remote_status(store: CatalogStore, settings: Settings) -> dict[str, Any]:
+def remote_status(store: CatalogStore, settings: Settings) -> dict[str, Any]:
+    """Remote thumbnail storage: its settings and how many thumbnails have their remote copy."""
     total, remote = store.thumbnail_counts()
     return {"configured": settings.remote_storage, "url": settings.supabase_url, "bucket": settings.storage_bucket,
             "thumbnails": total, "uploaded": remote, "pending": total - remote}

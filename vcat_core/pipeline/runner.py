@@ -63,6 +63,7 @@ class IngestOptions:
     # called with each stored clip's id in a thread of its own (network I/O, e.g. thumbnails to remote storage);
     # returns how many items it sent; an exception is reported per clip and the run goes on
     after_store: Callable[[int], int] | None = None
+    project_id: int | None = None  # new clips go into this project (`ingest --project`)
 
 
 class IngestRunner:
@@ -362,7 +363,8 @@ class IngestRunner:
                 return
             await self._fail_path(cand.path, "metadata", meta.error or "unreadable", meta.error_kind or "", cand)
             return
-        clip_id, created = await self._store(self.store.save_analysis, analysis)
+        clip_id, created = await self._store(
+            lambda: self.store.save_analysis(analysis, project_id=self.opt.project_id))
         if self._net is not None and analysis.thumbnails is not None:
             self._after_store(cand.path, clip_id)
         if failures:

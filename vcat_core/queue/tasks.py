@@ -223,22 +223,21 @@ def upload_thumbnails(context: procrastinate.JobContext, clip_id: int, options: 
     from ..storage import RemoteStorageError, push_thumbnails
 
     settings = _settings(options)
-    storage = _remote_storage(settings.supabase_url, settings.supabase_key, settings.storage_bucket)
-    if storage is None:
+    if not settings.remote_storage:
         raise RemoteStorageError("remote storage is not set up on this worker (supabase_url, supabase_key): "
                                  "give the storage settings to the machines serving the `storage` queue")
+    key = settings.supabase_key.get_secret_value()
+    storage = _remote_storage(settings.supabase_url, key, settings.storage_bucket)
     done = push_thumbnails(_catalog(context), storage, settings.catalog, [clip_id])
     return f"uploaded {done['uploaded']} thumbnail(s) to {done['bucket']}"
 
 
 @lru_cache(maxsize=4)
-def _remote_storage(url: str | None, key, bucket: str):
+def _remote_storage(url: str, key: str, bucket: str):
     """One storage client per worker process (its HTTP connections are kept between jobs)."""
     from ..storage import SupabaseStorage
 
-    if not (url and key and key.get_secret_value()):
-        return None
-    return SupabaseStorage(url, key.get_secret_value(), bucket)
+    return SupabaseStorage(url, key, bucket)
 
 
 def mark_offline(context: procrastinate.JobContext, roots: list[str]) -> int:

@@ -150,7 +150,6 @@ class CatalogStore:
         self.url = url
         self.engine = make_engine(url)
         self.writer = write_engine(self.engine)
-        self.project_id: int | None = None  # new clips go into this project (`ingest --project`)
         self._all_clips_writable: bool | None = None
         migrate.upgrade(self.engine)
 
@@ -262,7 +261,7 @@ class CatalogStore:
                       project_id: int | None = None) -> tuple[int, bool]:
         """Write everything computed for one clip in ONE transaction. Returns (clip id, whether the clip is new).
 
-        A new clip goes into `project_id` (else the store's `project_id`); `owner` names who it belongs to when
+        A new clip goes into `project_id` (`ingest --project`); `owner` names who it belongs to when
         the writer is not that user (a queue worker catalogues for whoever queued the file); else the database
         fills in the connected user."""
         with Session(self.writer) as s, s.begin():
@@ -272,7 +271,7 @@ class CatalogStore:
             if clip is None:
                 clip = Clip(fingerprint=a.fingerprint.digest, hash_algorithm=a.fingerprint.algorithm,
                             size=a.fingerprint.size, name=os.path.basename(a.candidate.path),
-                            project_id=project_id if project_id is not None else self.project_id)
+                            project_id=project_id)
                 if owner is not None:
                     clip.owner = owner
                 s.add(clip)
