@@ -207,8 +207,12 @@ class CatalogStore:
         connected user (row-level security hides the clip; its fingerprint is still taken)."""
         if self.engine.dialect.name != "postgresql":
             return False
+        # one statement, one snapshot: taken, yet not visible. (Asked apart, content another process committed a
+        # moment after our lookup would look hidden: it is only new.)
         with self.engine.connect() as conn:
-            return bool(conn.execute(text("SELECT vcat_fingerprint_taken(:fp)"), {"fp": fingerprint}).scalar())
+            return bool(conn.execute(text(
+                "SELECT vcat_fingerprint_taken(:fp) AND NOT EXISTS (SELECT 1 FROM clips WHERE fingerprint = :fp)"),
+                {"fp": fingerprint}).scalar())
 
     def touch_locations(self, paths: list[str]) -> None:
         """Mark unchanged, already-catalogued paths as seen and online now."""
