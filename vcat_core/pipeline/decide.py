@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..models import Candidate
+from ..errors import NotAVideoError
+from ..models import Candidate, ClipAnalysis, StageOutcome
 from ..store.catalog import KnownClip, KnownLocation
 from .worker import stages_to_run
 
@@ -40,3 +41,15 @@ def content_action(clip: KnownClip | None, known: KnownLocation | None, digest: 
         at_this_path = known is not None and known.fingerprint == digest
         return ContentAction("known" if at_this_path else "duplicate")
     return ContentAction("analyse", stages_to_run(wanted, clip.stages if clip else None, force))
+
+
+def unreadable(analysis: ClipAnalysis, cand: Candidate, stages: tuple[str, ...]) -> Literal["passed_over"] | \
+        StageOutcome | None:
+    """After analysis: None when the clip can be stored; `passed_over` when a file picked by its bytes alone
+    turned out not to be video; else the failed metadata outcome (the file is a failure, not a clip)."""
+    if analysis.metadata is not None or "metadata" not in stages:
+        return None
+    meta = next(o for o in analysis.outcomes if o.stage == "metadata")
+    if cand.by_content and meta.error_kind == NotAVideoError.__name__:
+        return "passed_over"
+    return meta

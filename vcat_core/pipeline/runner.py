@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from ..errors import MediaError, NotAVideoError
+from ..errors import MediaError
 from ..events import (
     ClipDone,
     DiscoveryFinished,
@@ -31,7 +31,7 @@ from ..events import (
 )
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from ..store.catalog import NOT_SHARED, CatalogStore, KnownLocation
-from .decide import content_action, path_action
+from .decide import content_action, path_action, unreadable
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 from .worker import (
     ANALYSIS_STAGES,
@@ -355,13 +355,13 @@ class IngestRunner:
                 self._emit(StageFinished(path=cand.path, stage=out.stage, seconds=out.seconds))
         if fingerprinted:
             analysis.outcomes.insert(0, StageOutcome(stage="fingerprint", status="succeeded", seconds=fp.seconds))
-        if analysis.metadata is None and "metadata" in stages:
-            meta = next(o for o in analysis.outcomes if o.stage == "metadata")
-            if cand.by_content and meta.error_kind == NotAVideoError.__name__:
-                self._count("passed_over")  # only its bytes looked like video, and they were not
-                self._emit(ClipDone(path=cand.path, outcome="passed_over", bytes=cand.size))
-                return
-            await self._fail_path(cand.path, "metadata", meta.error or "unreadable", meta.error_kind or "", cand)
+        bad = unreadable(analysis, cand, stages)
+        if bad == "passed_over":  # only its bytes looked like video, and they were not
+            self._count("passed_over")
+            self._emit(ClipDone(path=cand.path, outcome="passed_over", bytes=cand.size))
+            return
+        if bad is not None:
+            await self._fail_path(cand.path, "metadata", bad.error or "unreadable", bad.error_kind or "", cand)
             return
         clip_id, created = await self._store(
             lambda: self.store.save_analysis(analysis, project_id=self.opt.project_id))

@@ -26,9 +26,9 @@ from typing import Any
 import procrastinate
 
 from ..config import load_settings
-from ..errors import MediaError, NotAVideoError
+from ..errors import MediaError
 from ..models import Candidate, FingerprintResult, StageOutcome
-from ..pipeline.decide import content_action, path_action
+from ..pipeline.decide import content_action, path_action, unreadable
 from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
 from ..store import projects
 from ..store.catalog import NOT_SHARED, CatalogStore
@@ -159,13 +159,9 @@ def process_clip(context: procrastinate.JobContext, path: str, options: dict[str
     if stages:
         analysis = run_analysis(cand, fp, stages, AnalysisOptions.from_settings(settings, options.get("thumbnails")))
         analysis.outcomes.insert(0, StageOutcome(stage="fingerprint", status="succeeded", seconds=fp.seconds))
-        if analysis.metadata is None and "metadata" in stages:
-            meta = next(o for o in analysis.outcomes if o.stage == "metadata")
-            if cand.by_content and meta.error_kind == NotAVideoError.__name__:
-                return "passed over"
-            store.record_failure(path, "metadata", meta.error or "unreadable", meta.error_kind or "",
-                                 size=cand.size, mtime_ns=cand.mtime_ns)
-            return "failed"
+        bad = unreadable(analysis, cand, stages)
+        if bad is not None:
+            return "passed over" if bad == "passed_over" else _failed(store, cand, bad)
         clip_id, created = store.save_analysis(analysis, owner=options.get("owner"),
                                                   project_id=options.get("project_id"))
         failed = [o for o in analysis.outcomes if o.status == "failed"]
@@ -207,14 +203,18 @@ def analyze_clip(context: procrastinate.JobContext, path: str, options: dict[str
     prior = {"thumbnails": doc.get("thumbnail_paths") or [], "vision": doc.get("quality")}
     analysis = run_analysis(cand, fp, ("metadata", *stages),
                             AnalysisOptions.from_settings(settings, options.get("thumbnails")), prior)
-    if analysis.metadata is None:
-        meta = next(o for o in analysis.outcomes if o.stage == "metadata")
-        store.record_failure(path, "metadata", meta.error or "unreadable", meta.error_kind or "", size=cand.size,
-                             mtime_ns=cand.mtime_ns)
-        return "failed"
+    bad = unreadable(analysis, cand.model_copy(update={"by_content": False}), ("metadata", *stages))
+    if bad is not None:  # it was a clip a moment ago: now a failure, whatever picked it
+        return _failed(store, cand, bad)
     clip_id, _ = store.save_analysis(analysis, owner=options.get("owner"), project_id=options.get("project_id"))
     failed = [o for o in analysis.outcomes if o.status == "failed"]
     return f"analysed clip {clip_id}" + (f" ({failed[0].stage} failed)" if failed else "")
+
+
+def _failed(store: CatalogStore, cand: Candidate, meta: StageOutcome) -> str:
+    store.record_failure(cand.path, "metadata", meta.error or "unreadable", meta.error_kind or "", size=cand.size,
+                         mtime_ns=cand.mtime_ns)
+    return "failed"
 
 
 def upload_thumbnails(context: procrastinate.JobContext, clip_id: int, options: dict[str, Any]) -> str:
