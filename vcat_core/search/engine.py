@@ -76,25 +76,40 @@ def text_search(store: CatalogStore, query: str, limit: int = CANDIDATES) -> lis
     return docs if docs else _text_query(store, terms, "OR", limit)
 
 
+# A clip's locations are documents of their own (kind `path`): of those, only the best one per clip competes, so a
+# clip found at 10,000 paths takes one place among the results, not all of them.
+def _one_path_per_clip(best_first: str) -> str:
+    return (f"CASE WHEN kind = 'path' THEN row_number() OVER (PARTITION BY clip_id, kind = 'path' "
+            f"ORDER BY {best_first}) ELSE 1 END AS n")
+
+
+_PG_RANK = "ts_rank(to_tsvector('english', text), to_tsquery('english', :q))"
+
+
 def _text_query(store: CatalogStore, terms: list[str], op: str, limit: int) -> list[Doc]:
     with Session(store.engine) as s:
         conn = s.connection()
         if conn.dialect.name == "sqlite":
             match = f" {op} ".join('"' + t.replace('"', '') + '"*' for t in terms)
-            rows = conn.execute(text(
-                "SELECT d.clip_id, d.kind, d.ref, d.start_seconds, d.end_seconds, d.text, bm25(search_fts) AS r "
-                "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
-                "WHERE search_fts MATCH :q ORDER BY r LIMIT :k"), {"q": match, "k": limit}).all()
+            rows = conn.execute(text(  # bm25() cannot sit in a window: rank first (materialized), then collapse
+                "WITH m AS MATERIALIZED (SELECT d.clip_id, d.kind, d.ref, d.start_seconds, d.end_seconds, d.text, "
+                "bm25(search_fts) AS r FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
+                "WHERE search_fts MATCH :q) "
+                "SELECT clip_id, kind, ref, start_seconds, end_seconds, text, r FROM ("
+                f"SELECT m.*, {_one_path_per_clip('r')} FROM m) WHERE n = 1 ORDER BY r LIMIT :k"),
+                {"q": match, "k": limit}).all()
             return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], -float(r[6])) for r in rows]
         cleaned = [re.sub(r"[^\w]", "", t) for t in terms]
         tsq = (" & " if op == "AND" else " | ").join(f"{t}:*" for t in cleaned if t)
         if not tsq:
             return []
         rows = conn.execute(text(
+            "SELECT clip_id, kind, ref, start_seconds, end_seconds, text, r FROM ("
             "SELECT clip_id, kind, ref, start_seconds, end_seconds, text, "
-            "ts_rank(to_tsvector('english', text), to_tsquery('english', :q)) AS r FROM search_documents "
-            "WHERE to_tsvector('english', text) @@ to_tsquery('english', :q) ORDER BY r DESC LIMIT :k"),
-            {"q": tsq, "k": limit}).all()
+            f"{_PG_RANK} AS r, "
+            f"{_one_path_per_clip(_PG_RANK + ' DESC')} FROM search_documents "
+            "WHERE to_tsvector('english', text) @@ to_tsquery('english', :q)) AS m WHERE n = 1 "
+            "ORDER BY r DESC LIMIT :k"), {"q": tsq, "k": limit}).all()
         return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
 
 

@@ -12,13 +12,11 @@ import re
 import socket
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, case, cast, delete, func, or_, text, update
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -28,11 +26,11 @@ from ..models import (
     ClipSummary,
     FailureRecord,
 )
-from . import migrate
+from . import locations, migrate
+from .locations import PATH_DOC, KnownClip, KnownLocation
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
 from .vector_index import ensure_all_vector_indexes, ensure_vector_index
 from .tables import (
-    STAGES,
     AnalysisRow,
     SearchDocument,
     CatalogState,
@@ -67,17 +65,18 @@ def lock_content(s: Session, fingerprint: str) -> None:
 
 def index_clip(s: Session, clip_id: int) -> None:
     """Rebuild the clip's search documents (inside the caller's write transaction): the clip as a whole and one per
-    transcript segment. The full-text indexes follow (triggers on SQLite, an expression index on Postgres)."""
+    transcript segment. The full-text indexes follow (triggers on SQLite, an expression index on Postgres). Its
+    locations' words live in documents of their own (kind `path`, store/locations.py), written with each location,
+    so a clip with 10,000 copies is not re-read 10,000 times."""
     clip = s.get(Clip, clip_id)
-    s.exec(delete(SearchDocument).where(SearchDocument.clip_id == clip_id))
+    s.exec(delete(SearchDocument).where(SearchDocument.clip_id == clip_id, SearchDocument.kind != PATH_DOC))
     if clip is None:
         return
     md = s.get(TechnicalMetadataRow, clip_id)
     an = s.get(AnalysisRow, clip_id)
     tr = s.get(TranscriptRow, clip_id)
-    paths = s.exec(select(ClipLocation.path).where(ClipLocation.clip_id == clip_id)).all()
     tags = s.exec(select(Tag.name).join(ClipTag, ClipTag.tag_id == Tag.id).where(ClipTag.clip_id == clip_id)).all()
-    words: list[str] = [clip.name, *(_path_words(p) for p in paths), *tags]
+    words: list[str] = [clip.name, *tags]
     if md is not None:
         words += [x for x in (md.codec, md.container, md.camera_make, md.camera_model, md.lens_model) if x]
     if an is not None:
@@ -93,54 +92,12 @@ def index_clip(s: Session, clip_id: int) -> None:
                                  end_seconds=seg.get("end"), text=text))
 
 
-def _path_words(path: str) -> str:
-    """Folder and file names as words ("A001_C002_beach.mov" → "A001 C002 beach mov")."""
-    return re.sub(r"[\W_]+", " ", path).strip()
-
-
 def bump_changes(s: Session, *, vectors: bool = False) -> None:
     """Count one more change in the catalog (inside the caller's write transaction); `vectors`: embeddings too."""
     values: dict[str, Any] = {"changes": CatalogState.changes + 1}
     if vectors:
         values["vector_changes"] = CatalogState.vector_changes + 1
     s.exec(update(CatalogState).where(CatalogState.id == 1).values(**values))
-
-
-@dataclass(frozen=True)
-class KnownLocation:
-    """What the catalog remembers about a path, to decide whether a rescan must re-hash it."""
-
-    clip_id: int
-    path: str
-    size: int
-    mtime_ns: int
-    inode: int
-    fingerprint: str
-    hash_algorithm: str
-    stages: dict[str, str]
-
-    def unchanged(self, cand: Candidate) -> bool:
-        return (self.size, self.mtime_ns, self.inode) == (cand.size, cand.mtime_ns, cand.inode)
-
-    @property
-    def complete(self) -> bool:
-        return self.satisfies(STAGES)
-
-    def satisfies(self, stages: tuple[str, ...]) -> bool:
-        return all(self.stages.get(s) in DONE for s in stages)
-
-
-@dataclass(frozen=True)
-class KnownClip:
-    clip_id: int
-    stages: dict[str, str]
-
-    @property
-    def complete(self) -> bool:
-        return self.satisfies(STAGES)
-
-    def satisfies(self, stages: tuple[str, ...]) -> bool:
-        return all(self.stages.get(s) in DONE for s in stages)
 
 
 class CatalogStore:
@@ -164,30 +121,12 @@ class CatalogStore:
     # ---- ingest side -------------------------------------------------------------------------------------------
 
     def _stages_for(self, session: Session, clip_ids: Iterable[int]) -> dict[int, dict[str, str]]:
-        out: dict[int, dict[str, str]] = defaultdict(dict)
-        ids = list(clip_ids)
-        for chunk in _chunks(ids, 500):
-            for run in session.exec(select(StageRun).where(col(StageRun.clip_id).in_(chunk))):
-                out[run.clip_id][run.stage] = run.status
-        return out
+        return locations.stages_of(session, clip_ids)
 
     def lookup_locations(self, paths: list[str]) -> dict[str, KnownLocation]:
         """Batch look-up of paths already catalogued (one query per 500 paths, not one per file)."""
-        found: dict[str, KnownLocation] = {}
         with Session(self.engine) as s:
-            rows = []
-            for chunk in _chunks(paths, 500):
-                rows += s.exec(
-                    select(ClipLocation, Clip.fingerprint, Clip.hash_algorithm)
-                    .join(Clip, Clip.id == ClipLocation.clip_id)
-                    .where(col(ClipLocation.path).in_(chunk))
-                ).all()
-            stages = self._stages_for(s, {loc.clip_id for loc, _, _ in rows})
-            for loc, fp, algo in rows:
-                found[loc.path] = KnownLocation(
-                    loc.clip_id, loc.path, loc.size, loc.mtime_ns, loc.inode, fp, algo, stages.get(loc.clip_id, {})
-                )
-        return found
+            return locations.lookup_paths(s, paths)
 
     def hash_algorithm_in_use(self) -> str | None:
         """The hash this catalog's fingerprints were made with (None while it is empty)."""
@@ -195,11 +134,12 @@ class CatalogStore:
             return s.exec(select(Clip.hash_algorithm).limit(1)).first()
 
     def lookup_fingerprint(self, fingerprint: str) -> KnownClip | None:
+        return self.lookup_fingerprints([fingerprint]).get(fingerprint)
+
+    def lookup_fingerprints(self, fingerprints: list[str]) -> dict[str, KnownClip]:
+        """The clips already holding these contents (one query per chunk, for a batch of fingerprinted files)."""
         with Session(self.engine) as s:
-            clip_id = s.exec(select(Clip.id).where(Clip.fingerprint == fingerprint)).first()
-            if clip_id is None:
-                return None
-            return KnownClip(clip_id, self._stages_for(s, [clip_id]).get(clip_id, {}))
+            return locations.lookup_fingerprints(s, fingerprints)
 
     @retry_transient
     def content_hidden(self, fingerprint: str) -> bool:
@@ -214,51 +154,36 @@ class CatalogStore:
                 "SELECT vcat_fingerprint_taken(:fp) AND NOT EXISTS (SELECT 1 FROM clips WHERE fingerprint = :fp)"),
                 {"fp": fingerprint}).scalar())
 
+    @retry_transient
     def touch_locations(self, paths: list[str]) -> None:
         """Mark unchanged, already-catalogued paths as seen and online now."""
         if not paths:
             return
         with Session(self.writer) as s, s.begin():
-            for chunk in _chunks(paths, 500):
-                s.exec(
-                    update(ClipLocation).where(col(ClipLocation.path).in_(chunk)).values(seen_at=utcnow(), online=True)
-                )
+            locations.touch_paths(s, paths)
 
-    @retry_transient
     def add_location(self, fingerprint: str, cand: Candidate) -> int | None:
         """Record another path of known content; returns the clip id (None if the clip vanished meanwhile)."""
+        return self.add_locations([(fingerprint, cand)]).get(cand.path)
+
+    @retry_transient
+    def add_locations(self, items: list[tuple[str, Candidate]]) -> dict[str, int | None]:
+        """Record more paths of known content, (fingerprint, file) pairs, in one transaction: a drive of copies
+        costs one row and one search document per path. Returns each path's clip id (None where the clip vanished
+        meanwhile)."""
+        if not items:
+            return {}
         with Session(self.writer) as s, s.begin():
-            lock_content(s, fingerprint)
-            clip_id = s.exec(select(Clip.id).where(Clip.fingerprint == fingerprint)).first()
-            if clip_id is None:
-                return None
-            self._upsert_location(s, clip_id, cand)
-            s.exec(delete(FileFailure).where(FileFailure.path == cand.path))
-            s.flush()
-            if self.engine.dialect.name == "postgresql":
-                try:
-                    with s.begin_nested():
-                        index_clip(s, clip_id)
-                except DBAPIError as exc:
-                    if getattr(exc.orig, "sqlstate", None) != "42501":
-                        raise
-                    # a member recording a copy of a clip shared with them: its search text is the owner's to
-                    # rebuild (their next change or `reindex` adds this path's words)
-            else:
-                index_clip(s, clip_id)
+            for fp in sorted({fp for fp, _ in items}):  # sorted: two writers never wait on each other in a cycle
+                lock_content(s, fp)
+            clips = locations.lookup_fingerprints(s, [fp for fp, _ in items])
+            found = {c.path: clips[fp].clip_id if fp in clips else None for fp, c in items}
+            locations.upsert_locations(s, [(clips[fp].clip_id, c) for fp, c in items if fp in clips])
             bump_changes(s)
-            return clip_id
+        return found
 
     def _upsert_location(self, s: Session, clip_id: int, cand: Candidate) -> None:
-        loc = s.exec(select(ClipLocation).where(ClipLocation.path == cand.path)).first()
-        if loc is None:
-            loc = ClipLocation(clip_id=clip_id, path=cand.path, size=cand.size, mtime_ns=cand.mtime_ns,
-                               inode=cand.inode, device=cand.device)
-        else:  # same path: new content (clip changes) or just seen again
-            loc.clip_id, loc.size, loc.mtime_ns = clip_id, cand.size, cand.mtime_ns
-            loc.inode, loc.device = cand.inode, cand.device
-            loc.seen_at, loc.online = utcnow(), True
-        s.add(loc)
+        locations.upsert_locations(s, [(clip_id, cand)])
 
     @retry_transient
     def save_analysis(self, a: ClipAnalysis, *, owner: str | None = None,
@@ -457,17 +382,8 @@ class CatalogStore:
     @retry_transient
     def mark_missing_offline(self, roots: list[str], seen: set[str]) -> int:
         """Locations under a scanned folder that were not found are marked offline (never deleted)."""
-        changed = 0
         with Session(self.writer) as s, s.begin():
-            for root in roots:
-                prefix = root.rstrip(os.sep) + os.sep
-                rows = s.exec(select(ClipLocation).where(col(ClipLocation.path).startswith(prefix, autoescape=True),
-                                                         ClipLocation.online == True)).all()  # noqa: E712
-                for loc in rows:
-                    if loc.path not in seen and not os.path.exists(loc.path):
-                        loc.online = False
-                        s.add(loc)
-                        changed += 1
+            changed = locations.offline_missing(s, roots, seen)
             if changed:
                 bump_changes(s)
         return changed
@@ -490,6 +406,7 @@ class CatalogStore:
             with Session(self.writer) as s, s.begin():
                 for cid in chunk:
                     index_clip(s, cid)
+                    locations.index_paths(s, cid)
                 bump_changes(s)
         return len(ids)
 

@@ -342,14 +342,15 @@ class EmbeddingRow(SQLModel, table=True):
 
 
 class SearchDocument(SQLModel, table=True):
-    """Text a search can match: one row for the clip as a whole (names, paths, metadata, tags, analysis) and one per
-    transcript segment (a moment). Full-text indexed: FTS5 on SQLite, a GIN tsvector index on Postgres."""
+    """Text a search can match: one row for the clip as a whole (name, metadata, tags, analysis), one per transcript
+    segment (a moment) and one per location (its path's words; ref = the location's id). Full-text indexed: FTS5 on
+    SQLite, a GIN tsvector index on Postgres."""
 
     __tablename__ = "search_documents"
 
     id: Optional[int] = Field(default=None, primary_key=True)
     clip_id: int = Field(foreign_key="clips.id", index=True, ondelete="CASCADE")
-    kind: str  # clip | segment
+    kind: str  # clip | segment | path
     ref: int = 0
     start_seconds: Optional[float] = None
     end_seconds: Optional[float] = None
