@@ -642,3 +642,22 @@ if __name__ == "__main__":  # python tests/media.py OUTDIR
     for name, p in make_corpus(target).items():
         print(f"{name:14s} {p.stat().st_size:>10,d}  {p}")
     print(f"built in {time.perf_counter() - start:.1f} s")
+
+
+def make_segments(dir: str | os.PathLike, count: int, *, seconds: float = 1.0, size: str = "96x64",
+                  rate: int = 10, audio: bool = False, prefix: str = "seg") -> list[Path]:
+    """`count` short clips cut from ONE encode (an ffmpeg segment muxer: a keyframe at every cut), so a thousand
+    real, distinct files cost seconds to make: a drive's worth of clips for the scale tests and bench/scale.py."""
+    out = Path(dir)
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"]
+    if audio:
+        inputs += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000"]
+    cmd = ["ffmpeg", "-loglevel", "error", "-y", *inputs, "-t", str(count * seconds), "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(max(1, round(rate * seconds))),
+           "-force_key_frames", f"expr:gte(t,n_forced*{seconds})"]
+    cmd += ["-c:a", "aac", "-b:a", "32k"] if audio else ["-an"]
+    cmd += ["-f", "segment", "-segment_time", str(seconds), "-reset_timestamps", "1",
+            str(out / f"{prefix}_%05d.mp4")]
+    subprocess.run(cmd, check=True)
+    return sorted(out.glob(f"{prefix}_*.mp4"))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from vcat_core.errors import MediaError
+from vcat_core.pipeline.pool import Budget
 from vcat_core.pipeline.runner import IngestOptions, IngestRunner
 from vcat_core.pipeline.worker import AnalysisOptions
 from vcat_core.store.catalog import CatalogStore
@@ -21,11 +22,11 @@ def test_crashed_worker_fails_one_task_and_pool_recovers(tmp_path: Path):
     runner = IngestRunner(store, [], opts)
 
     async def go():
-        runner._pool, runner._pool_generation = runner._new_pool(), 0
+        runner._pool = runner._new_pool()
         try:
-            with pytest.raises(MediaError, match="crashed"):
-                await runner._in_pool(os._exit, 3)  # the worker process dies, as on a decoder segfault
-            assert await runner._in_pool(operator.add, 2, 3) == 5  # a fresh pool carries on
+            with pytest.raises(MediaError, match="died"):
+                await runner._in_pool(os._exit, 3, budget=Budget(60))  # the worker dies, as on a decoder segfault
+            assert await runner._in_pool(operator.add, 2, 3, budget=Budget(60)) == 5  # a fresh worker carries on
         finally:
             runner._pool.shutdown()
 

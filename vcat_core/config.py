@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     noisy_above_sigma: float = Field(default=4.0, ge=0, description="flag `noisy` above this noise sigma (levels)")
     heavy_compression_above_blockiness: float = Field(default=1.0, ge=0,
                                                       description="flag `heavy_compression` above this blockiness")
+    watchdog_seconds: float = Field(default=300.0, ge=1, description="a file still being read after this long "
+                                    "(plus the allowances below) is stopped and failed; its worker is replaced")
+    watchdog_per_media_second: float = Field(default=3.0, ge=0, description="watchdog allowance per second of "
+                                             "footage (long recordings get longer)")
+    worker_max_tasks: int = Field(default=200, ge=1, description="a pool worker is replaced after this many files")
+    worker_max_memory_mb: int = Field(default=3072, ge=0, description="a pool worker is replaced once its "
+                                      "resident memory passes this (0: never)")
     analysis_depth: Literal["quick", "standard", "full"] = Field(
         default="full", description="quick: metadata + thumbnails; standard: + vision, speech; full: + AI, search")
     ai_provider: Literal["local", "gemini"] = Field(default="local", description="structured analysis provider")

@@ -62,6 +62,13 @@ class ClipDone(BaseModel):
     error: str | None = None
 
 
+class PoolWarning(BaseModel):
+    """The worker pool had to recover by itself (a worker stuck past its bound was stopped); the run goes on."""
+
+    kind: Literal["pool_warning"] = "pool_warning"
+    message: str
+
+
 class RunSummary(BaseModel):
     new: int = 0
     known: int = 0
@@ -77,6 +84,8 @@ class RunSummary(BaseModel):
     cancelled: bool = False
     uploaded: int = 0  # thumbnails copied to remote storage (shared catalogs with Supabase Storage)
     upload_failed: int = 0  # clips whose remote copy failed: `vcat-core storage push` tries again
+    timed_out: int = 0  # files stopped by the watchdog (also counted in `failed`)
+    workers_started: int = 0  # pool processes started over the run (recycling and replacements included)
 
     @property
     def exit_code(self) -> int:
@@ -91,4 +100,4 @@ class RunFinished(BaseModel):
 
 
 IngestEvent = Union[RunStarted, FileDiscovered, DiscoveryFinished, StageStarted, StageFinished, StageFailed,
-                    ClipDone, RunFinished]
+                    ClipDone, PoolWarning, RunFinished]

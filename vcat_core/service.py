@@ -17,7 +17,8 @@ from .events import ClipDone, IngestEvent
 from .export import clip_document, write_csv, write_json
 from .models import ClipFilter, ClipSummary, FailureRecord
 from .pipeline.plan import IngestPlan, plan_ingest
-from .pipeline.runner import IngestOptions, IngestRunner
+from .pipeline.pool import PoolLimits
+from .pipeline.runner import IngestOptions, IngestRunner, Watchdog
 from .pipeline.stages import select_stages
 from .pipeline.watch import watch_batches
 from .pipeline.worker import AnalysisOptions
@@ -84,7 +85,11 @@ class Catalog:
         opts = IngestOptions(workers=workers or self.settings.workers, hash_algorithm=self.fingerprint_algorithm(),
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
                              stages=stages, limit=limit, priority=priority, min_age=min_age,
-                             after_store=upload, project_id=project_id)
+                             after_store=upload, project_id=project_id,
+                             watchdog=Watchdog(seconds=self.settings.watchdog_seconds,
+                                               per_media_second=self.settings.watchdog_per_media_second),
+                             pool=PoolLimits(max_tasks=self.settings.worker_max_tasks,
+                                             max_rss_mb=self.settings.worker_max_memory_mb))
         events = IngestRunner(self.store, paths, opts).events()
         return events if storage is None else _closing(events, storage)
 

@@ -1,20 +1,21 @@
 """The embedded runner: asyncio orchestration over a process pool, emitting typed progress events.
 
-Flow per file: discover (thread) → batch catalog look-up (skip unchanged, complete files) → fingerprint (pool) →
-dedup by fingerprint (another path of known content becomes a location) → analysis stages (pool) → store (one
-transaction per clip, on the single store thread). Only this process writes the catalog.
+Flow: discover (a thread, batches of paths, never waiting on the pool) → one catalog look-up per batch (unchanged,
+complete files end there) → fingerprint (pool, small files grouped into one task) → one look-up per group of
+fingerprints → known content at a new path is queued and written in batches (one transaction per few hundred
+copies) → new content: analysis stages (pool, one file per task under the watchdog) → store (one transaction per
+clip, on the single store thread). Only this process writes the catalog.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from ..errors import MediaError
 from ..events import (
@@ -22,6 +23,7 @@ from ..events import (
     DiscoveryFinished,
     FileDiscovered,
     IngestEvent,
+    PoolWarning,
     RunFinished,
     RunStarted,
     RunSummary,
@@ -30,23 +32,39 @@ from ..events import (
     StageStarted,
 )
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
-from ..store.catalog import NOT_SHARED, CatalogStore, KnownLocation
+from ..store.catalog import NOT_SHARED, CatalogStore, KnownClip, KnownLocation
 from .decide import content_action, path_action, unreadable
 from .discover import DiscoveryProblem, DiscoveryStats, discover
-from .worker import (
-    ANALYSIS_STAGES,
-    AnalysisOptions,
-    run_analysis,
-    run_fingerprint,
-    warm_up,
-    worker_init,
-)
+from .pool import Budget, PoolLimits, WatchdogTimeout, WorkerCrashed, WorkerPool
+from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprints, start_worker
 
 _END = object()
-LOOKUP_BATCH = 256
-POOL_TASKS_PER_CHILD = 200
+LOOKUP_BATCH = 512  # paths per catalog look-up
+WALK_AHEAD = 200  # batches discovery may run ahead of the catalog look-ups (bounded memory on a huge drive)
+WALK_FLUSH_SECONDS = 0.2  # a slow walk still hands over what it found this often
+HASH_GROUP_FILES = 64  # small files hashed in one pool task
+HASH_GROUP_BYTES = 64 * 2**20
+LOCATION_BATCH = 500  # copies of known content written per transaction
+LOCATION_FLUSH_SECONDS = 0.25
+TOUCH_BATCH = 5000  # unchanged paths marked seen per transaction
 PROGRESS_EVERY = 1.0
 WORKER_PRELOAD = ["vcat_core.pipeline.worker", "vcat_core.pipeline.metadata", "vcat_core.pipeline.thumbnails"]
+
+
+@dataclass(frozen=True)
+class Watchdog:
+    """Per-file time bounds (settings `watchdog_*`): a file is stopped once it runs past `seconds` plus
+    `per_media_second` for each second of footage, plus reading its bytes at `read_bytes_per_second`."""
+
+    seconds: float = 300.0
+    per_media_second: float = 3.0
+    read_bytes_per_second: float = 10 * 2**20
+
+    def fingerprint(self, size: int) -> Budget:
+        return Budget(self.seconds + size / self.read_bytes_per_second)
+
+    def analysis(self, size: int) -> Budget:
+        return Budget(self.seconds + size / self.read_bytes_per_second, self.per_media_second)
 
 
 @dataclass
@@ -64,6 +82,8 @@ class IngestOptions:
     # returns how many items it sent; an exception is reported per clip and the run goes on
     after_store: Callable[[int], int] | None = None
     project_id: int | None = None  # new clips go into this project (`ingest --project`)
+    watchdog: Watchdog = field(default_factory=Watchdog)
+    pool: PoolLimits = field(default_factory=PoolLimits)  # worker recycling: tasks and memory per worker
 
 
 class IngestRunner:
@@ -76,10 +96,14 @@ class IngestRunner:
         self.summary = RunSummary()
         self._queue: asyncio.Queue = asyncio.Queue()
         self._inflight: dict[str, asyncio.Future] = {}
+        self._analysed: set[str] = set()  # contents analysed by this run (a look-up made before may be stale)
         self._seen_paths: set[str] = set()
         self._unchanged: list[str] = []
+        self._pending_locations: list[tuple[str, Candidate, str]] = []
+        self._tasks: set[asyncio.Task] = set()
         self._run_id: int | None = None
         self._started = 0
+        self._postgres = store.engine.dialect.name == "postgresql"
 
     def _emit(self, event: IngestEvent) -> None:
         self._queue.put_nowait(event)
@@ -114,7 +138,6 @@ class IngestRunner:
                 self._queue.put_nowait(_END)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         started = time.perf_counter()
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcat-store")
         self._uploads: set[asyncio.Future] = set()
@@ -123,11 +146,10 @@ class IngestRunner:
         run_id = self._run_id = await self._store(self.store.start_run, self.roots)
         self._emit(RunStarted(run_id=run_id, roots=self.roots, workers=self.opt.workers))
         self._pool = self._new_pool()
-        self._pool_generation = 0
         status = "crashed"
         reporter = asyncio.create_task(self._report_progress(run_id))
         try:
-            await self._drive(loop)
+            await self._drive()
             status = "finished"
         except asyncio.CancelledError:
             status = "cancelled"
@@ -135,7 +157,10 @@ class IngestRunner:
             raise
         finally:
             reporter.cancel()
-            self._pool.shutdown(wait=status == "finished", cancel_futures=True)
+            for t in list(self._tasks):
+                t.cancel()
+            self._pool.shutdown(wait=status == "finished")
+            self.summary.workers_started = self._pool.started
             try:
                 if self._net is not None:
                     if status == "finished" and self._uploads:
@@ -168,155 +193,251 @@ class IngestRunner:
                     pass
                 last = counts
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # forkserver: workers never inherit this process's threads; recycled now and then so a leak in a decoder
-        # cannot grow memory over a long run
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(WORKER_PRELOAD)  # import the heavy modules once, in the server, not per worker
-        pool = ProcessPoolExecutor(max_workers=self.opt.workers, initializer=worker_init, mp_context=ctx,
-                                   initargs=(self.opt.priority,), max_tasks_per_child=POOL_TASKS_PER_CHILD)
-        for _ in range(self.opt.workers):  # start the workers now, while discovery runs
-            pool.submit(warm_up)
-        return pool
+    def _new_pool(self) -> WorkerPool:
+        # forkserver: workers never inherit this process's threads; the heavy modules are imported once, in the
+        # server, not per worker (a recycled worker starts in milliseconds)
+        import multiprocessing
 
-    async def _in_pool(self, fn, *args):
-        """Run in the process pool. A worker that dies (a decoder crash on a hostile file) breaks the whole pool:
-        replace it and retry once, so only a file that crashes it twice is failed."""
-        loop = asyncio.get_running_loop()
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(WORKER_PRELOAD)
+        return WorkerPool(self.opt.workers, initializer=start_worker, initargs=(self.opt.priority,),
+                          limits=self.opt.pool, context=ctx,
+                          on_warning=lambda text: self._emit(PoolWarning(message=text)))
+
+    async def _in_pool(self, fn, *args, budget: Budget, label: str = ""):
+        """Run in the process pool. A worker that dies (a decoder crash on a hostile file) is replaced and the task
+        tried once more, so only a file that crashes it twice is failed; one that runs past its bound is stopped
+        by the watchdog and failed at once."""
         for attempt in (1, 2):
-            generation = self._pool_generation
             try:
-                return await loop.run_in_executor(self._pool, fn, *args)
-            except BrokenProcessPool:
-                if generation == self._pool_generation:  # the first task to notice replaces the pool
-                    self._pool_generation += 1
-                    old, self._pool = self._pool, self._new_pool()
-                    old.shutdown(wait=False, cancel_futures=True)
+                return await self._pool.run(fn, *args, budget=budget, label=label)
+            except WorkerCrashed:
                 if attempt == 2:
-                    raise MediaError("the decoder crashed while reading this file (damaged or hostile data)")
+                    raise
         raise AssertionError("unreachable")
 
     async def _store(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
 
-    async def _drive(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _spawn(self, coro, release: asyncio.Semaphore | None = None) -> None:
+        t = asyncio.create_task(coro)
+        self._tasks.add(t)
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            if release is not None:
+                release.release()
+        t.add_done_callback(done)
+
+    async def _drive(self) -> None:
+        loop = asyncio.get_running_loop()
         found: asyncio.Queue = asyncio.Queue()
         stats = DiscoveryStats()
+        ahead = threading.BoundedSemaphore(WALK_AHEAD)
+        stop = threading.Event()
+
+        def hand_over(batch: list) -> bool:
+            while not ahead.acquire(timeout=0.5):  # the look-ups are behind: wait, unless the run is over
+                if stop.is_set():
+                    return False
+            loop.call_soon_threadsafe(found.put_nowait, batch)
+            return True
 
         def walk() -> None:
+            batch: list = []
+            last = time.monotonic()
             try:
                 for item in discover(self.roots, recursive=self.opt.recursive, stats=stats,
                                      exclude=[self.opt.analysis.catalog_dir]):
-                    loop.call_soon_threadsafe(found.put_nowait, item)
+                    batch.append(item)
+                    if len(batch) >= LOOKUP_BATCH or time.monotonic() - last > WALK_FLUSH_SECONDS:
+                        if stop.is_set() or not hand_over(batch):
+                            return
+                        batch, last = [], time.monotonic()
+                if batch:
+                    hand_over(batch)
             finally:
                 loop.call_soon_threadsafe(found.put_nowait, _END)
 
         walker = loop.run_in_executor(None, walk)
-        limiter = asyncio.Semaphore(self.opt.workers * 2)
-        tasks: set[asyncio.Task] = set()
+        start = asyncio.ensure_future(self._pool.start())  # workers start while the first paths are looked up
+        flusher = asyncio.create_task(self._flush_locations_every())
+        hashing = asyncio.Semaphore(self.opt.workers * 2)
+        self._analysing = asyncio.Semaphore(self.opt.workers * 2)
         total_bytes = 0
-        done = False
         try:
-            while not done:
-                batch: list[Candidate] = []
-                item = await found.get()
-                while True:
-                    if item is _END:
-                        done = True
-                        break
-                    if isinstance(item, DiscoveryProblem):
-                        await self._fail_path(item.path, "discover", item.error, "DiscoveryProblem")
-                    else:
-                        batch.append(item)
-                        self._seen_paths.add(item.path)
-                        total_bytes += item.size
-                        self._emit(FileDiscovered(path=item.path, size=item.size))
-                    if len(batch) >= LOOKUP_BATCH or found.empty():
-                        break
-                    item = found.get_nowait()
-                if batch:
-                    known = await self._store(self.store.lookup_locations, [c.path for c in batch])
-                    for cand in batch:
-                        await limiter.acquire()
-                        t = asyncio.create_task(self._one(cand, known.get(cand.path)))
-                        tasks.add(t)
-                        t.add_done_callback(lambda t: (tasks.discard(t), limiter.release()))
+            while (batch := await found.get()) is not _END:
+                ahead.release()
+                total_bytes += await self._take(batch, hashing, start)
             await walker
             self.summary.candidates = stats.candidates
             self.summary.passed_over += stats.passed_over
             self._emit(DiscoveryFinished(candidates=stats.candidates, bytes=total_bytes,
                                          passed_over=stats.passed_over, problems=stats.problems))
-            if tasks:
-                await asyncio.gather(*tasks)
-        except BaseException:
-            for t in tasks:
-                t.cancel()
-            raise
+            await start
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+            await self._flush_locations()
+        finally:
+            stop.set()
+            flusher.cancel()
+            if not start.done():
+                start.cancel()
 
-    # ---- one file ----------------------------------------------------------------------------------------------
+    async def _take(self, batch: list, hashing: asyncio.Semaphore, pool_start: asyncio.Future) -> int:
+        """One batch of discovered paths: one catalog look-up decides which are unchanged; the rest go to the pool
+        in groups. Returns the batch's bytes."""
+        cands: list[Candidate] = []
+        size = 0
+        for item in batch:
+            if isinstance(item, DiscoveryProblem):
+                await self._fail_path(item.path, "discover", item.error, "DiscoveryProblem")
+                continue
+            cands.append(item)
+            self._seen_paths.add(item.path)
+            size += item.size
+            self._emit(FileDiscovered(path=item.path, size=item.size))
+        known = await self._store(self.store.lookup_locations, [c.path for c in cands])
+        algo = self.opt.hash_algorithm
+        to_hash: list[tuple[Candidate, KnownLocation | None]] = []
+        for cand in cands:
+            k = known.get(cand.path)
+            action = path_action(k, cand, algo, self.opt.stages, self.opt.force)
+            if action == "known":
+                self._unchanged.append(cand.path)
+                self._count("known")
+                self._emit(ClipDone(path=cand.path, outcome="known", clip_id=k.clip_id, bytes=cand.size))
+            elif action == "reuse_fingerprint":
+                fp = FingerprintResult(algorithm=algo, digest=k.fingerprint, size=cand.size)
+                self._spawn(self._guard([cand], self._after_fingerprints([(cand, fp, k)])))
+            elif self._take_budget(cand):
+                to_hash.append((cand, k))
+        if len(self._unchanged) >= TOUCH_BATCH:
+            touched, self._unchanged = self._unchanged, []
+            await self._store(self.store.touch_locations, touched)
+        if to_hash and pool_start.done() and pool_start.exception() is not None:
+            pool_start.result()  # the workers cannot start: the run cannot go on (raised to the caller)
+        for group in _hash_groups(to_hash):
+            await hashing.acquire()
+            self._spawn(self._guard([c for c, _ in group], self._fingerprint_group(group)), release=hashing)
+        return size
 
-    async def _one(self, cand: Candidate, known: KnownLocation | None) -> None:
+    async def _guard(self, cands: list[Candidate], coro) -> None:
+        """A bug on some files must not end the run: they are failed, the rest go on."""
         try:
-            await self._process(cand, known)
+            await coro
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a bug on one file must not end the run
-            await self._fail_path(cand.path, "ingest", f"internal error ({type(exc).__name__}: {exc})",
-                                  type(exc).__name__, cand)
+        except Exception as exc:  # noqa: BLE001
+            for cand in cands:
+                await self._fail_path(cand.path, "ingest", f"internal error ({type(exc).__name__}: {exc})",
+                                      type(exc).__name__, cand)
 
-    async def _process(self, cand: Candidate, known: KnownLocation | None) -> None:
-        loop = asyncio.get_running_loop()
-        algo = self.opt.hash_algorithm
-        action = path_action(known, cand, algo, self.opt.stages, self.opt.force)
-        if action == "known":
-            self._unchanged.append(cand.path)
-            self._count("known")
-            self._emit(ClipDone(path=cand.path, outcome="known", clip_id=known.clip_id, bytes=cand.size))
-            return
-        if action == "reuse_fingerprint":
-            fp = FingerprintResult(algorithm=algo, digest=known.fingerprint, size=cand.size)
-        else:
-            if not self._take_budget(cand):
-                return
+    # ---- fingerprints and content decisions ---------------------------------------------------------------------
+
+    async def _fingerprint_group(self, group: list[tuple[Candidate, KnownLocation | None]]) -> None:
+        for cand, _ in group:
             self._emit(StageStarted(path=cand.path, stage="fingerprint"))
-            try:
-                fp = await self._in_pool(run_fingerprint, cand, algo)
-            except MediaError as exc:
-                self._emit(StageFailed(path=cand.path, stage="fingerprint", error=str(exc)))
-                await self._fail_path(cand.path, "fingerprint", str(exc), type(exc).__name__, cand)
-                return
-            self.summary.bytes_hashed += fp.size
-            self._add_time("fingerprint", fp.seconds)
-            self._emit(StageFinished(path=cand.path, stage="fingerprint", seconds=fp.seconds))
-
-        # Another file with the same content may be analysed right now: wait for it, then join it. The claim is
-        # taken before any await, so two copies fingerprinted at the same moment never both analyse.
-        other = self._inflight.get(fp.digest)
-        if other is not None:
-            await asyncio.shield(other)
-            claim = None
-        else:
-            claim = self._inflight[fp.digest] = loop.create_future()
+        cands = [c for c, _ in group]
         try:
-            await self._decide_and_analyse(cand, fp, known)
-        finally:
-            if claim is not None:
+            results = await self._in_pool(run_fingerprints, cands, self.opt.hash_algorithm,
+                                          budget=self.opt.watchdog.fingerprint(sum(c.size for c in cands)),
+                                          label=f"hashing {len(cands)} file(s) from {cands[0].path}")
+        except MediaError as exc:
+            if len(group) > 1:  # find the one file that hangs or crashes; the others are hashed alone
+                for item in group:
+                    await self._fingerprint_group([item])
+                return
+            if isinstance(exc, WatchdogTimeout):
+                self._count("timed_out")
+            self._emit(StageFailed(path=cands[0].path, stage="fingerprint", error=str(exc)))
+            await self._fail_path(cands[0].path, "fingerprint", str(exc), type(exc).__name__, cands[0])
+            return
+        ready = []
+        for (cand, k), res in zip(group, results):
+            if isinstance(res, tuple):
+                error, kind = res
+                self._emit(StageFailed(path=cand.path, stage="fingerprint", error=error))
+                await self._fail_path(cand.path, "fingerprint", error, kind, cand)
+                continue
+            self.summary.bytes_hashed += res.size
+            self._add_time("fingerprint", res.seconds)
+            self._emit(StageFinished(path=cand.path, stage="fingerprint", seconds=res.seconds))
+            ready.append((cand, res, k))
+        await self._after_fingerprints(ready)
+
+    async def _after_fingerprints(self, items: list[tuple[Candidate, FingerprintResult, KnownLocation | None]]):
+        """One look-up for the group's contents, then each file's decision."""
+        if not items:
+            return
+        clips = await self._store(self.store.lookup_fingerprints, [fp.digest for _, fp, _ in items])
+        for cand, fp, k in items:
+            # the same content is being analysed from another path right now, or was stored since the look-up
+            if fp.digest in self._inflight or (fp.digest not in clips and fp.digest in self._analysed):
+                self._spawn(self._guard([cand], self._decide_after_other(cand, fp, k)))
+            else:
+                await self._decide(cand, fp, k, clips.get(fp.digest))
+
+    async def _decide_after_other(self, cand: Candidate, fp: FingerprintResult, k: KnownLocation | None) -> None:
+        while (other := self._inflight.get(fp.digest)) is not None:
+            await asyncio.shield(other)
+        await self._decide(cand, fp, k, await self._store(self.store.lookup_fingerprint, fp.digest))
+
+    async def _decide(self, cand: Candidate, fp: FingerprintResult, k: KnownLocation | None,
+                      clip: KnownClip | None) -> None:
+        if clip is None and self._postgres and await self._store(self.store.content_hidden, fp.digest):
+            await self._fail_path(cand.path, "fingerprint", NOT_SHARED, "NotShared", cand)
+            return
+        action = content_action(clip, k, fp.digest, self.opt.stages, self.opt.force)
+        if action.outcome != "analyse":  # a copy of known content, or a touched file with the same bytes
+            self._queue_location(fp.digest, cand, "duplicate" if action.outcome == "duplicate" else "known")
+            return
+        if fp.digest in self._inflight:  # another path of this content claimed it meanwhile: join it after
+            self._spawn(self._guard([cand], self._decide_after_other(cand, fp, k)))
+            return
+        # the claim is taken before any await, so two copies fingerprinted at the same moment never both analyse
+        claim = self._inflight[fp.digest] = asyncio.get_running_loop().create_future()
+
+        async def analyse() -> None:
+            try:
+                await self._analyse_and_store(cand, fp, action.stages, fingerprinted=k is None or not k.unchanged(cand))
+            finally:
+                self._analysed.add(fp.digest)
                 claim.set_result(None)
                 self._inflight.pop(fp.digest, None)
 
-    async def _decide_and_analyse(self, cand: Candidate, fp: FingerprintResult, known: KnownLocation | None) -> None:
-        clip = await self._store(self.store.lookup_fingerprint, fp.digest)
-        if clip is None and await self._store(self.store.content_hidden, fp.digest):
-            await self._fail_path(cand.path, "fingerprint", NOT_SHARED, "NotShared", cand)
+        await self._analysing.acquire()
+        self._spawn(self._guard([cand], analyse()), release=self._analysing)
+
+    # ---- copies of known content, written in batches ------------------------------------------------------------
+
+    def _queue_location(self, digest: str, cand: Candidate, outcome: str) -> None:
+        self._pending_locations.append((digest, cand, outcome))
+        if len(self._pending_locations) >= LOCATION_BATCH:
+            self._spawn(self._flush_locations())
+
+    async def _flush_locations_every(self) -> None:
+        while True:
+            await asyncio.sleep(LOCATION_FLUSH_SECONDS)
+            if self._pending_locations:
+                self._spawn(self._flush_locations())
+
+    async def _flush_locations(self) -> None:
+        items, self._pending_locations = self._pending_locations, []
+        if not items:
             return
-        action = content_action(clip, known, fp.digest, self.opt.stages, self.opt.force)
-        if action.outcome != "analyse":  # a duplicate, or a touched file with the same bytes: one more location
-            clip_id = await self._store(self.store.add_location, fp.digest, cand)
-            self._count("duplicates" if action.outcome == "duplicate" else "known")
-            self._emit(ClipDone(path=cand.path, outcome=action.outcome, clip_id=clip_id, bytes=cand.size))
+        try:
+            clip_ids = await self._store(self.store.add_locations, [(d, c) for d, c, _ in items])
+        except Exception as exc:  # noqa: BLE001 - the batch's files are failed; the run goes on
+            for _, cand, _ in items:
+                await self._fail_path(cand.path, "fingerprint", f"could not record this copy ({exc})",
+                                      type(exc).__name__, cand)
             return
-        await self._analyse_and_store(cand, fp, action.stages, is_new=clip is None, fingerprinted=known is None
-                                      or not known.unchanged(cand))
+        for _, cand, outcome in items:  # done once the transaction holding them committed
+            self._count("duplicates" if outcome == "duplicate" else "known")
+            self._emit(ClipDone(path=cand.path, outcome=outcome, clip_id=clip_ids.get(cand.path), bytes=cand.size))
+
+    # ---- one file's analysis -----------------------------------------------------------------------------------
 
     def _take_budget(self, cand: Candidate) -> bool:
         """`--limit N`: the first N files that need work get it; the rest wait for a later run. A file modified
@@ -335,12 +456,16 @@ class IngestRunner:
         return True
 
     async def _analyse_and_store(self, cand: Candidate, fp: FingerprintResult, stages: tuple[str, ...],
-                                 is_new: bool, fingerprinted: bool) -> None:
+                                 fingerprinted: bool) -> None:
         for st in stages:
             self._emit(StageStarted(path=cand.path, stage=st))
         try:
-            analysis: ClipAnalysis = await self._in_pool(run_analysis, cand, fp, stages, self.opt.analysis)
+            analysis: ClipAnalysis = await self._in_pool(run_analysis, cand, fp, stages, self.opt.analysis,
+                                                         budget=self.opt.watchdog.analysis(cand.size),
+                                                         label=cand.path)
         except MediaError as exc:
+            if isinstance(exc, WatchdogTimeout):
+                self._count("timed_out")
             for st in stages:
                 self._emit(StageFailed(path=cand.path, stage=st, error=str(exc)))
             await self._fail_path(cand.path, stages[0], str(exc), type(exc).__name__, cand)
@@ -407,3 +532,17 @@ class IngestRunner:
 
     def _add_time(self, stage: str, seconds: float) -> None:
         self.summary.stage_seconds[stage] = self.summary.stage_seconds.get(stage, 0.0) + seconds
+
+
+def _hash_groups(items: list[tuple[Candidate, KnownLocation | None]]):
+    """Small files together (up to HASH_GROUP_FILES files or HASH_GROUP_BYTES), a large one alone."""
+    group: list[tuple[Candidate, KnownLocation | None]] = []
+    size = 0
+    for item in items:
+        if group and (len(group) >= HASH_GROUP_FILES or size + item[0].size > HASH_GROUP_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(item)
+        size += item[0].size
+    if group:
+        yield group

@@ -15,7 +15,9 @@ from ..errors import FileVanishedError, MediaError, UnreadableFileError, VcatErr
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from .exposure import ExposureThresholds, clip_exposure
 from .vision.flags import VisionThresholds
+from .faults import maybe_hang
 from .fingerprint import fingerprint_file
+from .pool import report_media_seconds
 
 ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision", "transcribe", "analyze", "embed")
 # Each stage's inputs when it is asked for alone: the pool is free of catalog reads, so what a stage builds on is
@@ -84,8 +86,26 @@ def warm_up() -> None:
     get_exiftool()
 
 
+def start_worker(priority: str = "interactive") -> None:
+    """The pool's initializer: settings for this process, then warm up."""
+    worker_init(priority)
+    warm_up()
+
+
 def run_fingerprint(candidate: Candidate, algorithm: str) -> FingerprintResult:
     return fingerprint_file(candidate, algorithm)
+
+
+def run_fingerprints(candidates: list[Candidate], algorithm: str) -> list[FingerprintResult | tuple[str, str]]:
+    """Hash several (small) files in one pool task: a drive of copies costs one round trip per group, not per
+    file. Each file's failure comes back as (sentence, error kind) in its place."""
+    out: list[FingerprintResult | tuple[str, str]] = []
+    for cand in candidates:
+        try:
+            out.append(fingerprint_file(cand, algorithm))
+        except MediaError as exc:
+            out.append((str(exc), type(exc).__name__))
+    return out
 
 
 def _still_same_file(c: Candidate) -> None:
@@ -146,6 +166,9 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
         return extract_metadata(candidate.path)
 
     result.metadata = attempt("metadata", (), metadata)
+    # the watchdog's bound grows with the footage: tell it how long this clip is as soon as it is known
+    report_media_seconds(result.metadata.duration_seconds if result.metadata is not None
+                         else _probe_duration(candidate.path) if "metadata" not in stages else None)
     if result.metadata is not None and "truncated" in result.metadata.warnings:
         # catalogue what can be read, but a truncated original is a failure a person must see
         result.outcomes[-1] = StageOutcome(stage="metadata", status="failed", seconds=result.outcomes[-1].seconds,
@@ -155,6 +178,7 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
 
     def thumbnails():
         _still_same_file(candidate)
+        maybe_hang(candidate.path)  # tests: a decode that never returns
         res = extract_thumbnails(candidate.path, out_dir, rel_dir, count=opts.thumbnails, widths=opts.widths,
                                  thresholds=opts.thresholds, fmt=opts.thumbnail_format,
                                  analyser=candidate_quality if "vision" in stages else None)
@@ -246,6 +270,17 @@ def embed_clip(transcript, analysis, ai_settings: dict) -> list[dict]:
     vectors = ai.embed_texts([it["text"] for it in items], ai_settings) if items else []
     return [{**it, "model": v.model, "dim": v.dim, "vector": list(map(float, v.vector))}
             for it, v in zip(items, vectors)]
+
+
+def _probe_duration(path: str) -> float | None:
+    """A clip's duration from its container header alone (stage-only runs: metadata is not re-read)."""
+    try:
+        from .av_open import open_video
+
+        with open_video(path, "reading its duration") as container:
+            return container.duration / 1_000_000 if container.duration else None
+    except Exception:  # noqa: BLE001 - only a hint for the watchdog
+        return None
 
 
 def _truncation_text(md) -> str:

@@ -12,11 +12,10 @@ import re
 import socket
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, case, cast, delete, func, or_, text, update
+from sqlalchemy import String, case, cast, delete, func, insert, or_, text, update
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -27,6 +26,7 @@ from ..models import (
     FailureRecord,
 )
 from . import locations, migrate
+from .analysis_writes import write_analysis, write_embeddings
 from .locations import PATH_DOC, KnownClip, KnownLocation
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
 from .vector_index import ensure_all_vector_indexes, ensure_vector_index
@@ -34,7 +34,6 @@ from .tables import (
     AnalysisRow,
     SearchDocument,
     CatalogState,
-    EmbeddingRow,
     TranscriptRow,
     Clip,
     ClipLocation,
@@ -68,28 +67,35 @@ def index_clip(s: Session, clip_id: int) -> None:
     transcript segment. The full-text indexes follow (triggers on SQLite, an expression index on Postgres). Its
     locations' words live in documents of their own (kind `path`, store/locations.py), written with each location,
     so a clip with 10,000 copies is not re-read 10,000 times."""
-    clip = s.get(Clip, clip_id)
-    s.exec(delete(SearchDocument).where(SearchDocument.clip_id == clip_id, SearchDocument.kind != PATH_DOC))
-    if clip is None:
+    sd = SearchDocument.__table__
+    s.execute(delete(sd).where(sd.c.clip_id == clip_id, sd.c.kind != PATH_DOC))
+    name = s.execute(select(Clip.__table__.c.name).where(Clip.__table__.c.id == clip_id)).scalar()
+    if name is None:
         return
-    md = s.get(TechnicalMetadataRow, clip_id)
-    an = s.get(AnalysisRow, clip_id)
-    tr = s.get(TranscriptRow, clip_id)
+    tm, an, tr = TechnicalMetadataRow.__table__.c, AnalysisRow.__table__.c, TranscriptRow.__table__.c
+    md = s.execute(select(tm.codec, tm.container, tm.camera_make, tm.camera_model, tm.lens_model)
+                   .where(tm.clip_id == clip_id)).first()
+    analysis = s.execute(select(an.summary, an.keywords, an.scene_classification, an.entities)
+                         .where(an.clip_id == clip_id)).first()
+    transcript = s.execute(select(tr.text, tr.segments).where(tr.clip_id == clip_id)).first()
     tags = s.exec(select(Tag.name).join(ClipTag, ClipTag.tag_id == Tag.id).where(ClipTag.clip_id == clip_id)).all()
-    words: list[str] = [clip.name, *tags]
+    words: list[str] = [name, *tags]
     if md is not None:
-        words += [x for x in (md.codec, md.container, md.camera_make, md.camera_model, md.lens_model) if x]
-    if an is not None:
-        words += [an.summary or "", " ".join(an.keywords or []), an.scene_classification or "",
-                  " ".join(e.get("text", "") for e in an.entities or [])]
-    if tr is not None and tr.text:
-        words.append(tr.text)
-    s.add(SearchDocument(clip_id=clip_id, kind="clip", text=" ".join(w for w in words if w)))
-    for i, seg in enumerate((tr.segments or []) if tr is not None else []):
-        text = (seg.get("text") or "").strip()
-        if text:
-            s.add(SearchDocument(clip_id=clip_id, kind="segment", ref=i, start_seconds=seg.get("start"),
-                                 end_seconds=seg.get("end"), text=text))
+        words += [x for x in md if x]
+    if analysis is not None:
+        summary, keywords, scene, entities = analysis
+        words += [summary or "", " ".join(keywords or []), scene or "",
+                  " ".join(e.get("text", "") for e in entities or [])]
+    if transcript is not None and transcript.text:
+        words.append(transcript.text)
+    docs = [{"clip_id": clip_id, "kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
+             "text": " ".join(w for w in words if w)}]
+    for i, seg in enumerate((transcript.segments or []) if transcript is not None else []):
+        said = (seg.get("text") or "").strip()
+        if said:
+            docs.append({"clip_id": clip_id, "kind": "segment", "ref": i, "start_seconds": seg.get("start"),
+                         "end_seconds": seg.get("end"), "text": said})
+    s.execute(insert(sd), docs)
 
 
 def bump_changes(s: Session, *, vectors: bool = False) -> None:
@@ -193,70 +199,11 @@ class CatalogStore:
         A new clip goes into `project_id` (`ingest --project`); `owner` names who it belongs to when
         the writer is not that user (a queue worker catalogues for whoever queued the file); else the database
         fills in the connected user."""
-        with Session(self.writer) as s, s.begin():
+        with Session(self.writer, autoflush=False) as s, s.begin():
             lock_content(s, a.fingerprint.digest)
-            clip = s.exec(select(Clip).where(Clip.fingerprint == a.fingerprint.digest)).first()
-            created = clip is None
-            if clip is None:
-                clip = Clip(fingerprint=a.fingerprint.digest, hash_algorithm=a.fingerprint.algorithm,
-                            size=a.fingerprint.size, name=os.path.basename(a.candidate.path),
-                            project_id=project_id)
-                if owner is not None:
-                    clip.owner = owner
-                s.add(clip)
-                s.flush()
-            assert clip.id is not None
-            self._upsert_location(s, clip.id, a.candidate)
-            md = a.metadata
-            if md is not None:
-                s.exec(delete(TechnicalMetadataRow).where(TechnicalMetadataRow.clip_id == clip.id))
-                fields = md.model_dump(exclude={"raw", "sources", "warnings"})
-                fields = {k: v for k, v in fields.items() if k in TechnicalMetadataRow.model_fields}
-                s.add(TechnicalMetadataRow(clip_id=clip.id, sources=dict(md.sources), warnings=list(md.warnings),
-                                           raw=_jsonable(md.raw), **fields))
-                clip.duration_seconds = md.duration_seconds
-                clip.created_at = md.created_at
-            if a.thumbnails is not None:
-                s.exec(delete(ThumbnailRow).where(ThumbnailRow.clip_id == clip.id))
-                for th in a.thumbnails.thumbnails:
-                    scores = {k: v for k, v in (("exposure", th.exposure.model_dump() if th.exposure else None),
-                                                ("quality", th.quality), ("ranking", th.ranking)) if v} or None
-                    for img in th.images:
-                        s.add(ThumbnailRow(clip_id=clip.id, frame_index=th.index, frame_number=th.frame_number,
-                                           timestamp_seconds=th.timestamp_seconds, width=img.width,
-                                           height=img.height, path=img.path, is_keyframe=th.is_keyframe,
-                                           scores=scores))
-            if a.exposure is not None or a.vision is not None:
-                vm = s.get(VisionMetrics, clip.id) or VisionMetrics(clip_id=clip.id)
-                if a.exposure is not None:
-                    for k, v in a.exposure.model_dump().items():
-                        setattr(vm, k, v)
-                if a.vision is not None:
-                    q = a.vision.quality
-                    for k in ("sharpness", "sharpness_worst", "noise", "noise_worst", "blockiness",
-                              "blockiness_worst", "complexity", "shot_type", "flags"):
-                        setattr(vm, k, q.get(k))
-                    vm.shots, vm.vision_version = a.vision.shots, a.vision.algorithm_version
-                s.add(vm)
-            self._save_ai(s, clip.id, a)
-            existing = {r.stage: r for r in s.exec(select(StageRun).where(StageRun.clip_id == clip.id))}
-            for out in a.outcomes:
-                run = existing.get(out.stage) or StageRun(clip_id=clip.id, stage=out.stage, status=out.status)
-                run.status, run.error, run.seconds = out.status, out.error, out.seconds
-                run.attempts = (run.attempts or 0) + 1
-                run.finished_at = utcnow()
-                s.add(run)
-                existing[out.stage] = run
-            statuses = {st: r.status for st, r in existing.items()}
-            has_metadata = md is not None or s.get(TechnicalMetadataRow, clip.id) is not None
-            clip.status = _clip_status(statuses, has_metadata)
-            clip.processed_at = utcnow()
-            s.add(clip)
-            s.exec(delete(FileFailure).where(FileFailure.path == a.candidate.path))
-            s.flush()
-            index_clip(s, clip.id)
+            result = write_analysis(s, a, owner=owner, project_id=project_id)
+            index_clip(s, result[0])
             bump_changes(s, vectors=a.embeddings is not None)
-            result = clip.id, created
         self._index_vectors(a.embeddings)
         return result
 
@@ -265,47 +212,11 @@ class CatalogStore:
         for model, dim in {(e["model"], e["dim"]) for e in embeddings or []}:
             ensure_vector_index(self.engine, model, dim)
 
-    def _save_ai(self, s: Session, clip_id: int, a: ClipAnalysis) -> None:
-        """Transcript, analysis and embeddings of one clip (inside save_analysis's transaction)."""
-        if a.audio is not None:
-            t = a.audio.get("transcript") or {}
-            row = s.get(TranscriptRow, clip_id) or TranscriptRow(clip_id=clip_id)
-            segments = t.get("segments") or []
-            row.language, row.no_speech, row.model = t.get("language"), bool(t.get("no_speech")), t.get("model")
-            row.text = " ".join(seg.get("text", "").strip() for seg in segments).strip()
-            row.segments, row.speakers, row.events = segments, a.audio.get("speakers"), a.audio.get("events")
-            row.duration_seconds, row.created_at = a.audio.get("duration"), utcnow()
-            s.add(row)
-        if a.analysis is not None:
-            an = a.analysis
-            row = s.get(AnalysisRow, clip_id) or AnalysisRow(clip_id=clip_id)
-            sentiment = an.get("sentiment") or {}
-            row.summary, row.keywords, row.entities = an.get("summary") or "", an.get("keywords"), an.get("entities")
-            row.scene_classification = an.get("scene_classification")
-            row.sentiment_label, row.sentiment_score = sentiment.get("label"), sentiment.get("score")
-            row.content_warnings, row.technical_quality = an.get("content_warnings"), an.get("technical_quality")
-            row.provider, row.model, row.complete = an.get("provider"), an.get("model"), bool(an.get("complete"))
-            row.problems, row.usage, row.raw, row.created_at = an.get("problems"), an.get("usage"), an.get("raw"), \
-                utcnow()
-            s.add(row)
-        if a.embeddings is not None:
-            models = {e["model"] for e in a.embeddings}
-            s.exec(delete(EmbeddingRow).where(EmbeddingRow.clip_id == clip_id,
-                                              col(EmbeddingRow.model).in_(models) if models else True))
-            for e in a.embeddings:
-                s.add(EmbeddingRow(clip_id=clip_id, kind=e["kind"], ref=e["ref"], start_seconds=e["start_seconds"],
-                                   end_seconds=e["end_seconds"], text=e["text"], model=e["model"], dim=e["dim"],
-                                   vector=e["vector"]))
-
     @retry_transient
     def replace_embeddings(self, clip_id: int, embeddings: list[dict]) -> None:
         """A clip's vectors re-made with another model: every older vector of the clip goes (one model at a time)."""
         with Session(self.writer) as s, s.begin():
-            s.exec(delete(EmbeddingRow).where(EmbeddingRow.clip_id == clip_id))
-            for e in embeddings:
-                s.add(EmbeddingRow(clip_id=clip_id, kind=e["kind"], ref=e["ref"], start_seconds=e["start_seconds"],
-                                   end_seconds=e["end_seconds"], text=e["text"], model=e["model"], dim=e["dim"],
-                                   vector=e["vector"]))
+            write_embeddings(s, clip_id, embeddings, all_models=True)
             bump_changes(s, vectors=True)
         self._index_vectors(embeddings)
 
@@ -719,14 +630,6 @@ def _camera(md: TechnicalMetadataRow | None) -> str | None:
     return " ".join(parts) or None
 
 
-def _clip_status(statuses: dict[str, str], has_metadata: bool) -> str:
-    """ready: catalogued, no stage failed (stages not asked for yet, e.g. `--skip-visual`, do not count) ·
-    partial: catalogued but a stage failed (e.g. a truncated file's readable part) · failed/pending: nothing usable."""
-    if not has_metadata:
-        return "failed" if "failed" in statuses.values() else "pending"
-    return "partial" if "failed" in statuses.values() else "ready"
-
-
 _RES_P = re.compile(r"^(\d{3,4})p$")
 _RES_WXH = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 
@@ -765,19 +668,3 @@ def _escape_like(text: str) -> str:
 def _chunks(items: list, n: int):
     for i in range(0, len(items), n):
         yield items[i:i + n]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray)):
-        return value.hex()
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
