@@ -25,6 +25,7 @@ from ..events import (
     DiscoveryFinished,
     FileDiscovered,
     IngestEvent,
+    PoolWarning,
     RunFinished,
     StageFailed,
     StageFinished,
@@ -107,6 +108,8 @@ class RichRenderer:
             self.progress.advance(self.files)
             self.done_bytes += ev.bytes
             self.bytes_progress.update(self.bytes, completed=self.done_bytes)
+        elif isinstance(ev, PoolWarning):
+            self.console.print(f"[yellow]![/yellow] {ev.message}", markup=True, highlight=False)
         elif isinstance(ev, RunFinished):
             self.progress.update(self.files, completed=self.progress.tasks[self.files].total or 0)
             self.bytes_progress.update(self.bytes, completed=self.total_bytes)
@@ -129,3 +132,5 @@ class QuietRenderer:
             self.console.print(f"failed: {ev.path}: {ev.error}", markup=False, highlight=False)
         elif isinstance(ev, StageFailed) and ev.stage == "upload":  # the clip is catalogued; its remote copy is not
             self.console.print(f"upload failed: {ev.path}: {ev.error}", markup=False, highlight=False)
+        elif isinstance(ev, PoolWarning):
+            self.console.print(f"warning: {ev.message}", markup=False, highlight=False)
