@@ -23,6 +23,15 @@ class FileDiscovered(BaseModel):
     size: int
 
 
+class FilesUnchanged(BaseModel):
+    """A batch of discovered files already catalogued and unchanged: counted, not listed one by one (a rescan of a
+    million files would otherwise print two million lines). Each counts as discovered and done, outcome `known`."""
+
+    kind: Literal["files_unchanged"] = "files_unchanged"
+    count: int
+    bytes: int
+
+
 class DiscoveryFinished(BaseModel):
     kind: Literal["discovery_finished"] = "discovery_finished"
     candidates: int
@@ -99,5 +108,5 @@ class RunFinished(BaseModel):
     exit_code: int
 
 
-IngestEvent = Union[RunStarted, FileDiscovered, DiscoveryFinished, StageStarted, StageFinished, StageFailed,
+IngestEvent = Union[RunStarted, FileDiscovered, FilesUnchanged, DiscoveryFinished, StageStarted, StageFinished, StageFailed,
                     ClipDone, PoolWarning, RunFinished]

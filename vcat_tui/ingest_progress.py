@@ -13,6 +13,7 @@ from vcat_core.events import (
     ClipDone,
     DiscoveryFinished,
     FileDiscovered,
+    FilesUnchanged,
     IngestEvent,
     RunFinished,
     RunStarted,
@@ -93,6 +94,12 @@ class IngestProgress:
         elif isinstance(ev, FileDiscovered):
             self.discovered += 1
             self.discovered_bytes += ev.size
+        elif isinstance(ev, FilesUnchanged):
+            self.discovered += ev.count
+            self.discovered_bytes += ev.bytes
+            self.done += ev.count
+            self.done_bytes += ev.bytes
+            self.outcomes["known"] += ev.count
         elif isinstance(ev, DiscoveryFinished):
             self.discovery_done = True
             self.candidates = ev.candidates

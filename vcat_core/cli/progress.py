@@ -24,6 +24,7 @@ from ..events import (
     ClipDone,
     DiscoveryFinished,
     FileDiscovered,
+    FilesUnchanged,
     IngestEvent,
     PoolWarning,
     RunFinished,
@@ -34,20 +35,28 @@ from ..events import (
 
 
 class JsonLinesRenderer:
-    """One JSON object per event on stdout, flushed as it happens."""
+    """One JSON object per event on stdout, flushed as it happens (at most every FLUSH_EVERY seconds when events
+    come faster: a rescan reports tens of thousands of files a second)."""
+
+    FLUSH_EVERY = 0.05
 
     def __init__(self, out=None):
         self.out = out or sys.stdout
+        self._flushed = 0.0
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        self.out.flush()
         return False
 
     def handle(self, ev: IngestEvent) -> None:
         self.out.write(json.dumps(ev.model_dump(mode="json"), ensure_ascii=False) + "\n")
-        self.out.flush()
+        now = time.monotonic()
+        if now - self._flushed >= self.FLUSH_EVERY or isinstance(ev, RunFinished):
+            self.out.flush()
+            self._flushed = now
 
 
 class RichRenderer:
@@ -94,6 +103,12 @@ class RichRenderer:
             total = self.progress.tasks[self.files].total or 0
             self.progress.update(self.files, total=total + 1)
             self.bytes_progress.update(self.bytes, total=self.total_bytes)
+        elif isinstance(ev, FilesUnchanged):
+            self.total_bytes += ev.bytes
+            self.done_bytes += ev.bytes
+            total = self.progress.tasks[self.files].total or 0
+            self.progress.update(self.files, total=total + ev.count, advance=ev.count)
+            self.bytes_progress.update(self.bytes, total=self.total_bytes, completed=self.done_bytes)
         elif isinstance(ev, DiscoveryFinished):
             self.progress.update(self.files, total=ev.candidates)
         elif isinstance(ev, StageStarted):

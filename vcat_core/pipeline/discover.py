@@ -50,14 +50,16 @@ def classify(path: str, st: os.stat_result) -> Candidate | None:
     by_ext = ext in VIDEO_EXTENSIONS
     if not by_ext and ext in NON_VIDEO_EXTENSIONS:
         return None
-    head = _read_head(path) if st.st_size > 0 else b""
-    if name.startswith("._") and head is not None and is_appledouble(head):
-        return None
     by_content = False
-    if not by_ext:
-        if not head or sniff_container(head) is None:
+    # the first bytes are read only where they decide something: a rescan of a million named clips opens none
+    if name.startswith("._") or not by_ext:
+        head = _read_head(path) if st.st_size > 0 else b""
+        if name.startswith("._") and head is not None and is_appledouble(head):
             return None
-        by_content = True
+        if not by_ext:
+            if not head or sniff_container(head) is None:
+                return None
+            by_content = True
     return Candidate(
         path=path, size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino, device=st.st_dev, by_content=by_content
     )

@@ -22,6 +22,7 @@ from ..events import (
     ClipDone,
     DiscoveryFinished,
     FileDiscovered,
+    FilesUnchanged,
     IngestEvent,
     PoolWarning,
     RunFinished,
@@ -104,6 +105,7 @@ class IngestRunner:
         self._run_id: int | None = None
         self._started = 0
         self._postgres = store.engine.dialect.name == "postgresql"
+        self._pool_start: asyncio.Future | None = None
 
     def _emit(self, event: IngestEvent) -> None:
         self._queue.put_nowait(event)
@@ -260,7 +262,6 @@ class IngestRunner:
                 loop.call_soon_threadsafe(found.put_nowait, _END)
 
         walker = loop.run_in_executor(None, walk)
-        start = asyncio.ensure_future(self._pool.start())  # workers start while the first paths are looked up
         flusher = asyncio.create_task(self._flush_locations_every())
         hashing = asyncio.Semaphore(self.opt.workers * 2)
         self._analysing = asyncio.Semaphore(self.opt.workers * 2)
@@ -268,23 +269,24 @@ class IngestRunner:
         try:
             while (batch := await found.get()) is not _END:
                 ahead.release()
-                total_bytes += await self._take(batch, hashing, start)
+                total_bytes += await self._take(batch, hashing)
             await walker
             self.summary.candidates = stats.candidates
             self.summary.passed_over += stats.passed_over
             self._emit(DiscoveryFinished(candidates=stats.candidates, bytes=total_bytes,
                                          passed_over=stats.passed_over, problems=stats.problems))
-            await start
+            if self._pool_start is not None:
+                await self._pool_start
             while self._tasks:
                 await asyncio.wait(set(self._tasks))
             await self._flush_locations()
         finally:
             stop.set()
             flusher.cancel()
-            if not start.done():
-                start.cancel()
+            if self._pool_start is not None and not self._pool_start.done():
+                self._pool_start.cancel()
 
-    async def _take(self, batch: list, hashing: asyncio.Semaphore, pool_start: asyncio.Future) -> int:
+    async def _take(self, batch: list, hashing: asyncio.Semaphore) -> int:
         """One batch of discovered paths: one catalog look-up decides which are unchanged; the rest go to the pool
         in groups. Returns the batch's bytes."""
         cands: list[Candidate] = []
@@ -296,27 +298,34 @@ class IngestRunner:
             cands.append(item)
             self._seen_paths.add(item.path)
             size += item.size
-            self._emit(FileDiscovered(path=item.path, size=item.size))
         known = await self._store(self.store.lookup_locations, [c.path for c in cands])
         algo = self.opt.hash_algorithm
         to_hash: list[tuple[Candidate, KnownLocation | None]] = []
+        unchanged = unchanged_bytes = 0
         for cand in cands:
             k = known.get(cand.path)
             action = path_action(k, cand, algo, self.opt.stages, self.opt.force)
             if action == "known":
                 self._unchanged.append(cand.path)
-                self._count("known")
-                self._emit(ClipDone(path=cand.path, outcome="known", clip_id=k.clip_id, bytes=cand.size))
-            elif action == "reuse_fingerprint":
+                unchanged += 1
+                unchanged_bytes += cand.size
+                continue
+            self._emit(FileDiscovered(path=cand.path, size=cand.size))
+            if self._pool_start is None:  # the first file with work: workers start now (a rescan needs none)
+                self._pool_start = asyncio.ensure_future(self._pool.start())
+            elif self._pool_start.done() and self._pool_start.exception() is not None:
+                self._pool_start.result()  # the workers cannot start: the run cannot go on (raised to the caller)
+            if action == "reuse_fingerprint":
                 fp = FingerprintResult(algorithm=algo, digest=k.fingerprint, size=cand.size)
                 self._spawn(self._guard([cand], self._after_fingerprints([(cand, fp, k)])))
             elif self._take_budget(cand):
                 to_hash.append((cand, k))
+        if unchanged:
+            self.summary.known += unchanged
+            self._emit(FilesUnchanged(count=unchanged, bytes=unchanged_bytes))
         if len(self._unchanged) >= TOUCH_BATCH:
             touched, self._unchanged = self._unchanged, []
             await self._store(self.store.touch_locations, touched)
-        if to_hash and pool_start.done() and pool_start.exception() is not None:
-            pool_start.result()  # the workers cannot start: the run cannot go on (raised to the caller)
         for group in _hash_groups(to_hash):
             await hashing.acquire()
             self._spawn(self._guard([c for c, _ in group], self._fingerprint_group(group)), release=hashing)
