@@ -6,6 +6,7 @@ Errors become per-stage outcomes with a sentence a person can read; nothing esca
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision", "transcribe",
 # Each stage's inputs when it is asked for alone: the pool is free of catalog reads, so what a stage builds on is
 # recomputed in the same run (vision measures the thumbnail stage's frames; analysis reads the transcript; the
 # embeddings embed the analysis and the transcript). `vcat-core reembed` re-embeds from the catalog instead.
+MIN_THUMBNAIL_SPACING = 0.5  # seconds between thumbnail candidates, at least
 NEEDS = {"vision": ("thumbnails", "exposure"), "analyze": ("transcribe",), "embed": ("transcribe", "analyze")}
 
 
@@ -167,8 +169,10 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
 
     result.metadata = attempt("metadata", (), metadata)
     # the watchdog's bound grows with the footage: tell it how long this clip is as soon as it is known
-    report_media_seconds(result.metadata.duration_seconds if result.metadata is not None
-                         else _probe_duration(candidate.path) if "metadata" not in stages else None)
+    duration = result.metadata.duration_seconds if result.metadata is not None else \
+        _probe_duration(candidate.path) if "metadata" not in stages else None
+    report_media_seconds(duration)
+    thumbs_wanted = thumbnails_for(duration, opts.thumbnails)
     if result.metadata is not None and "truncated" in result.metadata.warnings:
         # catalogue what can be read, but a truncated original is a failure a person must see
         result.outcomes[-1] = StageOutcome(stage="metadata", status="failed", seconds=result.outcomes[-1].seconds,
@@ -179,7 +183,7 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
     def thumbnails():
         _still_same_file(candidate)
         maybe_hang(candidate.path)  # tests: a decode that never returns
-        res = extract_thumbnails(candidate.path, out_dir, rel_dir, count=opts.thumbnails, widths=opts.widths,
+        res = extract_thumbnails(candidate.path, out_dir, rel_dir, count=thumbs_wanted, widths=opts.widths,
                                  thresholds=opts.thresholds, fmt=opts.thumbnail_format,
                                  analyser=candidate_quality if "vision" in stages else None)
         if not res.thumbnails:
@@ -200,7 +204,7 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
 
     def vision():
         _still_same_file(candidate)
-        outcome, kept = run_vision(candidate.path, result.thumbnails, opts.catalog_dir, opts.thumbnails, opts.vision)
+        outcome, kept = run_vision(candidate.path, result.thumbnails, opts.catalog_dir, thumbs_wanted, opts.vision)
         result.thumbnails = kept
         return outcome
 
@@ -270,6 +274,15 @@ def embed_clip(transcript, analysis, ai_settings: dict) -> list[dict]:
     vectors = ai.embed_texts([it["text"] for it in items], ai_settings) if items else []
     return [{**it, "model": v.model, "dim": v.dim, "vector": list(map(float, v.vector))}
             for it, v in zip(items, vectors)]
+
+
+def thumbnails_for(duration: float | None, wanted: int) -> int:
+    """At most `wanted` thumbnails, and no closer than MIN_THUMBNAIL_SPACING apart: a one-second clip gets two, not
+    thirty near-identical frames (each written at three sizes; on a drive of short clips that was most of the
+    ingest's time)."""
+    if not duration or duration <= 0:
+        return wanted
+    return max(1, min(wanted, math.ceil(duration / MIN_THUMBNAIL_SPACING)))
 
 
 def _probe_duration(path: str) -> float | None:
