@@ -44,8 +44,9 @@ VCAT = [sys.executable, "-m", "vcat_core"]
 class RssSampler:
     """Resident memory of a process and all its children, twice a second, per process."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, log: Path | None = None):
         self.root = psutil.Process(pid)
+        self.log = log.open("w") if log else None  # time, pid, name, RSS MB: readable while a long run goes on
         self.samples: dict[int, list[tuple[float, float, str]]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -68,9 +69,14 @@ class RssSampler:
             now = time.monotonic() - self.started
             for p in procs:
                 try:
-                    self.samples.setdefault(p.pid, []).append((now, p.memory_info().rss / 2**20, p.name()))
+                    rss, name = p.memory_info().rss / 2**20, p.name()
                 except psutil.Error:
-                    pass
+                    continue
+                self.samples.setdefault(p.pid, []).append((now, rss, name))
+                if self.log:
+                    self.log.write(f"{now:.1f},{p.pid},{name},{rss:.1f}\n")
+            if self.log:
+                self.log.flush()
 
     def report(self) -> list[str]:
         """Per long-lived process: RSS in the first and the last quarter of its life (MB)."""
@@ -90,13 +96,14 @@ class RssSampler:
         return lines
 
 
-def vcat(args: list[str], env: dict[str, str], *, sample: bool = False) -> tuple[dict, list[str]]:
+def vcat(args: list[str], env: dict[str, str], *, sample: bool = False,
+         rss_log: Path | None = None) -> tuple[dict, list[str]]:
     """Run `vcat-core … --json`; return the run's summary (and RSS lines when sampling)."""
     proc = subprocess.Popen([*VCAT, *args, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     rss: list[str] = []
     if sample:
-        with RssSampler(proc.pid) as sampler:
+        with RssSampler(proc.pid, rss_log) as sampler:
             out, err = proc.communicate()
         rss = sampler.report()
     else:
@@ -219,7 +226,8 @@ def bench_endurance(n: int) -> None:
     catalog = WORK / "cat-endurance"
     shutil.rmtree(catalog, ignore_errors=True)
     before = {p.pid for p in psutil.process_iter()}
-    s, rss = vcat(["ingest", str(folder)], env_for(catalog, analysis_depth="full"), sample=True)
+    s, rss = vcat(["ingest", str(folder)], env_for(catalog, analysis_depth="full"), sample=True,
+                  rss_log=WORK / "rss-endurance.csv")
     time.sleep(1)
     left = leftover_processes(before)
     accounted = s["new"] + s["duplicates"] + s["failed"] + s["passed_over"] + s["known"]
@@ -239,12 +247,14 @@ def main() -> None:
     ap.add_argument("--catalog", action="store_true", help="also the million-clip catalog figures")
     ap.add_argument("--catalog-clips", type=int, default=1_000_000)
     ap.add_argument("--endurance", type=int, default=0, help="files for the full-depth endurance run")
+    ap.add_argument("--only-endurance", action="store_true", help="skip the other figures")
     a = ap.parse_args()
     WORK.mkdir(exist_ok=True)
     (WORK / "none.yaml").touch()
     print(f"vcat scale benchmark · {os.cpu_count()} cores · {time.strftime('%Y-%m-%d %H:%M')}")
-    bench_copies(a.copies, a.rescan)
-    bench_new_clips(a.clips, a.max_tasks)
+    if not a.only_endurance:
+        bench_copies(a.copies, a.rescan)
+        bench_new_clips(a.clips, a.max_tasks)
     if a.catalog:
         from bench import catalog_scale  # the million-clip figures (SQLite and Postgres)
 
