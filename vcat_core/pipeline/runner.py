@@ -301,6 +301,7 @@ class IngestRunner:
         known = await self._store(self.store.lookup_locations, [c.path for c in cands])
         algo = self.opt.hash_algorithm
         to_hash: list[tuple[Candidate, KnownLocation | None]] = []
+        reuse: list[tuple[Candidate, FingerprintResult, KnownLocation | None]] = []
         unchanged = unchanged_bytes = 0
         for cand in cands:
             k = known.get(cand.path)
@@ -315,9 +316,8 @@ class IngestRunner:
                 self._pool_start = asyncio.ensure_future(self._pool.start())
             elif self._pool_start.done() and self._pool_start.exception() is not None:
                 self._pool_start.result()  # the workers cannot start: the run cannot go on (raised to the caller)
-            if action == "reuse_fingerprint":
-                fp = FingerprintResult(algorithm=algo, digest=k.fingerprint, size=cand.size)
-                self._spawn(self._guard([cand], self._after_fingerprints([(cand, fp, k)])))
+            if action == "reuse_fingerprint":  # unchanged, but stages are missing: its fingerprint stands
+                reuse.append((cand, FingerprintResult(algorithm=algo, digest=k.fingerprint, size=cand.size), k))
             elif self._take_budget(cand):
                 to_hash.append((cand, k))
         if unchanged:
@@ -326,6 +326,9 @@ class IngestRunner:
         if len(self._unchanged) >= TOUCH_BATCH:
             touched, self._unchanged = self._unchanged, []
             await self._store(self.store.touch_locations, touched)
+        if reuse:
+            await hashing.acquire()
+            self._spawn(self._guard([c for c, _, _ in reuse], self._after_fingerprints(reuse)), release=hashing)
         for group in _hash_groups(to_hash):
             await hashing.acquire()
             self._spawn(self._guard([c for c, _ in group], self._fingerprint_group(group)), release=hashing)
