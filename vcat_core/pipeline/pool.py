@@ -313,9 +313,13 @@ class WorkerPool:
         for _attempt in range(3):
             slot.deadline, slot.what, slot.stalled = time.monotonic() + self.limits.start_timeout, "starting", False
             try:
-                slot.worker = _Worker(self._ctx, self._init, self._initargs, self.limits.start_timeout)
+                slot.worker = worker = _Worker(self._ctx, self._init, self._initargs, self.limits.start_timeout)
                 self.started += 1
-                return slot.worker
+                if self._closed:  # shut down while it started (Ctrl-C): it must not outlive the run
+                    worker.kill()
+                    slot.worker = None
+                    raise PoolClosed("the worker pool is shut down")
+                return worker
             except RuntimeError as exc:
                 last = exc
                 log.warning("%s; trying again", exc)
@@ -384,8 +388,8 @@ class WorkerPool:
             return
         lim = self.limits
         if (lim.max_tasks and w.tasks >= lim.max_tasks) or (lim.max_rss_mb and w.rss_mb > lim.max_rss_mb):
-            w.retire()
-            slot.worker = None
+            slot.worker = None  # the slot starts a fresh one for its next task; this one leaves in the background
+            threading.Thread(target=w.retire, name="vcat-pool-retire", daemon=True).start()
 
 
 def _timeout_text(seconds: float) -> str:
