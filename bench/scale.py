@@ -139,7 +139,7 @@ def env_for(catalog: Path, **settings: str) -> dict[str, str]:
 def make_copies(n: int) -> Path:
     src = WORK / "one" / "original.mp4"
     if not src.exists():
-        make_segments(WORK / "one-src", 1, size="320x240", rate=25, prefix="o")
+        make_segments(WORK / "one-src", 1, size="160x120", rate=10, prefix="o")
         src.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(next((WORK / "one-src").glob("o_*.mp4")), src)
     folder = WORK / f"copies-{n}"
