@@ -191,23 +191,36 @@ def ffmpeg_loop(files: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def bench_new_clips(n: int, max_tasks: int) -> None:
-    folder = WORK / f"clips-{n}"
+def segments_folder(name: str, n: int, **media) -> Path:
+    """N generated one-second clips under bench/.scale/<name> (made once)."""
+    folder = WORK / name
     if not folder.exists():
-        make_segments(folder.with_suffix(".tmp"), n, size="1280x720", rate=25)
+        make_segments(folder.with_suffix(".tmp"), n, **media)
         folder.with_suffix(".tmp").rename(folder)
+    return folder
+
+
+def measured_ingest(folder: Path, catalog: Path, env: dict[str, str],
+                    rss_log: Path | None = None) -> tuple[dict, list[str], list[str], int]:
+    """Ingest into a fresh catalog with every process sampled; (summary, RSS lines, processes left behind, files
+    accounted for: catalogued, duplicate, known, passed over or failed)."""
+    shutil.rmtree(catalog, ignore_errors=True)
+    before = {p.pid for p in psutil.process_iter()}
+    s, rss = vcat(["ingest", str(folder)], env, sample=True, rss_log=rss_log)
+    time.sleep(1)
+    accounted = s["new"] + s["duplicates"] + s["failed"] + s["passed_over"] + s["known"]
+    return s, rss, leftover_processes(before), accounted
+
+
+def bench_new_clips(n: int, max_tasks: int) -> None:
+    folder = segments_folder(f"clips-{n}", n, size="1280x720", rate=25)
     files = sorted(folder.glob("*.mp4"))
     for f in files:  # page cache: compare CPU work, not the disk
         f.read_bytes()
     pyav = bare_pyav_loop(files)
     ff = ffmpeg_loop(files)
-    catalog = WORK / "cat-clips"
-    shutil.rmtree(catalog, ignore_errors=True)
-    before = {p.pid for p in psutil.process_iter()}
-    s, rss = vcat(["ingest", str(folder)], env_for(catalog, worker_max_tasks=str(max_tasks)), sample=True)
-    time.sleep(1)
-    left = leftover_processes(before)
-    accounted = s["new"] + s["duplicates"] + s["failed"] + s["passed_over"] + s["known"]
+    s, rss, left, accounted = measured_ingest(folder, WORK / "cat-clips",
+                                              env_for(WORK / "cat-clips", worker_max_tasks=str(max_tasks)))
     print(f"new short clips (quick): {n} files in {s['seconds']:.1f} s = {n / s['seconds']:.1f} files/s; "
           f"{s['workers_started']} workers started (recycled every {max_tasks} files); "
           f"{accounted}/{n} accounted for")
@@ -219,23 +232,15 @@ def bench_new_clips(n: int, max_tasks: int) -> None:
 
 
 def bench_endurance(n: int) -> None:
-    folder = WORK / f"endurance-{n}"
-    if not folder.exists():
-        make_segments(folder.with_suffix(".tmp"), n, size="320x240", rate=25, audio=True)
-        folder.with_suffix(".tmp").rename(folder)
+    folder = segments_folder(f"endurance-{n}", n, size="320x240", rate=25, audio=True)
     catalog = WORK / "cat-endurance"
-    shutil.rmtree(catalog, ignore_errors=True)
-    before = {p.pid for p in psutil.process_iter()}
-    s, rss = vcat(["ingest", str(folder)], env_for(catalog, analysis_depth="full"), sample=True,
-                  rss_log=WORK / "rss-endurance.csv")
-    time.sleep(1)
-    left = leftover_processes(before)
-    accounted = s["new"] + s["duplicates"] + s["failed"] + s["passed_over"] + s["known"]
+    s, rss, left, accounted = measured_ingest(folder, catalog, env_for(catalog, analysis_depth="full"),
+                                              rss_log=WORK / "rss-endurance.csv")
     print(f"endurance (full depth): {n} files in {s['seconds'] / 60:.1f} min; new {s['new']}, duplicates "
           f"{s['duplicates']}, failed {s['failed']}, passed over {s['passed_over']}: {accounted}/{n} accounted for;"
           f" {s['workers_started']} workers started")
     print("\n".join(rss))
-    print(f"  processes left after exit: {len(left)}")
+    print(f"  processes left after exit: {len(left)}" + "".join(f"\n    {x}" for x in left))
 
 
 def main() -> None:
