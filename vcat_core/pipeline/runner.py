@@ -347,9 +347,11 @@ class IngestRunner:
 
     # ---- fingerprints and content decisions ---------------------------------------------------------------------
 
-    async def _fingerprint_group(self, group: list[tuple[Candidate, KnownLocation | None]]) -> None:
-        for cand, _ in group:
-            self._emit(StageStarted(path=cand.path, stage="fingerprint"))
+    async def _fingerprint_group(self, group: list[tuple[Candidate, KnownLocation | None]],
+                                 announce: bool = True) -> None:
+        if announce:
+            for cand, _ in group:
+                self._emit(StageStarted(path=cand.path, stage="fingerprint"))
         cands = [c for c, _ in group]
         try:
             results = await self._in_pool(run_fingerprints, cands, self.opt.hash_algorithm,
@@ -358,7 +360,7 @@ class IngestRunner:
         except MediaError as exc:
             if len(group) > 1:  # find the one file that hangs or crashes; the others are hashed alone
                 for item in group:
-                    await self._fingerprint_group([item])
+                    await self._fingerprint_group([item], announce=False)
                 return
             if isinstance(exc, WatchdogTimeout):
                 self._count("timed_out")
