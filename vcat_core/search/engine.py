@@ -4,9 +4,10 @@
   clip — names, paths, metadata, tags, analysis, transcript — and one per transcript segment). Every word must
   match (as a prefix, for search-as-you-type); when nothing holds them all, any word does.
 * Vector hits below MIN_SIMILARITY are dropped (noise, not an answer).
-* Vectors: embeddings of the configured model only (never mixing models or dimensions). SQLite: an in-process
-  numpy matrix of the unit vectors, cosine by one matrix product (15 ms at 100k × 384 here, FACTS.md), rebuilt
-  when the catalog's change counter moves; Postgres: pgvector `<=>` with an HNSW index on the model's vectors.
+* Vectors: embeddings of the configured model only (never mixing models or dimensions). SQLite: a memory-mapped
+  matrix file of the unit vectors beside the catalog, scanned chunk by chunk (search/vector_file.py: exact, and
+  the process's memory stays at one chunk however large the catalog); Postgres: pgvector `<=>` with an HNSW index
+  on the model's vectors.
 * Fusion: reciprocal-rank fusion (k = 60) of the two lists at clip level (a clip's best document in each list);
   the moment shown is the clip's best-ranked transcript segment, when one matched. Quality (sharpness) breaks ties.
 """
@@ -14,7 +15,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from ..store.catalog import CatalogStore
 from ..store.tables import EmbeddingRow
+from . import vector_file
 
 RRF_K = 60
 CANDIDATES = 200
@@ -115,55 +116,20 @@ def _text_query(store: CatalogStore, terms: list[str], op: str, limit: int) -> l
 
 # ---- vectors --------------------------------------------------------------------------------------------------------
 
-class _Matrix:
-    """All vectors of one model, unit length, in memory (SQLite catalogs)."""
-
-    def __init__(self, rows: list[tuple], version: int):
-        self.version = version
-        self.meta = [r[:6] for r in rows]
-        if rows:
-            m = np.stack([np.asarray(r[6], dtype=np.float32) for r in rows])
-            m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
-            self.m = m
-        else:
-            self.m = np.zeros((0, 1), np.float32)
-
-
-_cache: dict[tuple[str, str], _Matrix] = {}
-_lock = threading.Lock()
-
-
-def _matrix(store: CatalogStore, model: str) -> _Matrix:
-    version = store.vector_counter()  # tags, moves, new clips without vectors: the matrix stays
-    key = (store.url, model)
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached.version == version:
-            return cached
-        with Session(store.engine) as s:
-            rows = s.exec(select(EmbeddingRow.clip_id, EmbeddingRow.kind, EmbeddingRow.ref,
-                                 EmbeddingRow.start_seconds, EmbeddingRow.end_seconds, EmbeddingRow.text,
-                                 EmbeddingRow.vector).where(EmbeddingRow.model == model)).all()
-        _cache[key] = built = _Matrix(list(rows), version)
-        return built
-
-
 def vector_search(store: CatalogStore, vector: list[float], model: str, limit: int = CANDIDATES) -> list[Doc]:
     q = np.asarray(vector, dtype=np.float32)
     q /= max(float(np.linalg.norm(q)), 1e-12)
     if store.engine.dialect.name == "postgresql":
         return _pg_vector_search(store, q, model, limit)
-    mat = _matrix(store, model)
-    if mat.m.shape[0] == 0 or mat.m.shape[1] != q.shape[0]:
+    near = [(eid, sim) for eid, sim in vector_file.nearest(store, q, model, limit) if sim >= MIN_SIMILARITY]
+    if not near:
         return []
-    sims = mat.m @ q
-    if sims.shape[0] > limit:  # the best `limit` first (linear), then only those sorted
-        part = np.argpartition(-sims, limit)[:limit]
-        order = part[np.argsort(-sims[part])]
-    else:
-        order = np.argsort(-sims)
-    top = [i for i in order if sims[i] >= MIN_SIMILARITY]
-    return [Doc(*mat.meta[i][:6], float(sims[i])) for i in top]
+    e = EmbeddingRow.__table__.c
+    with Session(store.engine) as s:  # texts and times for the hits only (the file holds vectors and ids)
+        meta = {r[0]: r[1:] for r in s.connection().execute(
+            select(e.id, e.clip_id, e.kind, e.ref, e.start_seconds, e.end_seconds, e.text)
+            .where(e.id.in_([eid for eid, _ in near])))}
+    return [Doc(*meta[eid], sim) for eid, sim in near if eid in meta]
 
 
 def _pg_vector_search(store: CatalogStore, q: np.ndarray, model: str, limit: int) -> list[Doc]:

@@ -341,6 +341,19 @@ class EmbeddingRow(SQLModel, table=True):
     vector: Any = Field(sa_column=Column(VectorType(), nullable=False))
 
 
+class VectorLog(SQLModel, table=True):
+    """Every vector written or deleted on a SQLite catalog, in order (triggers, migration 0017): what the vector
+    file beside the catalog follows (search/vector_file.py). Empty on Postgres."""
+
+    __tablename__ = "vector_log"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: Optional[int] = Field(default=None, primary_key=True)
+    embedding_id: int
+    model: str
+    deleted: bool
+
+
 class SearchDocument(SQLModel, table=True):
     """Text a search can match: one row for the clip as a whole (name, metadata, tags, analysis), one per transcript
     segment (a moment) and one per location (its path's words; ref = the location's id). Full-text indexed: FTS5 on
