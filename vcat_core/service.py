@@ -22,7 +22,7 @@ from .pipeline.stages import select_stages
 from .pipeline.watch import watch_batches
 from .pipeline.worker import AnalysisOptions
 from . import reports, system
-from .store import labels, projects
+from .store import labels, projects, ratings
 from .store.catalog import CatalogStore
 from .storage import open_remote_storage, push_thumbnails
 
@@ -370,6 +370,23 @@ class Catalog:
     def collection_documents(self, name: str) -> list[dict[str, Any]]:
         ids = labels.collection_clip_ids(self.store, name)
         return [clip_document(r, self.settings.catalog) for r in self.store.load_clips(ids)]
+
+    # ---- culling: ratings, pick / reject, colour labels --------------------------------------------------------
+
+    def rate(self, clip_ids: list[int], stars: int) -> int:
+        """Give clips 0-5 stars; returns how many changed."""
+        with projects.denied_as_error("rating"):
+            return ratings.rate(self.store, clip_ids, stars)
+
+    def set_pick(self, clip_ids: list[int], flag: str | None) -> int:
+        """Flag clips as "pick" or "reject", or clear the flag (None)."""
+        with projects.denied_as_error("flagging"):
+            return ratings.set_flag(self.store, clip_ids, flag)
+
+    def set_label(self, clip_ids: list[int], label: str | None) -> int:
+        """Give clips a colour label (red, yellow, green, blue, purple), or clear it (None)."""
+        with projects.denied_as_error("labelling"):
+            return ratings.set_label(self.store, clip_ids, label)
 
     # ---- projects (shared catalogs) ----------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from .tables import (
     TranscriptRow,
     Clip,
     ClipLocation,
+    ClipRating,
     ClipTag,
     Collection,
     CollectionClip,
@@ -291,6 +292,9 @@ class CatalogStore:
                                            raw=_jsonable(md.raw), **fields))
                 clip.duration_seconds = md.duration_seconds
                 clip.created_at = md.created_at
+                from .ratings import seed_from_xmp  # (ratings imports this module)
+
+                seed_from_xmp(s, clip.id, (md.raw or {}).get("exiftool"))  # only a clip not yet rated
             if a.thumbnails is not None:
                 s.exec(delete(ThumbnailRow).where(ThumbnailRow.clip_id == clip.id))
                 for th in a.thumbnails.thumbnails:
@@ -593,6 +597,7 @@ class CatalogStore:
             sub = (select(ClipTag.clip_id).join(Tag, Tag.id == ClipTag.tag_id)
                    .where(Tag.name == " ".join(tag.strip().lower().split())))
             stmt = stmt.where(col(Clip.id).in_(sub))
+        stmt = _rating_filter(stmt, f)
         if f.collection:
             sub = (select(CollectionClip.clip_id).join(Collection, Collection.id == CollectionClip.collection_id)
                    .where(Collection.name == f.collection.strip()))
@@ -615,6 +620,8 @@ class CatalogStore:
         "size": Clip.size, "width": TechnicalMetadataRow.width, "fps": TechnicalMetadataRow.frame_rate,
         "codec": TechnicalMetadataRow.codec, "camera": TechnicalMetadataRow.camera_model,
         "sharpness": VisionMetrics.sharpness,
+        "rating": func.coalesce(select(ClipRating.rating).where(ClipRating.clip_id == Clip.id)
+                                .correlate(Clip).scalar_subquery(), 0),
     }
 
     def _ids_statement(self, f: ClipFilter, key, descending: bool = False, limit: int | None = None,
@@ -623,7 +630,7 @@ class CatalogStore:
                 .outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
                 .outerjoin(VisionMetrics, VisionMetrics.clip_id == Clip.id))
         stmt = self._filtered(stmt, f)
-        stmt = stmt.order_by(col(key).desc() if descending else col(key).asc(), Clip.id).offset(offset)
+        stmt = stmt.order_by(key.desc() if descending else key.asc(), Clip.id).offset(offset)
         return stmt.limit(limit) if limit is not None else stmt
 
     def list_clips(self, f: ClipFilter | None = None, *, sort: str = "name", descending: bool = False,
@@ -666,8 +673,12 @@ class CatalogStore:
                 for cid, name in s.exec(select(ClipTag.clip_id, Tag.name).join(Tag, Tag.id == ClipTag.tag_id)
                                         .where(col(ClipTag.clip_id).in_([c.id for c in out])).order_by(Tag.name)):
                     tags[cid].append(name)
+                rated = {r.clip_id: r for r in s.exec(select(ClipRating)
+                                                      .where(col(ClipRating.clip_id).in_([c.id for c in out])))}
                 for c in out:
                     c.tags = tags.get(c.id, [])
+                    if (r := rated.get(c.id)) is not None:
+                        c.rating, c.pick, c.label = r.rating, r.flag, r.label
         return out
 
     def count_clips(self, f: ClipFilter | None = None) -> int:
@@ -703,7 +714,7 @@ class CatalogStore:
                 for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
                     out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
                                     "thumbnails": [], "stages": [], "tags": [], "collections": [],
-                                    "transcript": None, "analysis": None}
+                                    "transcript": None, "analysis": None, "rating": None}
                 for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
                     out[md.clip_id]["metadata"] = md
                 for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
@@ -723,6 +734,8 @@ class CatalogStore:
                     out[tr.clip_id]["transcript"] = tr
                 for an in s.exec(select(AnalysisRow).where(col(AnalysisRow.clip_id).in_(chunk))):
                     out[an.clip_id]["analysis"] = an
+                for rt in s.exec(select(ClipRating).where(col(ClipRating.clip_id).in_(chunk))):
+                    out[rt.clip_id]["rating"] = rt
                 for cid, name in s.exec(select(CollectionClip.clip_id, Collection.name)
                                         .join(Collection, Collection.id == CollectionClip.collection_id)
                                         .where(col(CollectionClip.clip_id).in_(chunk)).order_by(Collection.name)):
@@ -831,6 +844,27 @@ def _resolution_filter(stmt, value: str):
     if m := _RES_WXH.match(v):
         return stmt.where(w == int(m.group(1)), h == int(m.group(2)))
     raise ValueError(f"unknown resolution {value!r}: use 720p, 1080p, 2160p, 4k, 8k or WIDTHxHEIGHT")
+
+
+def _rating_filter(stmt, f: ClipFilter):
+    """Stars, pick / reject and labels. A clip without a ratings row is unrated, unflagged and unlabelled, so the
+    conditions that row-less clips meet are written as NOT IN (the rows that fail them)."""
+    def rows(*conds):
+        return select(ClipRating.clip_id).where(*conds)
+
+    if f.min_rating:
+        stmt = stmt.where(col(Clip.id).in_(rows(ClipRating.rating >= f.min_rating)))
+    if f.max_rating is not None:
+        stmt = stmt.where(col(Clip.id).not_in(rows(ClipRating.rating > f.max_rating)))
+    if f.pick in ("pick", "reject"):
+        stmt = stmt.where(col(Clip.id).in_(rows(ClipRating.flag == f.pick)))
+    elif f.pick == "unflagged":
+        stmt = stmt.where(col(Clip.id).not_in(rows(col(ClipRating.flag).is_not(None))))
+    if f.label == "none":
+        stmt = stmt.where(col(Clip.id).not_in(rows(col(ClipRating.label).is_not(None))))
+    elif f.label:
+        stmt = stmt.where(col(Clip.id).in_(rows(ClipRating.label == f.label)))
+    return stmt
 
 
 def _least(a, b):

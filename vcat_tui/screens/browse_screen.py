@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from vcat_core.models import ClipFilter
+from vcat_core.store.ratings import LABELS
 
 from .. import format as fmt
 from .. import images
@@ -110,7 +111,7 @@ class BrowseScreen(ClipActions, Screen):
             "camera": [g["name"] for g in stats["by_camera"] if g["name"] != "unknown"],
             "tag": [name for name, _ in catalog.list_tags()],
             "collection": [c["name"] for c in catalog.list_collections()],
-            "res": FilterSuggester.RESOLUTIONS,
+            "res": FilterSuggester.RESOLUTIONS, "label": list(LABELS),
         }
         self.post_message(self._Suggestions(values))
 
