@@ -311,7 +311,8 @@ _RATING_RX = [
     _rx(rf"{_B}(?:rating|stars)\s*[:=]\s*(?P<expr>[<>=]*\s*[0-5](?:\s*-\s*[0-5]|\+)?|unrated){_E}"),
     _rx(rf"{_B}(?:(?:at\s+least|minimum(?:\s+of)?|min\.?)\s+(?P<min>[1-5])[\s-]*stars?"
         rf"|(?P<min2>[1-5])[\s-]*stars?\s*(?:or\s+(?:more|better|higher|above)|and\s+(?:up|above)|\+)"
-        rf"|(?P<min3>[1-5])\+[\s-]*stars?|rated\s+(?P<exact>[0-5])(?:[\s-]*stars?)?){_E}"),
+        rf"|(?P<min3>[1-5])\+[\s-]*stars?|rated\s+(?P<exact>[0-5])(?:[\s-]*stars?)?"
+        rf"(?P<more>\s*(?:or\s+(?:more|better|higher|above)|and\s+(?:up|above)|\+))?){_E}"),
     _rx(rf"{_B}(?P<word>(?P<bare>[1-5])[\s-]*stars?|unrated){_E}"),
 ]
 _PICK_RX = _rx(rf"{_B}(?:pick\s*[:=]\s*(?P<kv>pick|reject|unflagged)|flagged\s+(?:as\s+)?(?P<flagged>picks?|rejects?)"
@@ -334,7 +335,7 @@ def _rating(m: re.Match[str], p: _Parser) -> _Hit | None:
             return None  # "a 5 star hotel"
         lo, hi = (None, 0) if not g.get("bare") else (int(g["bare"]), int(g["bare"]))
     elif g.get("exact") is not None:
-        lo, hi = parse_rating(g["exact"])
+        lo, hi = parse_rating(g["exact"] + ("+" if g.get("more") else ""))
     else:
         lo, hi = int(g.get("min") or g.get("min2") or g.get("min3")), None
     if lo == 5 and hi == 5:
