@@ -273,6 +273,11 @@ class Catalog:
         rows = self.store.load_clips([clip_id])
         return clip_document(rows[0], self.settings.catalog, detail=True) if rows else None
 
+    def poster_thumbnails(self, clip_ids: list[int], width: int = 160) -> dict[int, str]:
+        """One thumbnail file per clip (absolute paths) for grids: {clip id: path}; clips without one are absent."""
+        return {cid: str(self.settings.catalog / rel) for cid, rel in self.store.poster_thumbnails(clip_ids,
+                                                                                                  width).items()}
+
     def iter_documents(self, filters: ClipFilter | None = None, *, sort: str = "name") -> Iterator[dict[str, Any]]:
         """Every matching clip as an export document, loaded a page at a time."""
         offset = 0

@@ -24,13 +24,14 @@ from . import images, player
 from .commands import VcatCommands
 from .screens.browse_screen import BrowseScreen
 from .screens.collections_screen import CollectionsScreen
+from .screens.grid_screen import GridScreen
 from .screens.help_screen import HelpScreen
 from .screens.ingest_screen import IngestScreen
 from .screens.prompt_screen import ConfirmScreen
 from .screens.report_screen import ReportScreen
 from .screens.search_screen import SearchScreen
 
-STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss")
+STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss", "grid.tcss")
 """The app's TCSS, in load order. The canonical files are the repository's `styles/`; an installed distribution
 carries them as data files in `<prefix>/share/vcat_tui/styles/` (see `styles_dir`)."""
 
@@ -117,7 +118,7 @@ class VcatApp(App[None]):
         rename, a confirmation) is never disturbed; they reload after their own edits as before."""
         for stack in self._screen_stacks.values():
             for screen in stack:
-                if isinstance(screen, (BrowseScreen, SearchScreen)):
+                if isinstance(screen, (BrowseScreen, SearchScreen, GridScreen)):
                     if screen is self.screen:
                         screen.reload_clips()
                     else:

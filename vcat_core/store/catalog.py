@@ -742,6 +742,27 @@ class CatalogStore:
                     out[cid]["collections"].append(name)
         return [out[i] for i in clip_ids if i in out]
 
+    def poster_thumbnails(self, clip_ids: list[int], width: int) -> dict[int, str]:
+        """One thumbnail per clip for grids (the first frame the vision stage chose, else the first frame), in the
+        stored variant closest to `width` pixels: {clip id: path relative to the catalog}. One query per 500 clips,
+        reading only the thumbnail rows."""
+        rows: dict[int, list[tuple[int, int, str, bool]]] = defaultdict(list)
+        with Session(self.engine) as s:
+            for chunk in _chunks(list(clip_ids), 500):
+                stmt = (select(ThumbnailRow.clip_id, ThumbnailRow.frame_index, ThumbnailRow.width, ThumbnailRow.path,
+                               ThumbnailRow.scores).where(col(ThumbnailRow.clip_id).in_(chunk)))
+                for cid, frame, w, path, scores in s.exec(stmt):
+                    chosen = bool(((scores or {}).get("ranking") or {}).get("chosen"))
+                    rows[cid].append((frame, w, path, chosen))
+        out: dict[int, str] = {}
+        for cid, variants in rows.items():
+            frames = {f for f, _, _, c in variants if c} or {f for f, _, _, _ in variants}
+            first = min(frames)
+            sizes = [(w, p) for f, w, p, _ in variants if f == first]
+            wide_enough = [x for x in sizes if x[0] >= width]
+            out[cid] = (min(wide_enough) if wide_enough else max(sizes))[1]
+        return out
+
     def failures(self) -> list[FailureRecord]:
         """Files that could not be catalogued, then catalogued clips with a failed stage."""
         with Session(self.engine) as s:

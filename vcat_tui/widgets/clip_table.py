@@ -77,7 +77,7 @@ class ClipTable(ScrollView, can_focus=True):
         Binding("down,j", "cursor_down", "Down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "first", "First clip", show=False),
+        Binding("home", "first", "First clip", show=False),
         Binding("end,G", "last", "Last clip", show=False),
         Binding("enter", "choose", "Open"),
         Binding("space", "toggle_select", "Select"),

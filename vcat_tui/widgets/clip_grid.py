@@ -1,0 +1,392 @@
+"""A grid of clip thumbnails (Lightroom's Library grid) that stays fast at any catalog size.
+
+The grid holds a fixed pool of cell widgets, as many as fit the terminal (rebuilt on resize), and binds them to the
+clips around the cursor; the clips come a page at a time from a `ClipSource` in worker threads, and a cell whose
+page has not arrived shows "…". Images are loaded only for the cells on screen, in a worker (one catalog query for
+their thumbnail paths, then the JPEG decodes), and kept in an LRU cache, so scrolling back is instant and memory
+stays flat at 100,000 clips.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PIL import Image as PILImage
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+from vcat_core.models import ClipSummary
+
+from .. import format as fmt
+from .. import images
+from ..messages import ClipChosen, ClipHighlighted, SelectionChanged, TableLoaded
+from ..sources import ClipSource
+from .thumbnail import Thumbnail
+
+CELL_WIDTH = 24  # cells, border included
+CELL_HEIGHT = 10  # image 6 rows + two caption lines + border
+IMAGE_WIDTH = 160  # thumbnail variant (pixels wide) the grid decodes
+
+
+def layout(width: int, height: int) -> tuple[int, int]:
+    """(columns, rows) of cells that fit a `width` x `height` area; at least one of each."""
+    return max(width // CELL_WIDTH, 1), max(height // CELL_HEIGHT, 1)
+
+
+def caption(clip: ClipSummary) -> Text:
+    """The two lines under a cell's image: the name, then duration and the culling marks."""
+    text = Text(clip.name, no_wrap=True, overflow="ellipsis")
+    text.append("\n")
+    text.append(fmt.human_duration(clip.duration_seconds), style="dim")
+    for part, style in fmt.cull_parts(clip.rating, clip.pick, clip.label):
+        text.append(" ")
+        text.append(part, style=style or "bold yellow")
+    return text
+
+
+class GridCell(Vertical):
+    """One clip: its thumbnail and a caption. Bound to a clip by the grid, never owning one."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="grid-cell")
+        self.clip_id: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Thumbnail("", classes="grid-image")
+        yield Static("", classes="grid-caption")
+
+    def bind(self, clip: ClipSummary | None, image: PILImage.Image | bool | None, *, loading: bool, cursor: bool,
+             selected: bool) -> None:
+        """Show `clip` (None: its page is on its way) with `image` (None: not loaded yet, False: it has none)."""
+        self.display = clip is not None or loading
+        self.clip_id = clip.id if clip else None
+        self.set_class(cursor, "-cursor")
+        self.set_class(selected, "-selected")
+        self.set_class(clip is not None and clip.pick == "reject", "-rejected")
+        thumb = self.query_one(Thumbnail)
+        if clip is None:
+            thumb.show(None, "…")
+            self.query_one(".grid-caption", Static).update("")
+            return
+        if isinstance(image, PILImage.Image):
+            thumb.show(image)
+        else:
+            thumb.show(None, "no thumbnail" if image is False else "…")
+        self.query_one(".grid-caption", Static).update(caption(clip))
+
+
+class ClipGrid(Widget, can_focus=True):
+    """Clips from a `ClipSource` as a grid of thumbnails; arrows move, space selects, enter opens."""
+
+    BINDINGS = [
+        Binding("left,h", "move(-1, 0)", "Left", show=False),
+        Binding("right,l", "move(1, 0)", "Right", show=False),
+        Binding("up,k", "move(0, -1)", "Up", show=False),
+        Binding("down,j", "move(0, 1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First clip", show=False),
+        Binding("end,G", "last", "Last clip", show=False),
+        Binding("enter", "choose", "Open"),
+        Binding("space", "toggle_select", "Select"),
+    ]
+
+    PAGE = 120
+    MAX_PAGES = 40
+    MAX_IN_FLIGHT = 2
+
+    class _Counted(Message, bubble=False):
+        def __init__(self, generation: int, total: int) -> None:
+            super().__init__()
+            self.generation, self.total = generation, total
+
+    class _PageLoaded(Message, bubble=False):
+        def __init__(self, generation: int, page: int, rows: list[ClipSummary]) -> None:
+            super().__init__()
+            self.generation, self.page, self.rows = generation, page, rows
+
+    class _ImagesLoaded(Message, bubble=False):
+        def __init__(self, images: dict[int, PILImage.Image | None]) -> None:
+            super().__init__()
+            self.images = images
+
+    class _Failed(Message, bubble=False):
+        def __init__(self, generation: int, error: str) -> None:
+            super().__init__()
+            self.generation, self.error = generation, error
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source: ClipSource | None = None
+        self.total: int | None = None
+        self.cursor = 0
+        self.top_row = 0
+        self.columns, self.rows = 1, 1
+        self.selected: dict[int, ClipSummary] = {}
+        self.empty_text = "No clips."
+        self._generation = 0
+        self._pages: OrderedDict[int, list[ClipSummary]] = OrderedDict()
+        self._stale: dict[int, list[ClipSummary]] = {}
+        self._loading: set[int] = set()
+        # clip id -> decoded image, or False: the clip has no thumbnail (so it is not asked again)
+        self.images: LRUCache[int, PILImage.Image | bool] = LRUCache(600)
+        self._images_wanted: set[int] = set()
+        self._last_highlight: object = object()
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="grid-message")
+
+    # ---- public API (the same as ClipTable's) ------------------------------------------------------------------
+
+    def load(self, source: ClipSource, *, keep_cursor: bool = False) -> None:
+        self.source = source
+        self._generation += 1
+        self._stale = dict(self._pages) if keep_cursor else {}
+        self._pages.clear()
+        self._loading.clear()
+        if not keep_cursor:
+            self.cursor, self.top_row, self.total = 0, 0, None
+        generation = self._generation
+
+        def work() -> None:
+            try:
+                total = source.count()
+            except Exception as exc:  # noqa: BLE001 - shown in the grid, the app keeps running
+                self.post_message(self._Failed(generation, str(exc)))
+                return
+            self.post_message(self._Counted(generation, total))
+
+        self.run_worker(work, thread=True, group="clip-grid-count", exit_on_error=False)
+        self._draw()
+
+    def reload(self) -> None:
+        if self.source is not None:
+            self.load(self.source.refreshed(), keep_cursor=True)
+
+    @property
+    def loaded(self) -> bool:
+        """The count is known, every visible clip is drawn and every visible image has been looked for."""
+        if self.total is None:
+            return False
+        visible = self._visible_indexes()
+        if not all(i // self.PAGE in self._pages for i in visible):
+            return False
+        return all(self.row(i) is None or self.row(i).id in self.images for i in visible)
+
+    @property
+    def current(self) -> ClipSummary | None:
+        return self.row(self.cursor)
+
+    def row(self, index: int) -> ClipSummary | None:
+        if self.total is None or not 0 <= index < self.total:
+            return None
+        page = self._pages.get(index // self.PAGE) or self._stale.get(index // self.PAGE)
+        if page is None or index % self.PAGE >= len(page):
+            return None
+        return page[index % self.PAGE]
+
+    def target_ids(self) -> list[int]:
+        if self.selected:
+            return list(self.selected)
+        current = self.current
+        return [current.id] if current else []
+
+    def clear_selection(self) -> None:
+        if self.selected:
+            self.selected.clear()
+            self._draw()
+            self.post_message(SelectionChanged(0))
+
+    def move_cursor(self, index: int) -> None:
+        if not self.total:
+            return
+        self.cursor = max(0, min(index, self.total - 1))
+        row = self.cursor // self.columns
+        if row < self.top_row:
+            self.top_row = row
+        elif row >= self.top_row + self.rows:
+            self.top_row = row - self.rows + 1
+        self._draw()
+
+    # ---- geometry and drawing ----------------------------------------------------------------------------------
+
+    async def on_resize(self, event: events.Resize) -> None:
+        columns, rows = layout(event.size.width, event.size.height)
+        if (columns, rows) == (self.columns, self.rows) and self.query(GridCell):
+            return
+        self.columns, self.rows = columns, rows
+        await self.query(GridCell).remove()
+        await self.mount_all([GridCell() for _ in range(columns * rows)])
+        self.styles.grid_size_columns = columns
+        self.move_cursor(self.cursor)
+        self._draw()
+
+    def _visible_indexes(self) -> range:
+        first = self.top_row * self.columns
+        return range(first, min(first + self.columns * self.rows, self.total or 0))
+
+    def _draw(self) -> None:
+        message = self.query_one("#grid-message", Static)
+        cells = list(self.query(GridCell))
+        if not self.total:
+            message.update("Loading…" if self.total is None else self.empty_text)
+            message.display = True
+            for cell in cells:
+                cell.display = False
+            self._announce()
+            return
+        message.display = False
+        first = self.top_row * self.columns
+        want: list[int] = []
+        for n, cell in enumerate(cells):
+            index = first + n
+            clip = self.row(index) if index < self.total else None
+            image = self.images.get(clip.id) if clip is not None else None
+            if clip is not None and image is None:
+                want.append(clip.id)
+            cell.bind(clip, image, loading=clip is None and index < self.total, cursor=index == self.cursor,
+                      selected=clip is not None and clip.id in self.selected)
+        self._pump()
+        self._load_images(want)
+        self._announce()
+
+    def _announce(self) -> None:
+        current = self.current
+        key = (current.id, current.rating, current.pick, current.label, tuple(current.tags)) if current else None
+        if key != self._last_highlight:
+            self._last_highlight = key
+            self.post_message(ClipHighlighted(current))
+
+    # ---- loading -----------------------------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        if self.source is None or self.total is None:
+            return
+        visible = self._visible_indexes()
+        pages = sorted({i // self.PAGE for i in visible} | {self.cursor // self.PAGE})
+        for page in pages:
+            if len(self._loading) >= self.MAX_IN_FLIGHT:
+                break
+            if page not in self._pages and page not in self._loading:
+                self._start_page(self._generation, self.source, page)
+
+    def _start_page(self, generation: int, source: ClipSource, page: int) -> None:
+        self._loading.add(page)
+
+        def work() -> None:
+            try:
+                rows = source.page(page * self.PAGE, self.PAGE)
+            except Exception as exc:  # noqa: BLE001
+                self.post_message(self._Failed(generation, str(exc)))
+                return
+            self.post_message(self._PageLoaded(generation, page, rows))
+
+        self.run_worker(work, thread=True, group="clip-grid-pages", exit_on_error=False)
+
+    def _load_images(self, clip_ids: list[int]) -> None:
+        """Decode the thumbnails of these (visible) clips in a worker; ids already on their way are skipped."""
+        ids = [i for i in clip_ids if i not in self._images_wanted]
+        if not ids:
+            return
+        self._images_wanted.update(ids)
+        catalog = self.app.catalog
+
+        def work() -> None:
+            try:
+                paths = catalog.poster_thumbnails(ids, IMAGE_WIDTH)
+            except Exception:  # noqa: BLE001 - a busy catalog: the cells say "no thumbnail"
+                paths = {}
+            self.post_message(self._ImagesLoaded({i: images.load(paths[i], IMAGE_WIDTH) if i in paths else None
+                                                  for i in ids}))
+
+        self.run_worker(work, thread=True, group="clip-grid-images", exit_on_error=False)
+
+    @on(_Counted)
+    def _counted(self, msg: _Counted) -> None:
+        if msg.generation != self._generation:
+            return
+        self.total = msg.total
+        self._stale = {p: rows for p, rows in self._stale.items() if p * self.PAGE < msg.total}
+        self.move_cursor(self.cursor)
+        self._draw()
+        self.post_message(TableLoaded(msg.total))
+
+    @on(_PageLoaded)
+    def _page_loaded(self, msg: _PageLoaded) -> None:
+        self._loading.discard(msg.page)
+        if msg.generation != self._generation:
+            self._pump()
+            return
+        self._pages[msg.page] = msg.rows
+        self._pages.move_to_end(msg.page)
+        self._stale.pop(msg.page, None)
+        while len(self._pages) > self.MAX_PAGES:
+            self._pages.popitem(last=False)
+        for row in msg.rows:
+            if row.id in self.selected:
+                self.selected[row.id] = row
+        self._draw()
+
+    @on(_ImagesLoaded)
+    def _images_loaded(self, msg: _ImagesLoaded) -> None:
+        for clip_id, image in msg.images.items():
+            self._images_wanted.discard(clip_id)
+            self.images.set(clip_id, image if image is not None else False)
+        self._draw()
+
+    @on(_Failed)
+    def _failed(self, msg: _Failed) -> None:
+        if msg.generation != self._generation:
+            return
+        self._loading.clear()
+        if self.total is None:
+            self.total = 0
+        self.empty_text = msg.error
+        self._draw()
+        self.notify(msg.error, title="Could not read the catalog", severity="error")
+
+    # ---- input -------------------------------------------------------------------------------------------------
+
+    def action_move(self, dx: int, dy: int) -> None:
+        self.move_cursor(self.cursor + dx + dy * self.columns)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor + direction * self.columns * self.rows)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor((self.total or 1) - 1)
+
+    def action_choose(self) -> None:
+        if (clip := self.current) is not None:
+            self.post_message(ClipChosen(clip))
+
+    def action_toggle_select(self) -> None:
+        clip = self.current
+        if clip is None:
+            return
+        if clip.id in self.selected:
+            del self.selected[clip.id]
+        else:
+            self.selected[clip.id] = clip
+        self.post_message(SelectionChanged(len(self.selected)))
+        self.move_cursor(self.cursor + 1)
+
+    def on_click(self, event: events.Click) -> None:
+        widget = event.widget
+        while widget is not None and not isinstance(widget, GridCell):
+            widget = widget.parent
+        if isinstance(widget, GridCell):
+            cells = list(self.query(GridCell))
+            self.move_cursor(self.top_row * self.columns + cells.index(widget))
+            if event.chain >= 2:
+                self.action_choose()
