@@ -64,6 +64,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("date", "Date", 16, lambda c: fmt.date(c.created_at), "created", drop=5),
     Column("flags", "Flags", 10, _flags, None, drop=1),
     Column("tags", "Tags", 14, lambda c: ", ".join(c.tags), None, drop=7),
+    Column("rating", "Rating", 9, lambda c: " ".join(t for t, _ in fmt.cull_parts(c.rating, c.pick, c.label)),
+           "rating", drop=1),
 )
 SORTABLE = [c for c in COLUMNS if c.sort]
 MARK_WIDTH = 2
@@ -427,6 +429,8 @@ class ClipTable(ScrollView, can_focus=True):
                 segs.append(Segment(text, style + self.get_component_rich_style("clip-table--flags", partial=True)))
             elif col.key == "tags" and text.strip():
                 segs.append(Segment(text, style + self.get_component_rich_style("clip-table--tags", partial=True)))
+            elif col.key == "rating" and text.strip():
+                segs.extend(_cull_segments(clip, w, style))
             else:
                 segs.append(Segment(text, style))
         return _finish(segs, width, style)
@@ -504,6 +508,17 @@ class ClipTable(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh_lines(self.cursor + 1)
+
+
+def _cull_segments(clip: ClipSummary, width: int, style: Style) -> list[Segment]:
+    """Stars, pick / reject mark and the label's coloured dot, each in its own style, padded to `width` + 1."""
+    segs, used = [], 0
+    for text, part_style in fmt.cull_parts(clip.rating, clip.pick, clip.label):
+        piece = ("" if not segs else " ") + text
+        segs.append(Segment(piece, style + Style.parse(part_style) if part_style else style))
+        used += cell_len(piece)
+    segs.append(Segment(" " * max(width + 1 - used, 1), style))
+    return segs
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:
