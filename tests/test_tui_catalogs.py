@@ -49,6 +49,7 @@ from vcat_core.store.tables import (
     CollectionClip,
     Tag,
     TechnicalMetadataRow,
+    ThumbnailRow,
     TranscriptRow,
     VisionMetrics,
 )
@@ -237,12 +238,16 @@ SIZES = ((1920, 1080), (3840, 2160), (1280, 720), (1080, 1920))
 RATES = (23.976, 25.0, 29.97, 59.94)
 
 
-def build_bulk_catalog(catalog_dir: Path, n: int = 100_000) -> Path:
+def build_bulk_catalog(catalog_dir: Path, n: int = 100_000, *, thumbnails: bool = False) -> Path:
     """n synthetic clips (names spread over the alphabet, 50 folders, four codecs/cameras/sizes, some VFR and
-    exposure warnings), inserted with SQLAlchemy core executemany in one transaction per table."""
+    exposure warnings, every 7th rated), inserted with SQLAlchemy core executemany in one transaction per table.
+    `thumbnails`: one 160 px thumbnail row per clip, pointing at one of 64 shared JPEGs (for the grid)."""
     shutil.rmtree(catalog_dir, ignore_errors=True)
     store = CatalogStore.open_dir(catalog_dir)
-    clips, locations, metadata, vision = [], [], [], []
+    clips, locations, metadata, vision, rated, thumbs = [], [], [], [], [], []
+    if thumbnails:
+        for k in range(64):
+            _thumb_jpeg(catalog_dir / "thumbnails" / "bulk" / f"{k:02d}_160.jpg", 160, k, k % 3)
     for i in range(1, n + 1):
         name = f"clip_{(i * 7919) % n:06d}.mov"
         seconds = float(i % 600) + 0.5
@@ -260,11 +265,20 @@ def build_bulk_catalog(catalog_dir: Path, n: int = 100_000) -> Path:
         if i % 23 == 0:
             vision.append(dict(clip_id=i, exposure_warning="overexposed", overexposed_percentage=9.0,
                                algorithm_version="exposure-1"))
+        if i % 7 == 0:
+            rated.append(dict(clip_id=i, rating=i % 6, flag=("pick", "reject", None)[i % 3],
+                              label=(None, "red", "green")[i % 3], source="user", updated_at=FIXED))
+        if thumbnails:
+            thumbs.append(dict(clip_id=i, frame_index=0, frame_number=0, timestamp_seconds=0.0, width=160, height=90,
+                               path=f"thumbnails/bulk/{i % 64:02d}_160.jpg", is_keyframe=True))
     with store.writer.begin() as conn:
         conn.execute(insert(Clip.__table__), clips)
         conn.execute(insert(ClipLocation.__table__), locations)
         conn.execute(insert(TechnicalMetadataRow.__table__), metadata)
         conn.execute(insert(VisionMetrics.__table__), vision)
+        conn.execute(insert(ClipRating.__table__), rated)
+        if thumbs:
+            conn.execute(insert(ThumbnailRow.__table__), thumbs)
     store.close()
     return catalog_dir
 

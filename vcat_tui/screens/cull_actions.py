@@ -36,6 +36,9 @@ class CullActions:
     def cull_current(self) -> ClipSummary | dict | None:  # what the cursor is on: a summary or a detail document
         raise NotImplementedError
 
+    def cull_shown(self, ids: list[int], values: dict) -> None:
+        """The write succeeded: show it at once (the screen's reload that follows confirms it). Optional."""
+
     def _current_value(self, field: str):
         current = self.cull_current()
         if current is None:
@@ -82,4 +85,6 @@ class CullActions:
         except VcatError as exc:
             self.post_message(LabelsApplied(str(exc), error=True))
             return
+        field = {"rate": "rating", "flag": "pick", "label": "label"}[what]
+        self.app.call_from_thread(self.cull_shown, ids, {field: value})
         self.post_message(LabelsApplied(text))

@@ -140,6 +140,9 @@ class GridScreen(CullActions, ClipActions, Screen[GridState]):
     def cull_current(self):
         return self.grid.current
 
+    def cull_shown(self, ids: list[int], values: dict) -> None:
+        self.grid.patch(ids, values)
+
     def action_back(self) -> None:
         self.dismiss(GridState(self.filters, self.grid.cursor))
 

@@ -57,6 +57,7 @@ class GridCell(Vertical):
     def __init__(self) -> None:
         super().__init__(classes="grid-cell")
         self.clip_id: int | None = None
+        self._shown: tuple = (object(), None)
 
     def compose(self) -> ComposeResult:
         yield Thumbnail("", classes="grid-image")
@@ -65,11 +66,19 @@ class GridCell(Vertical):
     def bind(self, clip: ClipSummary | None, image: PILImage.Image | bool | None, *, loading: bool, cursor: bool,
              selected: bool) -> None:
         """Show `clip` (None: its page is on its way) with `image` (None: not loaded yet, False: it has none)."""
-        self.display = clip is not None or loading
+        display = clip is not None or loading
+        if self.display != display:
+            self.display = display
         self.clip_id = clip.id if clip else None
         self.set_class(cursor, "-cursor")
         self.set_class(selected, "-selected")
         self.set_class(clip is not None and clip.pick == "reject", "-rejected")
+        # only what changed is redrawn: moving the cursor must not re-render every cell's picture
+        content = (clip.id, clip.name, clip.duration_seconds, clip.rating, clip.pick, clip.label) if clip else None
+        picture = image if isinstance(image, PILImage.Image) else ("none" if image is False else None)
+        if (content, id(picture)) == self._shown:
+            return
+        self._shown = (content, id(picture))
         thumb = self.query_one(Thumbnail)
         if clip is None:
             thumb.show(None, "…")
@@ -203,6 +212,17 @@ class ClipGrid(Widget, can_focus=True):
             self.selected.clear()
             self._draw()
             self.post_message(SelectionChanged(0))
+
+    def patch(self, clip_ids: list[int], values: dict) -> None:
+        """Show new field values of these clips now (e.g. a rating just written), before the reload confirms them."""
+        wanted = set(clip_ids)
+        for rows in (*self._pages.values(), *self._stale.values()):
+            for i, row in enumerate(rows):
+                if row.id in wanted:
+                    rows[i] = row.model_copy(update=values)
+                    if row.id in self.selected:
+                        self.selected[row.id] = rows[i]
+        self._draw()
 
     def move_cursor(self, index: int) -> None:
         if not self.total:
