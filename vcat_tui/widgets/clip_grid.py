@@ -9,8 +9,6 @@ stays flat at 100,000 clips.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from PIL import Image as PILImage
 from rich.text import Text
 from textual import events, on
@@ -28,6 +26,7 @@ from .. import format as fmt
 from .. import images
 from ..messages import ClipChosen, ClipHighlighted, SelectionChanged, TableLoaded
 from ..sources import ClipSource
+from .clip_pages import ClipPages, PageLoaded, PagesCounted, PagesFailed
 from .thumbnail import Thumbnail
 
 CELL_WIDTH = 24  # cells, border included
@@ -111,39 +110,19 @@ class ClipGrid(Widget, can_focus=True):
     MAX_PAGES = 40
     MAX_IN_FLIGHT = 2
 
-    class _Counted(Message, bubble=False):
-        def __init__(self, generation: int, total: int) -> None:
-            super().__init__()
-            self.generation, self.total = generation, total
-
-    class _PageLoaded(Message, bubble=False):
-        def __init__(self, generation: int, page: int, rows: list[ClipSummary]) -> None:
-            super().__init__()
-            self.generation, self.page, self.rows = generation, page, rows
-
     class _ImagesLoaded(Message, bubble=False):
         def __init__(self, images: dict[int, PILImage.Image | None]) -> None:
             super().__init__()
             self.images = images
 
-    class _Failed(Message, bubble=False):
-        def __init__(self, generation: int, error: str) -> None:
-            super().__init__()
-            self.generation, self.error = generation, error
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.source: ClipSource | None = None
-        self.total: int | None = None
+        self.pager = ClipPages(self, page_size=self.PAGE, max_pages=self.MAX_PAGES, max_in_flight=self.MAX_IN_FLIGHT)
         self.cursor = 0
         self.top_row = 0
         self.columns, self.rows = 1, 1
         self.selected: dict[int, ClipSummary] = {}
         self.empty_text = "No clips."
-        self._generation = 0
-        self._pages: OrderedDict[int, list[ClipSummary]] = OrderedDict()
-        self._stale: dict[int, list[ClipSummary]] = {}
-        self._loading: set[int] = set()
         # clip id -> decoded image, or False: the clip has no thumbnail (so it is not asked again)
         self.images: LRUCache[int, PILImage.Image | bool] = LRUCache(600)
         self._images_wanted: set[int] = set()
@@ -154,25 +133,18 @@ class ClipGrid(Widget, can_focus=True):
 
     # ---- public API (the same as ClipTable's) ------------------------------------------------------------------
 
+    @property
+    def source(self) -> ClipSource | None:
+        return self.pager.source
+
+    @property
+    def total(self) -> int | None:
+        return self.pager.total
+
     def load(self, source: ClipSource, *, keep_cursor: bool = False) -> None:
-        self.source = source
-        self._generation += 1
-        self._stale = dict(self._pages) if keep_cursor else {}
-        self._pages.clear()
-        self._loading.clear()
+        self.pager.load(source, keep_rows=keep_cursor)
         if not keep_cursor:
-            self.cursor, self.top_row, self.total = 0, 0, None
-        generation = self._generation
-
-        def work() -> None:
-            try:
-                total = source.count()
-            except Exception as exc:  # noqa: BLE001 - shown in the grid, the app keeps running
-                self.post_message(self._Failed(generation, str(exc)))
-                return
-            self.post_message(self._Counted(generation, total))
-
-        self.run_worker(work, thread=True, group="clip-grid-count", exit_on_error=False)
+            self.cursor, self.top_row = 0, 0
         self._draw()
 
     def reload(self) -> None:
@@ -185,7 +157,7 @@ class ClipGrid(Widget, can_focus=True):
         if self.total is None:
             return False
         visible = self._visible_indexes()
-        if not all(i // self.PAGE in self._pages for i in visible):
+        if not all(self.pager.has(i) for i in visible):
             return False
         return all(self.row(i) is None or self.row(i).id in self.images for i in visible)
 
@@ -194,12 +166,7 @@ class ClipGrid(Widget, can_focus=True):
         return self.row(self.cursor)
 
     def row(self, index: int) -> ClipSummary | None:
-        if self.total is None or not 0 <= index < self.total:
-            return None
-        page = self._pages.get(index // self.PAGE) or self._stale.get(index // self.PAGE)
-        if page is None or index % self.PAGE >= len(page):
-            return None
-        return page[index % self.PAGE]
+        return self.pager.row(index)
 
     def target_ids(self) -> list[int]:
         if self.selected:
@@ -215,13 +182,9 @@ class ClipGrid(Widget, can_focus=True):
 
     def patch(self, clip_ids: list[int], values: dict) -> None:
         """Show new field values of these clips now (e.g. a rating just written), before the reload confirms them."""
-        wanted = set(clip_ids)
-        for rows in (*self._pages.values(), *self._stale.values()):
-            for i, row in enumerate(rows):
-                if row.id in wanted:
-                    rows[i] = row.model_copy(update=values)
-                    if row.id in self.selected:
-                        self.selected[row.id] = rows[i]
+        for row in self.pager.replace_rows(set(clip_ids), values):
+            if row.id in self.selected:
+                self.selected[row.id] = row
         self._draw()
 
     def move_cursor(self, index: int) -> None:
@@ -286,29 +249,11 @@ class ClipGrid(Widget, can_focus=True):
 
     # ---- loading -----------------------------------------------------------------------------------------------
 
+    def _wanted_pages(self) -> list[int]:
+        return sorted({i // self.PAGE for i in self._visible_indexes()} | {self.cursor // self.PAGE})
+
     def _pump(self) -> None:
-        if self.source is None or self.total is None:
-            return
-        visible = self._visible_indexes()
-        pages = sorted({i // self.PAGE for i in visible} | {self.cursor // self.PAGE})
-        for page in pages:
-            if len(self._loading) >= self.MAX_IN_FLIGHT:
-                break
-            if page not in self._pages and page not in self._loading:
-                self._start_page(self._generation, self.source, page)
-
-    def _start_page(self, generation: int, source: ClipSource, page: int) -> None:
-        self._loading.add(page)
-
-        def work() -> None:
-            try:
-                rows = source.page(page * self.PAGE, self.PAGE)
-            except Exception as exc:  # noqa: BLE001
-                self.post_message(self._Failed(generation, str(exc)))
-                return
-            self.post_message(self._PageLoaded(generation, page, rows))
-
-        self.run_worker(work, thread=True, group="clip-grid-pages", exit_on_error=False)
+        self.pager.fetch(self._wanted_pages())
 
     def _load_images(self, clip_ids: list[int]) -> None:
         """Decode the thumbnails of these (visible) clips in a worker; ids already on their way are skipped."""
@@ -328,27 +273,19 @@ class ClipGrid(Widget, can_focus=True):
 
         self.run_worker(work, thread=True, group="clip-grid-images", exit_on_error=False)
 
-    @on(_Counted)
-    def _counted(self, msg: _Counted) -> None:
-        if msg.generation != self._generation:
+    @on(PagesCounted)
+    def _counted(self, msg: PagesCounted) -> None:
+        if not self.pager.counted(msg):
             return
-        self.total = msg.total
-        self._stale = {p: rows for p, rows in self._stale.items() if p * self.PAGE < msg.total}
         self.move_cursor(self.cursor)
         self._draw()
         self.post_message(TableLoaded(msg.total))
 
-    @on(_PageLoaded)
-    def _page_loaded(self, msg: _PageLoaded) -> None:
-        self._loading.discard(msg.page)
-        if msg.generation != self._generation:
+    @on(PageLoaded)
+    def _page_loaded(self, msg: PageLoaded) -> None:
+        if not self.pager.loaded(msg, keep=self._wanted_pages()):
             self._pump()
             return
-        self._pages[msg.page] = msg.rows
-        self._pages.move_to_end(msg.page)
-        self._stale.pop(msg.page, None)
-        while len(self._pages) > self.MAX_PAGES:
-            self._pages.popitem(last=False)
         for row in msg.rows:
             if row.id in self.selected:
                 self.selected[row.id] = row
@@ -361,13 +298,10 @@ class ClipGrid(Widget, can_focus=True):
             self.images.set(clip_id, image if image is not None else False)
         self._draw()
 
-    @on(_Failed)
-    def _failed(self, msg: _Failed) -> None:
-        if msg.generation != self._generation:
+    @on(PagesFailed)
+    def _failed(self, msg: PagesFailed) -> None:
+        if not self.pager.failed(msg):
             return
-        self._loading.clear()
-        if self.total is None:
-            self.total = 0
         self.empty_text = msg.error
         self._draw()
         self.notify(msg.error, title="Could not read the catalog", severity="error")
