@@ -115,7 +115,8 @@ async def grid_figures(app, pilot, keys) -> bool:
     await keys.press("5" if before != 5 else "4")
     await until(pilot, lambda: grid.current is not None and grid.current.rating != before)
     shown = time.perf_counter() - sent
-    print(f"{'grid: rate key → stars shown':<28} {shown * 1000:7.0f} ms   (written; shown before the reload confirms it)")
+    print(f"{'grid: rate key → stars shown':<28} {shown * 1000:7.0f} ms   (written; shown before the reload "
+          "confirms it)")
     return first < 1.0 and statistics.mean(rights) < 0.05
 
 

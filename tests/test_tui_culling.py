@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from vcat_tui.screens.browse_screen import BrowseScreen
 from vcat_tui.screens.detail_screen import DetailScreen
 from vcat_tui.screens.grid_screen import GridScreen
@@ -14,14 +16,21 @@ from vcat_tui.widgets.clip_grid import ClipGrid, layout
 from vcat_tui.widgets.timeline import Marks, parse_timecode, timeline_lines
 
 from .helpers import run_cli
-from .test_tui_app import SIZE, demo, make_app, run, table_of  # noqa: F401 - demo is a fixture
-from .test_tui_catalogs import wait_for
+from .test_tui_app import SIZE, make_app, run, table_of
+from .test_tui_catalogs import copy_demo_catalog, open_catalog, wait_for
 
 KEYS = {" ": "space", ":": "colon", ">": "greater_than_sign", "=": "equals_sign", "-": "minus", ".": "full_stop"}
 
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*[KEYS.get(ch, ch) for ch in text])
+
+
+@pytest.fixture()
+def demo(tmp_path: Path):
+    catalog = open_catalog(copy_demo_catalog(tmp_path / "catalog"))
+    yield catalog
+    catalog.close()
 
 
 def test_grid_cull_filter_and_export(demo, tmp_path: Path):

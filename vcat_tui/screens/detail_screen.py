@@ -238,13 +238,9 @@ class DetailScreen(CullActions, ClipActions, Screen):
         self.index = nearest_frame(self.frames, self.position)
         self._show_frame()
 
-    def action_open_player(self) -> None:
-        """Play from the playhead (mpv / ffplay), else open the file in the system's player."""
-        path = self.clip_path()
-        if not path:
-            self.notify("No clip here.", severity="warning")
-            return
-        self._launch(path, self.app.player_command(self.position))
+    def play_from(self) -> float | None:
+        """`o` plays from the playhead (in mpv / ffplay; the system's player starts at the beginning)."""
+        return self.position
 
     def cull_current(self):
         return self.doc

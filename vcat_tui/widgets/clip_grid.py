@@ -24,9 +24,9 @@ from vcat_core.models import ClipSummary
 
 from .. import format as fmt
 from .. import images
-from ..messages import ClipChosen, ClipHighlighted, SelectionChanged, TableLoaded
+from ..messages import ClipHighlighted, SelectionChanged, TableLoaded
 from ..sources import ClipSource
-from .clip_pages import ClipPages, PageLoaded, PagesCounted, PagesFailed
+from .clip_pages import ClipPages, PagedClips, PageLoaded, PagesCounted, PagesFailed
 from .thumbnail import Thumbnail
 
 CELL_WIDTH = 24  # cells, border included
@@ -90,7 +90,7 @@ class GridCell(Vertical):
         self.query_one(".grid-caption", Static).update(caption(clip))
 
 
-class ClipGrid(Widget, can_focus=True):
+class ClipGrid(PagedClips, Widget, can_focus=True):
     """Clips from a `ClipSource` as a grid of thumbnails; arrows move, space selects, enter opens."""
 
     BINDINGS = [
@@ -133,23 +133,11 @@ class ClipGrid(Widget, can_focus=True):
 
     # ---- public API (the same as ClipTable's) ------------------------------------------------------------------
 
-    @property
-    def source(self) -> ClipSource | None:
-        return self.pager.source
-
-    @property
-    def total(self) -> int | None:
-        return self.pager.total
-
     def load(self, source: ClipSource, *, keep_cursor: bool = False) -> None:
         self.pager.load(source, keep_rows=keep_cursor)
         if not keep_cursor:
             self.cursor, self.top_row = 0, 0
         self._draw()
-
-    def reload(self) -> None:
-        if self.source is not None:
-            self.load(self.source.refreshed(), keep_cursor=True)
 
     @property
     def loaded(self) -> bool:
@@ -160,19 +148,6 @@ class ClipGrid(Widget, can_focus=True):
         if not all(self.pager.has(i) for i in visible):
             return False
         return all(self.row(i) is None or self.row(i).id in self.images for i in visible)
-
-    @property
-    def current(self) -> ClipSummary | None:
-        return self.row(self.cursor)
-
-    def row(self, index: int) -> ClipSummary | None:
-        return self.pager.row(index)
-
-    def target_ids(self) -> list[int]:
-        if self.selected:
-            return list(self.selected)
-        current = self.current
-        return [current.id] if current else []
 
     def clear_selection(self) -> None:
         if self.selected:
@@ -314,26 +289,6 @@ class ClipGrid(Widget, can_focus=True):
     def action_page(self, direction: int) -> None:
         self.move_cursor(self.cursor + direction * self.columns * self.rows)
 
-    def action_first(self) -> None:
-        self.move_cursor(0)
-
-    def action_last(self) -> None:
-        self.move_cursor((self.total or 1) - 1)
-
-    def action_choose(self) -> None:
-        if (clip := self.current) is not None:
-            self.post_message(ClipChosen(clip))
-
-    def action_toggle_select(self) -> None:
-        clip = self.current
-        if clip is None:
-            return
-        if clip.id in self.selected:
-            del self.selected[clip.id]
-        else:
-            self.selected[clip.id] = clip
-        self.post_message(SelectionChanged(len(self.selected)))
-        self.move_cursor(self.cursor + 1)
 
     def on_click(self, event: events.Click) -> None:
         widget = event.widget

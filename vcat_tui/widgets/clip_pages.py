@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from vcat_core.models import ClipSummary
 
+from ..messages import ClipChosen, SelectionChanged
 from ..sources import ClipSource
 
 
@@ -152,3 +153,71 @@ class ClipPages:
                     rows[i] = row.model_copy(update=update)
                     out.append(rows[i])
         return out
+
+
+class PagedClips:
+    """What a widget showing clips through `self.pager` answers the same way (ClipTable, ClipGrid): its source and
+    count, the row at an index, the clip under the cursor, what an action applies to, a reload in place."""
+
+    pager: ClipPages
+    cursor: int
+    selected: dict[int, ClipSummary]
+
+    def load(self, source: ClipSource, *, keep_cursor: bool = False) -> None:
+        raise NotImplementedError
+
+    @property
+    def source(self) -> ClipSource | None:
+        return self.pager.source
+
+    @property
+    def total(self) -> int | None:
+        return self.pager.total
+
+    def row(self, index: int) -> ClipSummary | None:
+        return self.pager.row(index)
+
+    @property
+    def current(self) -> ClipSummary | None:
+        return self.row(self.cursor)
+
+    def target_ids(self) -> list[int]:
+        """What an action applies to: the selected clips, else the one under the cursor."""
+        if self.selected:
+            return list(self.selected)
+        current = self.current
+        return [current.id] if current else []
+
+    def reload(self) -> None:
+        if self.source is not None:
+            self.load(self.source.refreshed(), keep_cursor=True)
+
+    # the keys both share (each widget binds them and moves its own cursor)
+
+    def move_cursor(self, index: int) -> None:
+        raise NotImplementedError
+
+    def _selection_toggled(self) -> None:
+        """The current clip's selection mark changed: redraw it (before the cursor moves on)."""
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor((self.total or 1) - 1)
+
+    def action_choose(self) -> None:
+        if (clip := self.current) is not None:
+            self.post_message(ClipChosen(clip))
+
+    def action_toggle_select(self) -> None:
+        clip = self.current
+        if clip is None:
+            return
+        if clip.id in self.selected:
+            del self.selected[clip.id]
+        else:
+            self.selected[clip.id] = clip
+        self._selection_toggled()
+        self.post_message(SelectionChanged(len(self.selected)))
+        self.move_cursor(self.cursor + 1)

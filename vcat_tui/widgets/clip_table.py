@@ -24,9 +24,9 @@ from textual.strip import Strip
 from vcat_core.models import ClipSummary
 
 from .. import format as fmt
-from ..messages import ClipChosen, ClipHighlighted, SelectionChanged, TableLoaded
+from ..messages import ClipHighlighted, SelectionChanged, TableLoaded
 from ..sources import ClipSource
-from .clip_pages import ClipPages, PageLoaded, PagesCounted, PagesFailed
+from .clip_pages import ClipPages, PagedClips, PageLoaded, PagesCounted, PagesFailed
 
 
 def _flags(c: ClipSummary) -> str:
@@ -70,7 +70,7 @@ SORTABLE = [c for c in COLUMNS if c.sort]
 MARK_WIDTH = 2
 
 
-class ClipTable(ScrollView, can_focus=True):
+class ClipTable(PagedClips, ScrollView, can_focus=True):
     """Clips from a `ClipSource`, one line each, under a fixed header; space selects, enter opens."""
 
     BINDINGS = [
@@ -112,14 +112,6 @@ class ClipTable(ScrollView, can_focus=True):
 
     # ---- public API --------------------------------------------------------------------------------------------
 
-    @property
-    def source(self) -> ClipSource | None:
-        return self.pager.source
-
-    @property
-    def total(self) -> int | None:
-        return self.pager.total
-
     def load(self, source: ClipSource, *, keep_cursor: bool = False) -> None:
         """Show `source`'s rows. `keep_cursor` (a reload of the same query) keeps the cursor and draws the old rows
         until the new ones arrive; otherwise the cursor goes back to the first row."""
@@ -142,30 +134,12 @@ class ClipTable(ScrollView, can_focus=True):
         self.post_message(TableLoaded(0))
         self._announce()
 
-    def reload(self) -> None:
-        if self.source is not None:
-            self.load(self.source.refreshed(), keep_cursor=True)
-
     @property
     def loaded(self) -> bool:
         """The count is known and every visible row is drawn from the current source."""
         if self.total is None:
             return False
         return all(self.pager.has(p * self.PAGE) for p in self._visible_pages())
-
-    @property
-    def current(self) -> ClipSummary | None:
-        return self.row(self.cursor)
-
-    def row(self, index: int) -> ClipSummary | None:
-        return self.pager.row(index)
-
-    def target_ids(self) -> list[int]:
-        """What an action applies to: the selected clips, else the one under the cursor."""
-        if self.selected:
-            return list(self.selected)
-        current = self.current
-        return [current.id] if current else []
 
     def clear_selection(self) -> None:
         if self.selected:
@@ -378,27 +352,8 @@ class ClipTable(ScrollView, can_focus=True):
     def action_page_down(self) -> None:
         self.move_cursor(self.cursor + self._page_rows())
 
-    def action_first(self) -> None:
-        self.move_cursor(0)
-
-    def action_last(self) -> None:
-        self.move_cursor((self.total or 1) - 1)
-
-    def action_choose(self) -> None:
-        if (clip := self.current) is not None:
-            self.post_message(ClipChosen(clip))
-
-    def action_toggle_select(self) -> None:
-        clip = self.current
-        if clip is None:
-            return
-        if clip.id in self.selected:
-            del self.selected[clip.id]
-        else:
-            self.selected[clip.id] = clip
+    def _selection_toggled(self) -> None:
         self.refresh_lines(self.cursor + 1)
-        self.post_message(SelectionChanged(len(self.selected)))
-        self.move_cursor(self.cursor + 1)
 
     def action_cycle_sort(self) -> None:
         if self.source is None:
