@@ -96,7 +96,7 @@ class GridScreen(CullActions, ClipActions, Screen[GridState]):
         current = grid.current
         if current is not None:
             parts.append(current.name)
-        self.query_one("#grid-title", Static).update(" · ".join(parts))
+        self.query_one("#grid-title", Static).update(" · ".join(parts), layout=False)  # one line, full width
 
     # ---- events ------------------------------------------------------------------------------------------------
 

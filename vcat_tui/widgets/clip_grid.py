@@ -57,6 +57,7 @@ class GridCell(Vertical):
         super().__init__(classes="grid-cell")
         self.clip_id: int | None = None
         self._shown: tuple = (object(), None)
+        self._cursor = False
 
     def compose(self) -> ComposeResult:
         yield Thumbnail("", classes="grid-image")
@@ -69,7 +70,9 @@ class GridCell(Vertical):
         if self.display != display:
             self.display = display
         self.clip_id = clip.id if clip else None
-        self.set_class(cursor, "-cursor")
+        if cursor != self._cursor:  # an inline outline, not a class: a class would restyle the cell's subtree
+            self._cursor = cursor
+            self.styles.outline = ("thick", self.app.current_theme.accent) if cursor else None
         self.set_class(selected, "-selected")
         self.set_class(clip is not None and clip.pick == "reject", "-rejected")
         # only what changed is redrawn: moving the cursor must not re-render every cell's picture
@@ -81,13 +84,13 @@ class GridCell(Vertical):
         thumb = self.query_one(Thumbnail)
         if clip is None:
             thumb.show(None, "…")
-            self.query_one(".grid-caption", Static).update("")
+            self.query_one(".grid-caption", Static).update("", layout=False)
             return
         if isinstance(image, PILImage.Image):
             thumb.show(image)
         else:
             thumb.show(None, "no thumbnail" if image is False else "…")
-        self.query_one(".grid-caption", Static).update(caption(clip))
+        self.query_one(".grid-caption", Static).update(caption(clip), layout=False)  # fixed 2 lines
 
 
 class ClipGrid(PagedClips, Widget, can_focus=True):
@@ -211,6 +214,12 @@ class ClipGrid(PagedClips, Widget, can_focus=True):
                 want.append(clip.id)
             cell.bind(clip, image, loading=clip is None and index < self.total, cursor=index == self.cursor,
                       selected=clip is not None and clip.id in self.selected)
+        # and the rows just above and below, so scrolling by a row finds their pictures decoded already
+        for index in (*range(first - self.columns, first),
+                      *range(first + len(cells), first + len(cells) + self.columns)):
+            clip = self.row(index)
+            if clip is not None and clip.id not in self.images:
+                want.append(clip.id)
         self._pump()
         self._load_images(want)
         self._announce()
