@@ -18,7 +18,6 @@ from .tables import Clip, ClipRating, utcnow
 
 FLAGS = ("pick", "reject")
 LABELS = ("red", "yellow", "green", "blue", "purple")
-UNSET = object()
 
 
 class RatingError(VcatError):
