@@ -9,6 +9,13 @@ need=()
 command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+# the real-terminal test of the app's images (tests/test_tui_real_terminal.py): a headless X server, xterm (Sixel as
+# a VT340), kitty (graphics protocol, software OpenGL), screenshots (ImageMagick's import) and keystrokes (xdotool)
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v xterm >/dev/null || need+=(xterm)
+command -v kitty >/dev/null || need+=(kitty)
+command -v import >/dev/null || need+=(imagemagick)
+command -v xdotool >/dev/null || need+=(xdotool)
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null

@@ -94,6 +94,11 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
         assert _sql(bob_url, f"SELECT count(*) FROM {table}")[0] == [(0,)], table
     # a tag still on someone's clip cannot be deleted from under them (it would cascade into her rows)
     assert _sql(bob_url, "DELETE FROM tags WHERE name = 'secret'")[1] == 0
+    # nor can he rate a clip he does not see (migration 0012: ratings follow the clip's visibility)
+    assert cli("bob", "rate", alice_ids[0], "1").code == 1
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        _sql(bob_url, "INSERT INTO clip_ratings (clip_id, rating, source, updated_at) VALUES (%s, 1, 'user', now())",
+             int(alice_ids[0]))
 
     # alice shares them through a project with bob as a member
     res = cli("alice", "project", "create", "shoot", "--member", bob)
@@ -115,6 +120,11 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
     projects = {p["name"]: p for p in json.loads(cli("bob", "project", "list", "--json").stdout)}
     assert projects["shoot"]["members"] == sorted([alice, bob]) and projects["shoot"]["clips"] == 2
     assert projects["shoot"]["created_by"] == alice
+
+    # culling is team work: a member rates and picks a shared clip, and its owner sees it
+    assert cli("bob", "rate", alice_ids[0], "4").code == 0 and cli("bob", "pick", alice_ids[0]).code == 0
+    shown = cli("alice", "show", alice_ids[0], "--json").json()
+    assert (shown["rating"], shown["pick"]) == (4, "pick")
 
     # ... but reading is all he may do with them
     res = cli("bob", "tag", "add", "mine", alice_ids[0])

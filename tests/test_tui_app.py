@@ -47,6 +47,7 @@ def demo(tmp_path: Path):
 
 def make_app(catalog, **kw) -> VcatApp:
     kw.setdefault("player_command", lambda: None)
+    kw.setdefault("timed_player_command", lambda start: None)  # no mpv / ffplay on this "desktop" either
     return VcatApp(catalog, image_mode="halfcell", **kw)
 
 

@@ -34,19 +34,23 @@ from vcat_core.models import (
     Thumbnail,
     ThumbnailImage,
     ThumbnailsResult,
+    VisionResult,
 )
 from vcat_core.service import Catalog
-from vcat_core.store import labels
+from vcat_core.store import labels, ratings
 from vcat_core.store.catalog import CatalogStore
 from vcat_core.store.tables import (
     STAGES,
     Clip,
     ClipLocation,
+    ClipRating,
     ClipTag,
     Collection,
     CollectionClip,
     Tag,
     TechnicalMetadataRow,
+    ThumbnailRow,
+    TranscriptRow,
     VisionMetrics,
 )
 
@@ -65,21 +69,25 @@ def pin_cell_size() -> None:
 # name, codec, width, height, fps, seconds, make, model, created (local), extras
 DEMO_CLIPS: list[tuple] = [
     ("A001_C001_beach.mov", "prores", 3840, 2160, 25.0, 42.0, "Sony", "ILCE-7M4", "2024-05-17 09:15",
-     {"exposure": "overexposed", "tags": ["b-roll", "beach"]}),
+     {"exposure": "overexposed", "tags": ["b-roll", "beach"], "cull": (4, "pick", "red"),
+      "shots": [(0.0, 14.0), (14.0, 30.5), (30.5, 42.0)],
+      "speech": [(3.0, 9.5, "the waves are huge this morning"), (20.0, 27.0, "look at that light on the water")]}),
     ("A001_C002_beach.mov", "prores", 3840, 2160, 25.0, 18.5, "Sony", "ILCE-7M4", "2024-05-17 09:21",
-     {"tags": ["b-roll", "beach"]}),
+     {"tags": ["b-roll", "beach"], "cull": (3, None, "green")}),
     ("A002_C001_interview.mov", "dnxhd", 1920, 1080, 25.0, 612.0, "Sony", "ILCE-7M4", "2024-05-17 11:02",
      {"tags": ["interview"]}),
     ("A002_C002_interview.mov", "dnxhd", 1920, 1080, 25.0, 388.2, "Sony", "ILCE-7M4", "2024-05-17 11:20",
-     {"tags": ["interview"], "failed": "thumbnails"}),
+     {"tags": ["interview"], "failed": "thumbnails", "cull": (0, "reject", None)}),
     ("IMG_0420.MOV", "hevc", 1080, 1920, 29.97, 12.3, "Apple", "iPhone 15 Pro", "2024-05-18 18:44",
      {"vfr": True, "tags": ["vertical"]}),
     ("IMG_0421.MOV", "hevc", 1080, 1920, 29.97, 8.0, "Apple", "iPhone 15 Pro", "2024-05-18 18:47",
      {"vfr": True, "exposure": "underexposed"}),
-    ("drone_0007.mp4", "h264", 3840, 2160, 59.94, 95.0, "DJI", "Mavic 3", "2024-05-19 07:05", {}),
+    ("drone_0007.mp4", "h264", 3840, 2160, 59.94, 95.0, "DJI", "Mavic 3", "2024-05-19 07:05",
+     {"cull": (5, "pick", "blue")}),
     ("drone_0008.mp4", "h264", 3840, 2160, 59.94, 61.0, "DJI", "Mavic 3", "2024-05-19 07:12", {"tags": ["b-roll"]}),
     ("gopro_surf_01.mp4", "h264", 2704, 1520, 50.0, 33.0, "GoPro", "HERO12 Black", "2024-05-19 16:30", {}),
-    ("old_tape_capture.avi", "mpeg4", 720, 576, 25.0, 1800.0, None, None, None, {"tags": ["archive"]}),
+    ("old_tape_capture.avi", "mpeg4", 720, 576, 25.0, 1800.0, None, None, None,
+     {"tags": ["archive"], "cull": (1, "reject", "yellow")}),
     ("timelapse_city.mkv", "h264", 1920, 1080, 24.0, 20.0, None, None, "2024-05-20 21:00", {}),
     ("zoom_call_export.mp4", "h264", 1280, 720, 30.0, 2701.0, None, None, "2024-05-21 15:00",
      {"tags": ["interview"]}),
@@ -162,11 +170,21 @@ def demo_analysis(i: int, spec: tuple, catalog_dir: Path) -> ClipAnalysis:
     outcomes = [StageOutcome(stage=s, status="failed" if s == failed else "succeeded",
                              error="decoder returned no frames" if s == failed else None, seconds=0.25)
                 for s in STAGES]
+    vision = None
+    if extra.get("shots"):
+        vision = VisionResult(quality={"sharpness": 41.5, "noise": 1.2, "blockiness": 0.02, "complexity": 5.1,
+                                       "shot_type": "wide", "flags": []},
+                              shots=[{"start_seconds": a, "end_seconds": b, "thumbnail_index": n % len(thumbs)}
+                                     for n, (a, b) in enumerate(extra["shots"])])
+    audio = None
+    if extra.get("speech"):
+        audio = {"transcript": {"language": "en", "model": "demo", "segments": [
+            {"start": a, "end": b, "text": text} for a, b, text in extra["speech"]]}, "duration": secs}
     return ClipAnalysis(
         candidate=Candidate(path=path, size=int(secs * 1_000_000) + i, mtime_ns=1, inode=1000 + i, device=1),
         fingerprint=FingerprintResult(algorithm="xxh3_128", digest=digest, size=int(secs * 1_000_000) + i),
         metadata=md, thumbnails=ThumbnailsResult(thumbnails=thumbs) if thumbs else None, exposure=exposure,
-        outcomes=outcomes)
+        vision=vision, audio=audio, outcomes=outcomes)
 
 
 _demo_template: Path | None = None
@@ -196,6 +214,11 @@ def build_demo_catalog(catalog_dir: Path = DEMO_DIR) -> Path:
         labels.create_collection(store, name)
         if members:
             labels.add_to_collection(store, name, [ids[m] for m in members])
+    for i, spec in enumerate(DEMO_CLIPS):
+        if cull := spec[-1].get("cull"):
+            ratings.rate(store, [ids[i]], cull[0])
+            ratings.set_flag(store, [ids[i]], cull[1])
+            ratings.set_label(store, [ids[i]], cull[2])
     with store.writer.begin() as conn:  # pin every "now" the store wrote
         conn.execute(update(Clip).values(processed_at=FIXED, first_seen_at=FIXED))
         conn.execute(update(ClipLocation).values(seen_at=FIXED))
@@ -203,6 +226,8 @@ def build_demo_catalog(catalog_dir: Path = DEMO_DIR) -> Path:
         conn.execute(update(Tag).values(created_at=FIXED))
         conn.execute(update(Collection).values(created_at=FIXED))
         conn.execute(update(CollectionClip).values(added_at=FIXED))
+        conn.execute(update(ClipRating).values(updated_at=FIXED))
+        conn.execute(update(TranscriptRow).values(created_at=FIXED))
     store.close()
     return catalog_dir
 
@@ -213,12 +238,16 @@ SIZES = ((1920, 1080), (3840, 2160), (1280, 720), (1080, 1920))
 RATES = (23.976, 25.0, 29.97, 59.94)
 
 
-def build_bulk_catalog(catalog_dir: Path, n: int = 100_000) -> Path:
+def build_bulk_catalog(catalog_dir: Path, n: int = 100_000, *, thumbnails: bool = False) -> Path:
     """n synthetic clips (names spread over the alphabet, 50 folders, four codecs/cameras/sizes, some VFR and
-    exposure warnings), inserted with SQLAlchemy core executemany in one transaction per table."""
+    exposure warnings, every 7th rated), inserted with SQLAlchemy core executemany in one transaction per table.
+    `thumbnails`: one 160 px thumbnail row per clip, pointing at one of 64 shared JPEGs (for the grid)."""
     shutil.rmtree(catalog_dir, ignore_errors=True)
     store = CatalogStore.open_dir(catalog_dir)
-    clips, locations, metadata, vision = [], [], [], []
+    clips, locations, metadata, vision, rated, thumbs = [], [], [], [], [], []
+    if thumbnails:
+        for k in range(64):
+            _thumb_jpeg(catalog_dir / "thumbnails" / "bulk" / f"{k:02d}_160.jpg", 160, k, k % 3)
     for i in range(1, n + 1):
         name = f"clip_{(i * 7919) % n:06d}.mov"
         seconds = float(i % 600) + 0.5
@@ -236,11 +265,20 @@ def build_bulk_catalog(catalog_dir: Path, n: int = 100_000) -> Path:
         if i % 23 == 0:
             vision.append(dict(clip_id=i, exposure_warning="overexposed", overexposed_percentage=9.0,
                                algorithm_version="exposure-1"))
+        if i % 7 == 0:
+            rated.append(dict(clip_id=i, rating=i % 6, flag=("pick", "reject", None)[i % 3],
+                              label=(None, "red", "green")[i % 3], source="user", updated_at=FIXED))
+        if thumbnails:
+            thumbs.append(dict(clip_id=i, frame_index=0, frame_number=0, timestamp_seconds=0.0, width=160, height=90,
+                               path=f"thumbnails/bulk/{i % 64:02d}_160.jpg", is_keyframe=True))
     with store.writer.begin() as conn:
         conn.execute(insert(Clip.__table__), clips)
         conn.execute(insert(ClipLocation.__table__), locations)
         conn.execute(insert(TechnicalMetadataRow.__table__), metadata)
         conn.execute(insert(VisionMetrics.__table__), vision)
+        conn.execute(insert(ClipRating.__table__), rated)
+        if thumbs:
+            conn.execute(insert(ThumbnailRow.__table__), thumbs)
     store.close()
     return catalog_dir
 

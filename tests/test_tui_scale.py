@@ -64,8 +64,8 @@ def test_browse_100k_clips_stays_interactive(big_catalog: Path):
             await wait_for(pilot, lambda: table.loaded, timeout=30, what="the rows at the cursor")
             assert table.current.id == expected.id and table.current.name == expected.name
             # only pages near the cursor are held, never the catalog
-            assert len(table._pages) <= ClipTable.MAX_PAGES
-            assert sum(len(rows) for rows in table._pages.values()) <= 12 * ClipTable.PAGE
+            assert len(table.pager.pages) <= ClipTable.MAX_PAGES
+            assert sum(len(rows) for rows in table.pager.pages.values()) <= 12 * ClipTable.PAGE
 
             await keys.press("end")  # a jump draws at once; its rows follow from the catalog
             assert table.cursor == N - 1

@@ -29,6 +29,7 @@ from vcat_core.events import (
 from vcat_tui.app import VcatApp
 from vcat_tui.ingest_progress import IngestProgress
 from vcat_tui.screens.detail_screen import DetailScreen
+from vcat_tui.widgets.clip_grid import ClipGrid
 from vcat_tui.widgets.clip_preview import ClipPreview
 from vcat_tui.widgets.clip_table import ClipTable
 
@@ -207,5 +208,44 @@ def test_tag_dialog(app, snap_compare):
         await wait_for(pilot, lambda: "tagged now" in str(pilot.app.screen.query_one("#tag-current").render()))
         await pilot.press(*"b-r")
         await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def grid_ready(pilot) -> None:
+    grid = pilot.app.screen.query_one(ClipGrid)
+    await wait_for(pilot, lambda: grid.loaded, what="the grid")
+    await pilot.pause(0.2)
+
+
+def test_grid(app, snap_compare):
+    async def run_before(pilot):
+        await browse_ready(pilot)
+        await pilot.press("g")
+        await grid_ready(pilot)
+        await pilot.press("right", "space", "down")
+        await grid_ready(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_grid_filtered_by_rating(app, snap_compare):
+    async def run_before(pilot):
+        await browse_ready(pilot)
+        await pilot.press("g", "f", *"rating:>=3 label:red", "enter")
+        grid = pilot.app.screen.query_one(ClipGrid)
+        await wait_for(pilot, lambda: grid.total == 1, what="one clip")
+        await grid_ready(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_detail_at_a_search_moment(app, snap_compare):
+    async def run_before(pilot):
+        await pilot.press("2", *"light on the water")
+        table = pilot.app.screen.query_one(ClipTable)
+        await wait_for(pilot, lambda: table.loaded and table.total >= 1, what="results")
+        await pilot.press("down", "enter")
+        await detail_ready(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

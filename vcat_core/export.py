@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from .store import ratings
 from .store.tables import TechnicalMetadataRow
 
 _TM_FIELDS = [
@@ -87,6 +88,7 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         "analysis": _analysis(row.get("analysis")),
         "tags": list(row.get("tags", [])),
         "collections": list(row.get("collections", [])),
+        **ratings.as_dict(row.get("rating")),  # culling: rating (0-5), pick ("pick" | "reject" | None), label
     }
     if detail:
         doc["stages"] = {s.stage: {"status": s.status, "error": s.error, "attempts": s.attempts,
@@ -137,7 +139,8 @@ CSV_COLUMNS = (["id", "file_path", "file_name", "file_checksum", "checksum_algor
                + [f for f in _TM_FIELDS if f != "duration_seconds"]
                + ["sharpness", "noise", "blockiness", "complexity", "shot_type", "quality_flags", "shots",
                   "summary", "keywords", "scene", "sentiment", "language", "transcript",
-                  "locations", "tags", "collections", "thumbnail_count", "thumbnail_paths"])
+                  "locations", "tags", "collections", "thumbnail_count", "thumbnail_paths",
+                  "rating", "pick", "label"])
 
 
 def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +163,7 @@ def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
     row["collections"] = " | ".join(doc["collections"])
     row["thumbnail_count"] = len(doc["thumbnail_paths"])
     row["thumbnail_paths"] = " | ".join(doc["thumbnail_paths"])
+    row.update(rating=doc.get("rating", 0), pick=doc.get("pick"), label=doc.get("label"))
     return row
 
 

@@ -170,6 +170,10 @@ class ClipFilter(BaseModel):
     created_to: datetime | None = None  # exclusive
     vertical: bool | None = None  # taller than wide once rotation is applied
     ids: list[int] | None = None  # only these clips
+    min_rating: int | None = None  # culling (store/ratings.py): at least this many stars
+    max_rating: int | None = None  # at most this many (0: unrated)
+    pick: Literal["pick", "reject", "unflagged"] | None = None
+    label: str | None = None  # a colour label, or "none" for clips without one
 
 
 class ClipSummary(BaseModel):
@@ -194,6 +198,9 @@ class ClipSummary(BaseModel):
     flags: list[str] = Field(default_factory=list)  # quality flags of the vision stage
     shot_type: str | None = None
     sharpness: float | None = None
+    rating: int = 0  # culling: stars 0-5, pick / reject, colour label (store/ratings.py)
+    pick: str | None = None
+    label: str | None = None
 
 
 class FailureRecord(BaseModel):

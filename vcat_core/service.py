@@ -23,7 +23,7 @@ from .pipeline.stages import select_stages
 from .pipeline.watch import watch_batches
 from .pipeline.worker import AnalysisOptions
 from . import reports, system
-from .store import labels, projects
+from .store import labels, projects, ratings
 from .store.catalog import CatalogStore
 from .storage import open_remote_storage, push_thumbnails
 
@@ -278,6 +278,11 @@ class Catalog:
         rows = self.store.load_clips([clip_id])
         return clip_document(rows[0], self.settings.catalog, detail=True) if rows else None
 
+    def poster_thumbnails(self, clip_ids: list[int], width: int = 160) -> dict[int, str]:
+        """One thumbnail file per clip (absolute paths) for grids: {clip id: path}; clips without one are absent."""
+        return {cid: str(self.settings.catalog / rel) for cid, rel in self.store.poster_thumbnails(clip_ids,
+                                                                                                  width).items()}
+
     def iter_documents(self, filters: ClipFilter | None = None, *, sort: str = "name") -> Iterator[dict[str, Any]]:
         """Every matching clip as an export document, loaded a page at a time."""
         offset = 0
@@ -375,6 +380,23 @@ class Catalog:
     def collection_documents(self, name: str) -> list[dict[str, Any]]:
         ids = labels.collection_clip_ids(self.store, name)
         return [clip_document(r, self.settings.catalog) for r in self.store.load_clips(ids)]
+
+    # ---- culling: ratings, pick / reject, colour labels --------------------------------------------------------
+
+    def rate(self, clip_ids: list[int], stars: int) -> int:
+        """Give clips 0-5 stars; returns how many changed."""
+        with projects.denied_as_error("rating"):
+            return ratings.rate(self.store, clip_ids, stars)
+
+    def set_pick(self, clip_ids: list[int], flag: str | None) -> int:
+        """Flag clips as "pick" or "reject", or clear the flag (None)."""
+        with projects.denied_as_error("flagging"):
+            return ratings.set_flag(self.store, clip_ids, flag)
+
+    def set_label(self, clip_ids: list[int], label: str | None) -> int:
+        """Give clips a colour label (red, yellow, green, blue, purple), or clear it (None)."""
+        with projects.denied_as_error("labelling"):
+            return ratings.set_label(self.store, clip_ids, label)
 
     # ---- projects (shared catalogs) ----------------------------------------------------------------------------
 

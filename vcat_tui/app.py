@@ -24,13 +24,14 @@ from . import images, player
 from .commands import VcatCommands
 from .screens.browse_screen import BrowseScreen
 from .screens.collections_screen import CollectionsScreen
+from .screens.grid_screen import GridScreen
 from .screens.help_screen import HelpScreen
 from .screens.ingest_screen import IngestScreen
 from .screens.prompt_screen import ConfirmScreen
 from .screens.report_screen import ReportScreen
 from .screens.search_screen import SearchScreen
 
-STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss")
+STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss", "grid.tcss")
 """The app's TCSS, in load order. The canonical files are the repository's `styles/`; an installed distribution
 carries them as data files in `<prefix>/share/vcat_tui/styles/` (see `styles_dir`)."""
 
@@ -78,13 +79,15 @@ class VcatApp(App[None]):
     ]
 
     def __init__(self, catalog: Catalog, *, image_mode: str = "auto", ingest_workers: int | None = None,
-                 player_command: Callable[[], list[str] | None] = player.opener) -> None:
+                 player_command: Callable[[], list[str] | None] = player.opener,
+                 timed_player_command: Callable[[float], list[str] | None] = player.at_time) -> None:
         super().__init__()
         self.catalog = catalog
         # resolved now, before Textual owns the terminal: `auto` asks the terminal what it can draw
         self.image_mode = images.prepare(images.normalise_mode(image_mode))
         self.ingest_workers = ingest_workers
         self._player_command = player_command
+        self._timed_player_command = timed_player_command
         self.catalog_version = 0
         self._changes_seen: int | None = None
 
@@ -117,7 +120,7 @@ class VcatApp(App[None]):
         rename, a confirmation) is never disturbed; they reload after their own edits as before."""
         for stack in self._screen_stacks.values():
             for screen in stack:
-                if isinstance(screen, (BrowseScreen, SearchScreen)):
+                if isinstance(screen, (BrowseScreen, SearchScreen, GridScreen)):
                     if screen is self.screen:
                         screen.reload_clips()
                     else:
@@ -135,7 +138,10 @@ class VcatApp(App[None]):
         self.notify(f"{title}…", timeout=2)
         self.run_worker(work, thread=True, group="reports", exit_on_error=False)
 
-    def player_command(self) -> list[str] | None:
+    def player_command(self, start: float | None = None) -> list[str] | None:
+        """The command that plays a file: from `start` seconds when given and a player that can is installed."""
+        if start is not None and (command := self._timed_player_command(start)) is not None:
+            return command
         return self._player_command()
 
     def catalog_changed(self) -> None:

@@ -1,8 +1,10 @@
 """The filter bar's little language, parsed into the same `ClipFilter` that `vcat-core list` builds.
 
     codec:prores res:4k camera:"iphone 15" min:10 max:2m vfr exposure tag:b-roll collection:selects beach
+    rating:>=4 pick label:red
 
-`key:value` pairs set a filter; bare `vfr` / `exposure` switch a flag on (`vfr:no` / `exposure:no` off); any other
+`key:value` pairs set a filter; bare `vfr` / `exposure` switch a flag on (`vfr:no` / `exposure:no` off); bare
+`pick`, `reject` and `unflagged` keep clips so flagged; `rating:` takes 4, >=4, 4+, <=2, 2-4 or unrated; any other
 word must appear in the clip's name, a path, its codec, camera or a tag. Quote values that hold spaces.
 """
 
@@ -12,6 +14,7 @@ import re
 import shlex
 
 from vcat_core.models import ClipFilter
+from vcat_core.store.ratings import LABELS, RatingError, describe_rating, parse_rating
 
 KEYS: dict[str, str] = {
     "codec": "codec",
@@ -23,10 +26,14 @@ KEYS: dict[str, str] = {
     "exposure": "exposure_warning", "exposure-warning": "exposure_warning", "warn": "exposure_warning",
     "tag": "tags", "tags": "tags",
     "collection": "collection", "coll": "collection",
+    "rating": "rating", "stars": "rating",
+    "label": "label",
 }
 """Every key the bar accepts, with its aliases, mapped to the `ClipFilter` field it sets."""
 
-CANONICAL = ("codec", "res", "camera", "min", "max", "vfr", "exposure", "tag", "collection")
+CANONICAL = ("codec", "res", "camera", "min", "max", "vfr", "exposure", "tag", "collection", "rating", "label",
+             "pick", "reject", "unflagged")
+PICKS = ("pick", "reject", "unflagged")
 """The spelling the bar writes back (and suggests)."""
 
 _FLAGS = {"vfr", "exposure_warning"}
@@ -59,6 +66,11 @@ def parse_filter(text: str) -> ClipFilter:
     words: list[str] = []
     for part in parts:
         key, sep, value = part.partition(":")
+        if not sep and key.lower() in PICKS:
+            if values.get("pick") not in (None, key.lower()):
+                raise FilterError(f"{values['pick']} and {key.lower()} exclude each other")
+            values["pick"] = key.lower()
+            continue
         field = KEYS.get(key.lower()) if sep or key.lower() in ("vfr", "exposure", "warn") else None
         if field is None:
             if sep and key.lower() not in KEYS and re.fullmatch(r"[a-z_-]+", key.lower()):
@@ -84,6 +96,15 @@ def parse_filter(text: str) -> ClipFilter:
             values[field] = value.lower()
         elif field == "tags":
             values.setdefault("tags", []).append(value)
+        elif field == "rating":
+            try:
+                values["min_rating"], values["max_rating"] = parse_rating(value)
+            except RatingError as exc:
+                raise FilterError(f"rating: {exc}") from None
+        elif field == "label":
+            if value.lower() not in (*LABELS, "none"):
+                raise FilterError(f"label: one of {', '.join(LABELS)} or none, not {value!r}")
+            values["label"] = value.lower()
         else:
             values[field] = value
     if words:
@@ -123,6 +144,12 @@ def describe(f: ClipFilter) -> str:
         out.append(f"tag:{_quote(tag)}")
     if f.collection:
         out.append(f"collection:{_quote(f.collection)}")
+    if (stars := describe_rating(f.min_rating, f.max_rating)) is not None:
+        out.append(f"rating:{stars}")
+    if f.pick:
+        out.append(f.pick)
+    if f.label:
+        out.append(f"label:{f.label}")
     if f.text:
         out.append(f.text)
     return " ".join(out)

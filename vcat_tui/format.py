@@ -63,3 +63,19 @@ def count(n: int) -> str:
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+LABEL_COLOURS = {"red": "#e5534b", "yellow": "#d4a72c", "green": "#57ab5a", "blue": "#539bf5", "purple": "#b083f0"}
+"""How each colour label is drawn (the same names Lightroom uses)."""
+
+
+def cull_parts(rating: int, pick: str | None, label: str | None) -> list[tuple[str, str]]:
+    """A clip's culling marks as (text, style) pieces: stars, ✓ pick / ✗ reject, a dot in the label's colour."""
+    parts: list[tuple[str, str]] = []
+    if rating:
+        parts.append(("★" * rating, ""))
+    if pick:
+        parts.append(("✓" if pick == "pick" else "✗", "bold green" if pick == "pick" else "bold red"))
+    if label:
+        parts.append(("●", LABEL_COLOURS.get(label, "")))
+    return parts

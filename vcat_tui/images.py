@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -41,7 +42,40 @@ def prepare(mode: str) -> str:
         return mode
     names = {renderables.TGPImage: "tgp", renderables.SixelImage: "sixel",
              renderables.HalfcellImage: "halfcell", renderables.UnicodeImage: "unicode"}
-    return names.get(renderables.Image, "halfcell")
+    found = names.get(renderables.Image, "halfcell")
+    if found == "tgp" and not placeholders_supported(terminal_version()):
+        return "halfcell"  # kitty < 0.28 answers the graphics query but cannot draw textual-image's placeholders
+    return found
+
+
+KITTY_PLACEHOLDERS = (0, 28)
+"""textual-image places Kitty images with Unicode placeholders (U+10EEEE), which kitty draws from 0.28 on; older
+kittys (Debian 12 ships 0.26.5) answer the graphics query yet show the placeholder characters instead."""
+
+
+def terminal_version() -> str | None:
+    """The terminal's name and version as it answers XTVERSION (`CSI > 0 q` → `DCS >| kitty(0.26.5) ST`), or None
+    when it does not answer (asked before Textual owns stdin, like textual-image's own queries)."""
+    import sys
+
+    from textual_image._terminal import TerminalError, capture_terminal_response
+
+    if not (sys.__stdout__ and sys.__stdout__.isatty()):
+        return None
+    try:
+        with capture_terminal_response("\x1bP>|", "\x1b\\", timeout=0.2) as response:
+            sys.__stdout__.write("\x1b[>0q")
+            sys.__stdout__.flush()
+    except (TerminalError, TimeoutError, OSError):
+        return None
+    return response.sequence[len("\x1bP>|"):-len("\x1b\\")].strip() or None
+
+
+def placeholders_supported(version: str | None) -> bool:
+    """Whether a terminal that speaks the Kitty graphics protocol draws Unicode placeholders: kitty from 0.28; other
+    terminals (and kittys that do not say their version) are taken at their word."""
+    m = re.match(r"kitty\((\d+)\.(\d+)", version or "")
+    return m is None or (int(m.group(1)), int(m.group(2))) >= KITTY_PLACEHOLDERS
 
 
 def widget_class(mode: str):

@@ -1,4 +1,5 @@
-"""Open a clip in the system's default player without waiting for it (xdg-open on Linux, open on macOS)."""
+"""Open a clip in the system's default player without waiting for it (xdg-open on Linux, open on macOS), or in mpv /
+ffplay at a moment inside it (the clip detail's playhead)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ def opener() -> list[str] | None:
     for cmd in ("xdg-open", "gio"):
         if path := shutil.which(cmd):
             return [path, "open"] if cmd == "gio" else [path]
+    return None
+
+
+def at_time(seconds: float) -> list[str] | None:
+    """A player command that starts `seconds` into the file (mpv, else ffplay), or None when neither is installed
+    (the desktop opener cannot be told where to start)."""
+    if path := shutil.which("mpv"):
+        return [path, f"--start={seconds:.3f}", "--"]
+    if path := shutil.which("ffplay"):
+        return [path, "-hide_banner", "-autoexit", "-ss", f"{seconds:.3f}"]
     return None
 
 

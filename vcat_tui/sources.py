@@ -55,6 +55,7 @@ def _sort_key(sort: str) -> Callable[[ClipSummary], Any]:
         "name": lambda c: c.name.lower(), "duration": lambda c: c.duration_seconds,
         "created": lambda c: c.created_at, "size": lambda c: c.size, "width": lambda c: c.width,
         "fps": lambda c: c.frame_rate, "codec": lambda c: c.codec, "camera": lambda c: c.camera, "id": lambda c: c.id,
+        "rating": lambda c: c.rating,
     }
     get = getters[sort]
 
@@ -73,12 +74,18 @@ class SearchSource:
         self.catalog, self.query, self.filters, self.limit = catalog, query, filters, limit
         self.sort, self.descending = sort, descending
         self._hits = _hits
+        self.moments: dict[int, float] = {}  # clip id -> seconds: where inside the clip the hit is
         self._lock = threading.Lock()
 
     def _all(self) -> list[ClipSummary]:
         with self._lock:
             if self._hits is None:
-                hits = self.catalog.search(self.query, self.filters, limit=self.limit) if self.query.strip() else []
+                hits = []
+                if self.query.strip():
+                    result = self.catalog.search_hits(self.query, self.filters, limit=self.limit)
+                    hits = [h.clip for h in result.hits]
+                    self.moments = {h.clip.id: h.moment["start_seconds"] for h in result.hits
+                                    if h.moment and h.moment.get("start_seconds") is not None}
                 if self.sort:
                     hits = sorted(hits, key=_sort_key(self.sort), reverse=self.descending)
                 self._hits = hits
@@ -94,8 +101,10 @@ class SearchSource:
         hits = None
         if self._hits is not None and sort:
             hits = sorted(self._hits, key=_sort_key(sort), reverse=descending)
-        return SearchSource(self.catalog, self.query, self.filters, limit=self.limit, sort=sort,
-                            descending=descending, _hits=hits)
+        out = SearchSource(self.catalog, self.query, self.filters, limit=self.limit, sort=sort,
+                           descending=descending, _hits=hits)
+        out.moments = self.moments if hits is not None else {}
+        return out
 
     def refreshed(self) -> "SearchSource":
         return SearchSource(self.catalog, self.query, self.filters, limit=self.limit, sort=self.sort,

@@ -7,7 +7,9 @@ import os
 
 from textual.suggester import Suggester
 
-from .filters import CANONICAL, KEYS
+from vcat_core.store.ratings import LABELS
+
+from .filters import CANONICAL, KEYS, PICKS
 
 
 def complete_directory(value: str) -> str | None:
@@ -48,7 +50,7 @@ class FilterSuggester(Suggester):
 
     def __init__(self) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
-        self.values: dict[str, list[str]] = {"res": self.RESOLUTIONS}
+        self.values: dict[str, list[str]] = {"res": self.RESOLUTIONS, "label": list(LABELS)}
 
     async def get_suggestion(self, value: str) -> str | None:
         if not value or value.endswith(" "):
@@ -59,10 +61,10 @@ class FilterSuggester(Suggester):
         if not sep:
             for k in CANONICAL:
                 if k.startswith(word.lower()) and k != word.lower():
-                    return lead + word + k[len(word):] + ("" if k in ("vfr", "exposure") else ":")
+                    return lead + word + k[len(word):] + ("" if k in ("vfr", "exposure", *PICKS) else ":")
             return None
         field = KEYS.get(key.lower())
-        canonical = next((k for k in CANONICAL if KEYS[k] == field), None)
+        canonical = next((k for k in CANONICAL if KEYS.get(k) == field), None)
         for v in self.values.get(canonical or "", []):
             quoted = f'"{v}"' if " " in v else v
             if quoted.lower().startswith(partial.lower()) and len(quoted) > len(partial):

@@ -28,6 +28,7 @@ from .format import human_bytes, human_duration, summary_table
 from .admin import config_backup, config_restore, report_app, system_app
 from .labels import collection_app, tag_app
 from .projects import project_app, schema_grant
+from . import ratings as cull
 from .queue import queue_app, schema_app, worker
 from .storage import storage_app
 from .progress import JsonLinesRenderer, QuietRenderer, RichRenderer
@@ -46,6 +47,7 @@ app.add_typer(storage_app, name="storage")
 app.add_typer(project_app, name="project")
 schema_app.command("grant")(schema_grant)
 app.command("worker")(worker)
+cull.register(app)
 
 def _version(value: bool) -> None:
     if value:
@@ -65,12 +67,13 @@ def main_options(
 
 
 def _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type=None,
-             blurry=False, min_sharpness=None, tag=None, collection=None) -> ClipFilter:
+             blurry=False, min_sharpness=None, tag=None, collection=None,
+             cull_opts=(None, False, False, False, None)) -> ClipFilter:
     return ClipFilter(codec=codec, resolution=resolution, camera=camera, min_duration=min_duration,
                       max_duration=max_duration, vfr=True if vfr else None,
                       exposure_warning=True if exposure_warning else None, shot_type=shot_type,
                       blurry=True if blurry else None, min_sharpness=min_sharpness, tags=tag or None,
-                      collection=collection)
+                      collection=collection, **cull.cull_filters(*cull_opts))
 
 
 _codec = typer.Option(None, "--codec", help="Video codec, e.g. h264, hevc, prores.")
@@ -262,6 +265,8 @@ def search(
     min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
     exposure_warning: bool = _exp, shot_type: Optional[str] = _shot, blurry: bool = _blurry,
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
+    rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
+    unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
     as_json: bool = _json,
 ) -> None:
     """Natural-language search: filters read from the text (4k, 60fps, shot on iPhone, last week, sharp…), the rest
@@ -269,7 +274,7 @@ def search(
     if export_fmt not in (None, "json", "csv"):
         fail(f"unknown export format {export_fmt!r}; use json or csv")
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
-                 min_sharpness, tag, collection)
+                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label))
     with open_catalog() as catalog:
         try:
             result = catalog.search_hits(query, f, limit=limit)
@@ -352,15 +357,17 @@ def list_cmd(
     min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
     exposure_warning: bool = _exp, shot_type: Optional[str] = _shot, blurry: bool = _blurry,
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
+    rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
+    unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
     sort: str = typer.Option("name", "--sort",
-                             help="name, duration, created, size, width, fps, codec, camera, sharpness, id."),
+                             help="name, duration, created, size, width, fps, codec, camera, sharpness, rating, id."),
     desc: bool = typer.Option(False, "--desc", help="Sort descending."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many rows."),
     as_json: bool = _json,
 ) -> None:
     """List catalogued clips (a table, or JSON documents with --json)."""
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
-                 min_sharpness, tag, collection)
+                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label))
     with open_catalog() as catalog:
         try:
             rows = catalog.list_clips(f, sort=sort, descending=desc, limit=limit)
@@ -371,7 +378,7 @@ def list_cmd(
             out.print_json(json.dumps(docs, default=str)) if out.is_terminal else print(json.dumps(docs, default=str))
             return
     table = OutputTable(f"{len(rows)} clip(s)", ["id", "name", "duration", "resolution", "fps", "codec", "camera",
-                                                  "created", "flags", "tags"], wrap=("name",))
+                                                  "created", "flags", "tags", "rating"], wrap=("name",))
     for r in rows:
         flags = list(dict.fromkeys([*r.flags, *(x for x in (r.exposure_warning, "vfr" if r.is_vfr else None,
                                                               "partial" if r.status == "partial" else None) if x)]))
@@ -379,7 +386,7 @@ def list_cmd(
                       f"{r.width}x{r.height}" if r.width else "-",
                       f"{r.frame_rate:.3g}" if r.frame_rate else "-", r.codec or "-", escape(r.camera or "-"),
                       r.created_at.strftime("%Y-%m-%d %H:%M") if r.created_at else "-", ",".join(flags),
-                      escape(",".join(r.tags)))
+                      escape(",".join(r.tags)), cull.stars_text(r.rating, r.pick, r.label))
     table.print()
 
 
@@ -418,6 +425,8 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
     for name in ("tags", "collections"):
         if doc[name]:
             table.add_row(name, escape(", ".join(doc[name])))
+    if doc["rating"] or doc["pick"] or doc["label"]:
+        table.add_row("rating", cull.stars_text(doc["rating"], doc["pick"], doc["label"]))
     q = doc.get("quality") or {}
     if q:
         flags = ", ".join(q["flags"]) or "-"
@@ -464,12 +473,14 @@ def export(
     min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
     exposure_warning: bool = _exp, shot_type: Optional[str] = _shot, blurry: bool = _blurry,
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
+    rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
+    unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
 ) -> None:
     """Export clips as a JSON array (seed §6.1.1 fields) or CSV (one row per clip)."""
     if fmt not in ("json", "csv"):
         fail(f"unknown format {fmt!r}; use json or csv")
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
-                 min_sharpness, tag, collection)
+                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label))
     with open_catalog() as catalog:
         try:
             if output:

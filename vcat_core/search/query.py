@@ -19,6 +19,12 @@ word" it skips text other rules took, "and" and punctuation, and a shot-type phr
   before "collection"), "collection:Selects". Unquoted names after "collection" are one word: quote longer ones.
 * **Tags** (`tags`, lower case, spaces collapsed, several allowed): "#broll", "tagged interview", "tagged as 'b roll'",
   "tagged with drone", "with the tag interview", "tag:interview". A bare word "tag" ("price tag") is not a filter.
+* **Culling** (`min_rating` / `max_rating`, `pick`, `label`; see store/ratings.py): "rating:>=4", "rating:2-4",
+  "stars:5", "rating:unrated", "at least 4 stars", "4 stars or more", "4+ stars", "rated 3" (exactly); "5 star",
+  "3-star" and "unrated" only before a media noun or at the end ("5 star clips", not "a 5 star hotel").
+  "pick:reject", "flagged as picks", and "picks", "picked", "rejects", "rejected", "unflagged" before a media noun
+  or at the end ("picked clips", "interview picks", not "picked up the ball"). Labels: "label:red", "red label",
+  "labelled green", "label:none".
 * **Dates** (`created_from` / `created_to`, inclusive calendar dates, relative to `now`). A date term is an ISO day
   ("2024-05-03"), a day with month and year ("May 3, 2024", "3 May 2024"), a month with year ("May 2024",
   "2024-05"), a bare month ("May": its latest occurrence not after `now`), a month and day without year, a year
@@ -128,18 +134,18 @@ FPS_TOLERANCE = 0.5
 # ---- result ----------------------------------------------------------------------------------------------------
 
 CLIP_FILTER_FIELDS = ("codec", "resolution", "camera", "min_duration", "max_duration", "vfr", "exposure_warning",
-                      "tags", "collection", "shot_type", "blurry")
+                      "tags", "collection", "shot_type", "blurry", "min_rating", "max_rating", "pick", "label")
 EXTRA_FIELDS = ("vertical", "min_fps", "max_fps", "created_from", "created_to", "camera_model")
 FILTER_FIELDS = ("codec", "resolution", "vertical", "min_fps", "max_fps", "vfr", "camera", "camera_model",
                  "min_duration", "max_duration", "created_from", "created_to", "shot_type", "blurry",
-                 "exposure_warning", "flags", "tags", "collection")
+                 "exposure_warning", "flags", "tags", "collection", "min_rating", "max_rating", "pick", "label")
 
 
 class QuerySpan(BaseModel):
     """Where in the original text one recognised filter phrase sits: `text == query[start:end]`."""
 
     filter: str  # resolution | vertical | fps | codec | camera | duration | created | shot_type | blur | exposure
-    #               | flag | vfr | tag | collection
+    #               | flag | vfr | tag | collection | rating | pick | label
     start: int
     end: int
     text: str
@@ -169,6 +175,10 @@ class ParsedQuery(BaseModel):
     flags: list[str] = Field(default_factory=list)  # quality flags that must all be present
     tags: list[str] = Field(default_factory=list)
     collection: str | None = None
+    min_rating: int | None = None  # culling (store/ratings.py): stars
+    max_rating: int | None = None
+    pick: str | None = None  # pick | reject | unflagged
+    label: str | None = None  # a colour label
     explanation: list[str] = Field(default_factory=list)  # one line per recognised phrase, in text order
     spans: list[QuerySpan] = Field(default_factory=list)  # in text order
 
@@ -292,6 +302,61 @@ def _tag(m: re.Match[str], p: _Parser) -> _Hit | None:
     if not tag:
         return None
     return _Hit("tag", m.start(), m.end(), {"tags": tag}, f"tag: {tag}", append=True)
+
+
+# ---- culling: stars, pick / reject, colour labels ----------------------------------------------------------------
+
+_COLOURS = r"(?:red|yellow|green|blue|purple)"
+_RATING_RX = [
+    _rx(rf"{_B}(?:rating|stars)\s*[:=]\s*(?P<expr>[<>=]*\s*[0-5](?:\s*-\s*[0-5]|\+)?|unrated){_E}"),
+    _rx(rf"{_B}(?:(?:at\s+least|minimum(?:\s+of)?|min\.?)\s+(?P<min>[1-5])[\s-]*stars?"
+        rf"|(?P<min2>[1-5])[\s-]*stars?\s*(?:or\s+(?:more|better|higher|above)|and\s+(?:up|above)|\+)"
+        rf"|(?P<min3>[1-5])\+[\s-]*stars?|rated\s+(?P<exact>[0-5])(?:[\s-]*stars?)?"
+        rf"(?P<more>\s*(?:or\s+(?:more|better|higher|above)|and\s+(?:up|above)|\+))?){_E}"),
+    _rx(rf"{_B}(?P<word>(?P<bare>[1-5])[\s-]*stars?|unrated){_E}"),
+]
+_PICK_RX = _rx(rf"{_B}(?:pick\s*[:=]\s*(?P<kv>pick|reject|unflagged)|flagged\s+(?:as\s+)?(?P<flagged>picks?|rejects?)"
+               rf"|(?P<word>picks|picked|rejects|rejected|unflagged)){_E}")
+_LABEL_RX = _rx(rf"{_B}(?:label\s*[:=]\s*(?P<kv>{_COLOURS}|none)|(?P<c>{_COLOURS})[\s-]+label(?:l?ed)?s?"
+                rf"|label(?:l?ed)\s+(?P<c2>{_COLOURS})){_E}")
+
+
+def _rating(m: re.Match[str], p: _Parser) -> _Hit | None:
+    from ..store.ratings import RatingError, describe_rating, parse_rating
+
+    g = m.groupdict()
+    if g.get("expr"):
+        try:
+            lo, hi = parse_rating(g["expr"])
+        except RatingError:
+            return None
+    elif g.get("word"):
+        if p.next_word(m.end()) not in _MEDIA_WORDS:
+            return None  # "a 5 star hotel"
+        lo, hi = (None, 0) if not g.get("bare") else (int(g["bare"]), int(g["bare"]))
+    elif g.get("exact") is not None:
+        lo, hi = parse_rating(g["exact"] + ("+" if g.get("more") else ""))
+    else:
+        lo, hi = int(g.get("min") or g.get("min2") or g.get("min3")), None
+    if lo == 5 and hi == 5:
+        hi = None
+    values = {k: v for k, v in (("min_rating", lo), ("max_rating", hi)) if v is not None}
+    if not values:
+        return None
+    return _Hit("rating", m.start(), m.end(), values, f"rating: {describe_rating(lo, hi)}")
+
+
+def _pick(m: re.Match[str], p: _Parser) -> _Hit | None:
+    word = (m.group("kv") or m.group("flagged") or m.group("word")).lower()
+    if m.group("word") and p.next_word(m.end()) not in _MEDIA_WORDS:
+        return None  # "picked up the ball"
+    value = "unflagged" if word == "unflagged" else "pick" if word.startswith("pick") else "reject"
+    return _Hit("pick", m.start(), m.end(), {"pick": value}, f"flag: {value}")
+
+
+def _label(m: re.Match[str], p: _Parser) -> _Hit:
+    colour = (m.group("kv") or m.group("c") or m.group("c2")).lower()
+    return _Hit("label", m.start(), m.end(), {"label": colour}, f"label: {colour}")
 
 
 # ---- dates -----------------------------------------------------------------------------------------------------
@@ -843,6 +908,7 @@ def _quality_rule(filter: str, values: dict[str, Any], label: str, adjective: bo
 _RULES: list[tuple[re.Pattern[str], Rule]] = [
     *((rx, _collection) for rx in _COLLECTION_RX),
     *((rx, _tag) for rx in _TAG_RX),
+    *((rx, _rating) for rx in _RATING_RX), (_LABEL_RX, _label), (_PICK_RX, _pick),
     (_DATE_RANGE_RX, _date_range), (_DATE_OPEN_RX, _date_open), (_DATE_IN_RX, _date_in),
     (_DUR_BETWEEN_RX, _dur_between), (_DUR_CMP_RX, _dur_cmp), (_DUR_POST_RX, _dur_post), (_DUR_ADJ_RX, _dur_adj),
     (_VFR_RX, _vfr),

@@ -65,6 +65,9 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
         s.execute(insert(tm).values(clip_id=clip_id, sources=dict(md.sources), warnings=list(md.warnings),
                                     raw=_jsonable(md.raw), **fields))
         clip_values.update(duration_seconds=md.duration_seconds, created_at=md.created_at)
+        from .ratings import seed_from_xmp  # (ratings imports the catalog, which imports this module)
+
+        seed_from_xmp(s, clip_id, (md.raw or {}).get("exiftool"))  # only a clip not yet rated
     if a.thumbnails is not None:
         _write_thumbnails(s, clip_id, a)
     if a.exposure is not None or a.vision is not None:

@@ -37,6 +37,7 @@ from .tables import (
     TranscriptRow,
     Clip,
     ClipLocation,
+    ClipRating,
     ClipTag,
     Collection,
     CollectionClip,
@@ -421,6 +422,7 @@ class CatalogStore:
             sub = (select(ClipTag.clip_id).join(Tag, Tag.id == ClipTag.tag_id)
                    .where(Tag.name == " ".join(tag.strip().lower().split())))
             stmt = stmt.where(col(Clip.id).in_(sub))
+        stmt = _rating_filter(stmt, f)
         if f.collection:
             sub = (select(CollectionClip.clip_id).join(Collection, Collection.id == CollectionClip.collection_id)
                    .where(Collection.name == f.collection.strip()))
@@ -443,6 +445,8 @@ class CatalogStore:
         "size": Clip.size, "width": TechnicalMetadataRow.width, "fps": TechnicalMetadataRow.frame_rate,
         "codec": TechnicalMetadataRow.codec, "camera": TechnicalMetadataRow.camera_model,
         "sharpness": VisionMetrics.sharpness,
+        "rating": func.coalesce(select(ClipRating.rating).where(ClipRating.clip_id == Clip.id)
+                                .correlate(Clip).scalar_subquery(), 0),
     }
 
     def _ids_statement(self, f: ClipFilter, key, descending: bool = False, limit: int | None = None,
@@ -451,7 +455,7 @@ class CatalogStore:
                 .outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
                 .outerjoin(VisionMetrics, VisionMetrics.clip_id == Clip.id))
         stmt = self._filtered(stmt, f)
-        stmt = stmt.order_by(col(key).desc() if descending else col(key).asc(), Clip.id).offset(offset)
+        stmt = stmt.order_by(key.desc() if descending else key.asc(), Clip.id).offset(offset)
         return stmt.limit(limit) if limit is not None else stmt
 
     def list_clips(self, f: ClipFilter | None = None, *, sort: str = "name", descending: bool = False,
@@ -494,8 +498,12 @@ class CatalogStore:
                 for cid, name in s.exec(select(ClipTag.clip_id, Tag.name).join(Tag, Tag.id == ClipTag.tag_id)
                                         .where(col(ClipTag.clip_id).in_([c.id for c in out])).order_by(Tag.name)):
                     tags[cid].append(name)
+                rated = {r.clip_id: r for r in s.exec(select(ClipRating)
+                                                      .where(col(ClipRating.clip_id).in_([c.id for c in out])))}
                 for c in out:
                     c.tags = tags.get(c.id, [])
+                    if (r := rated.get(c.id)) is not None:
+                        c.rating, c.pick, c.label = r.rating, r.flag, r.label
         return out
 
     def count_clips(self, f: ClipFilter | None = None) -> int:
@@ -531,7 +539,7 @@ class CatalogStore:
                 for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
                     out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
                                     "thumbnails": [], "stages": [], "tags": [], "collections": [],
-                                    "transcript": None, "analysis": None}
+                                    "transcript": None, "analysis": None, "rating": None}
                 for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
                     out[md.clip_id]["metadata"] = md
                 for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
@@ -551,11 +559,34 @@ class CatalogStore:
                     out[tr.clip_id]["transcript"] = tr
                 for an in s.exec(select(AnalysisRow).where(col(AnalysisRow.clip_id).in_(chunk))):
                     out[an.clip_id]["analysis"] = an
+                for rt in s.exec(select(ClipRating).where(col(ClipRating.clip_id).in_(chunk))):
+                    out[rt.clip_id]["rating"] = rt
                 for cid, name in s.exec(select(CollectionClip.clip_id, Collection.name)
                                         .join(Collection, Collection.id == CollectionClip.collection_id)
                                         .where(col(CollectionClip.clip_id).in_(chunk)).order_by(Collection.name)):
                     out[cid]["collections"].append(name)
         return [out[i] for i in clip_ids if i in out]
+
+    def poster_thumbnails(self, clip_ids: list[int], width: int) -> dict[int, str]:
+        """One thumbnail per clip for grids (the first frame the vision stage chose, else the first frame), in the
+        stored variant closest to `width` pixels: {clip id: path relative to the catalog}. One query per 500 clips,
+        reading only the thumbnail rows."""
+        rows: dict[int, list[tuple[int, int, str, bool]]] = defaultdict(list)
+        with Session(self.engine) as s:
+            for chunk in _chunks(list(clip_ids), 500):
+                stmt = (select(ThumbnailRow.clip_id, ThumbnailRow.frame_index, ThumbnailRow.width, ThumbnailRow.path,
+                               ThumbnailRow.scores).where(col(ThumbnailRow.clip_id).in_(chunk)))
+                for cid, frame, w, path, scores in s.exec(stmt):
+                    chosen = bool(((scores or {}).get("ranking") or {}).get("chosen"))
+                    rows[cid].append((frame, w, path, chosen))
+        out: dict[int, str] = {}
+        for cid, variants in rows.items():
+            frames = {f for f, _, _, c in variants if c} or {f for f, _, _, _ in variants}
+            first = min(frames)
+            sizes = [(w, p) for f, w, p, _ in variants if f == first]
+            wide_enough = [x for x in sizes if x[0] >= width]
+            out[cid] = (min(wide_enough) if wide_enough else max(sizes))[1]
+        return out
 
     def failures(self) -> list[FailureRecord]:
         """Files that could not be catalogued, then catalogued clips with a failed stage."""
@@ -651,6 +682,27 @@ def _resolution_filter(stmt, value: str):
     if m := _RES_WXH.match(v):
         return stmt.where(w == int(m.group(1)), h == int(m.group(2)))
     raise ValueError(f"unknown resolution {value!r}: use 720p, 1080p, 2160p, 4k, 8k or WIDTHxHEIGHT")
+
+
+def _rating_filter(stmt, f: ClipFilter):
+    """Stars, pick / reject and labels. A clip without a ratings row is unrated, unflagged and unlabelled, so the
+    conditions that row-less clips meet are written as NOT IN (the rows that fail them)."""
+    def rows(*conds):
+        return select(ClipRating.clip_id).where(*conds)
+
+    if f.min_rating:
+        stmt = stmt.where(col(Clip.id).in_(rows(ClipRating.rating >= f.min_rating)))
+    if f.max_rating is not None:
+        stmt = stmt.where(col(Clip.id).not_in(rows(ClipRating.rating > f.max_rating)))
+    if f.pick in ("pick", "reject"):
+        stmt = stmt.where(col(Clip.id).in_(rows(ClipRating.flag == f.pick)))
+    elif f.pick == "unflagged":
+        stmt = stmt.where(col(Clip.id).not_in(rows(col(ClipRating.flag).is_not(None))))
+    if f.label == "none":
+        stmt = stmt.where(col(Clip.id).not_in(rows(col(ClipRating.label).is_not(None))))
+    elif f.label:
+        stmt = stmt.where(col(Clip.id).in_(rows(ClipRating.label == f.label)))
+    return stmt
 
 
 def _least(a, b):

@@ -271,6 +271,21 @@ class CollectionClip(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow)
 
 
+class ClipRating(SQLModel, table=True):
+    """How a person judged a clip while culling: stars 0-5, pick / reject, a colour label. User data like tags
+    (DESIGN §10): never derived, so no ingest, re-analysis or re-run writes this table (an XMP rating read at ingest
+    only seeds a clip that has no row yet). A clip without a row is unrated, unflagged, unlabelled."""
+
+    __tablename__ = "clip_ratings"
+
+    clip_id: int = Field(foreign_key="clips.id", primary_key=True, ondelete="CASCADE")
+    rating: int = Field(default=0, index=True)  # 0 (none) .. 5 stars
+    flag: Optional[str] = Field(default=None, index=True)  # "pick" | "reject" | None
+    label: Optional[str] = Field(default=None, index=True)  # red | yellow | green | blue | purple | None
+    source: str = "user"  # "user" or "xmp" (seeded from the file's XMP at ingest)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class CatalogState(SQLModel, table=True):
     """One row: a counter every catalog write bumps, so viewers (the TUI) can poll for changes cheaply."""
 

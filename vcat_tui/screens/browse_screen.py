@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from vcat_core.models import ClipFilter
+from vcat_core.store.ratings import LABELS
 
 from .. import format as fmt
 from .. import images
@@ -33,6 +34,7 @@ from ..widgets.filter_bar import FilterBar
 from ..widgets.mode_bar import ModeBar
 from .clip_actions import CLIP_BINDINGS, ClipActions
 from .detail_screen import DetailScreen
+from .grid_screen import GridScreen, GridState
 
 PREVIEW_DELAY = 0.12  # seconds the cursor must rest on a clip before its preview loads
 PREVIEW_WIDTH = 320  # thumbnail variant (pixels wide) the preview decodes
@@ -41,6 +43,7 @@ PREVIEW_WIDTH = 320  # thumbnail variant (pixels wide) the preview decodes
 class BrowseScreen(ClipActions, Screen):
     BINDINGS = [
         Binding("f", "focus_filter", "Filter"),
+        Binding("g", "grid", "Grid"),
         Binding("F", "clear_filters", "Clear filters", show=False),
         *CLIP_BINDINGS,
         Binding("escape", "clear_selection", "Clear selection", show=False),
@@ -110,7 +113,7 @@ class BrowseScreen(ClipActions, Screen):
             "camera": [g["name"] for g in stats["by_camera"] if g["name"] != "unknown"],
             "tag": [name for name, _ in catalog.list_tags()],
             "collection": [c["name"] for c in catalog.list_collections()],
-            "res": FilterSuggester.RESOLUTIONS,
+            "res": FilterSuggester.RESOLUTIONS, "label": list(LABELS),
         }
         self.post_message(self._Suggestions(values))
 
@@ -202,6 +205,20 @@ class BrowseScreen(ClipActions, Screen):
             self._suggestions_stale = False
             self._load_suggestions()
         self.query_one(FilterBar).focus_input()
+
+    def action_grid(self) -> None:
+        """The same clips as thumbnails; back here at the clip and filters the grid ends on."""
+        source = self.table.source
+        self.app.push_screen(GridScreen(self.filters, self.table.cursor, source.sort if source else "name",
+                                        source.descending if source else False), self._grid_closed)
+
+    def _grid_closed(self, state: GridState | None) -> None:
+        if state is None:
+            return
+        if state.filters != self.filters:
+            self.query_one(FilterBar).set_filters(state.filters)
+        else:
+            self.table.move_cursor(state.cursor)
 
     def action_clear_filters(self) -> None:
         self.query_one(FilterBar).set_filters(ClipFilter())

@@ -41,6 +41,9 @@ class ClipActions:
     def reload_clips(self) -> None:  # show the catalog's new state after an edit
         raise NotImplementedError
 
+    def play_from(self) -> float | None:  # seconds into the clip where `o` starts playing (None: the start)
+        return None
+
     def _targets_or_warn(self) -> list[int]:
         ids = self.clip_targets()
         if not ids:
@@ -108,7 +111,7 @@ class ClipActions:
         if not path:
             self.notify("No clip here.", severity="warning")
             return
-        self._launch(path, self.app.player_command())
+        self._launch(path, self.app.player_command(self.play_from()))
 
     @work(thread=True, group="player", exit_on_error=False)
     def _launch(self, path: str, command: list[str] | None) -> None:

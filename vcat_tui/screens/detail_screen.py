@@ -1,5 +1,7 @@
-"""Clip detail: thumbnails drawn inline (Kitty graphics / Sixel / half cells), a strip to step through them, every
-technical field grouped with its provenance, quality flags, stage status, tags and collections."""
+"""Clip detail: thumbnails drawn inline (Kitty graphics / Sixel / half cells), a strip to step through them, a
+timeline (shots, speech, search moments, the playhead: ←→ scrub through the frames, `:` jumps to a timecode, `o`
+plays from the playhead), every technical field grouped with its provenance, quality flags, stage status, tags,
+collections, and the culling keys (0-5 stars, p pick, x reject, 6-9 labels)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,10 @@ from ..messages import DetailLoaded, ThumbnailsLoaded
 from ..widgets.metadata_view import MetadataView
 from ..widgets.thumbnail import Thumbnail
 from ..widgets.thumbnail_strip import ThumbnailStrip
+from ..widgets.timeline import Marks, Timeline, parse_timecode
 from .clip_actions import CLIP_BINDINGS, ClipActions
+from .cull_actions import CULL_BINDINGS, CullActions
+from .prompt_screen import PromptScreen
 
 LARGE_WIDTH = 640
 STRIP_WIDTH = 160
@@ -60,25 +65,40 @@ def stage_lines(doc: dict[str, Any]) -> Content:
     return Content("\n").join(lines)
 
 
-class DetailScreen(ClipActions, Screen):
+def nearest_frame(frames: list[dict[str, Any]], seconds: float) -> int:
+    """The index of the last frame at or before `seconds` (the first frame when all come later)."""
+    best = 0
+    for i, f in enumerate(frames):
+        if (f.get("timestamp_seconds") or 0.0) <= seconds + 1e-6:
+            best = i
+    return best
+
+
+class DetailScreen(CullActions, ClipActions, Screen):
     BINDINGS = [
         Binding("escape,backspace", "back", "Back"),
         Binding("left,h", "thumb(-1)", "◀ Frame"),
         Binding("right,l", "thumb(1)", "Frame ▶"),
+        Binding("colon", "jump", "Jump to time"),
         Binding("left_square_bracket", "clip(-1)", "Prev clip", show=False),
         Binding("right_square_bracket", "clip(1)", "Next clip", show=False),
+        *CULL_BINDINGS,
         *CLIP_BINDINGS,
         Binding("r", "reload", "Reload", show=False),
     ]
 
-    def __init__(self, clip_id: int, step: Callable[[int], int | None] | None = None) -> None:
+    def __init__(self, clip_id: int, step: Callable[[int], int | None] | None = None,
+                 moment_of: Callable[[int], float | None] | None = None) -> None:
         super().__init__()
         self.clip_id = clip_id
         self.step = step
+        self.moment_of = moment_of  # a search hit's moment inside a clip: the playhead starts there
         self.doc: dict[str, Any] | None = None
         self.frames: list[dict[str, Any]] = []
         self.large: dict[int, Any] = {}
         self.index = 0
+        self.position: float | None = None  # the playhead, seconds into the clip
+        self.marks = Marks()
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="detail-title", classes="screen-title")
@@ -86,6 +106,7 @@ class DetailScreen(ClipActions, Screen):
             with Vertical(id="detail-media"):
                 yield Thumbnail("", id="detail-image")
                 yield ThumbnailStrip(id="detail-strip")
+                yield Timeline(id="detail-timeline")
                 yield Static("", id="detail-flags")
                 yield Static("", id="detail-labels")
                 yield Static("Stages", classes="section-title")
@@ -131,6 +152,12 @@ class DetailScreen(ClipActions, Screen):
             fmt.resolution(tm.get("resolution_width"), tm.get("resolution_height")),
             f"{fmt.fps(tm.get('frame_rate'))} fps" if tm.get("frame_rate") else None, tm.get("codec")) if x))
         self.frames = list(images.pick(doc.get("thumbnails") or [], LARGE_WIDTH).values())
+        moment = self.moment_of(msg.clip_id) if self.moment_of else None
+        self.marks = Marks.of(doc, [moment] if moment is not None else [])
+        if self.position is None:  # first load of this clip: at the search moment, else the first frame
+            self.position = moment if moment is not None else (
+                self.frames[0]["timestamp_seconds"] if self.frames else 0.0)
+            self.index = nearest_frame(self.frames, self.position)
         self.index = min(self.index, max(len(self.frames) - 1, 0))
         if self.frames and msg.image is not None:
             self.large[self.frames[0]["frame_index"]] = msg.image
@@ -140,7 +167,12 @@ class DetailScreen(ClipActions, Screen):
         self.query_one("#detail-flags", Static).update(
             Content.assemble(("Flags  ", "$foreground-muted"), ", ".join(flags) if flags else "none"))
         self.query_one("#detail-flags", Static).set_class(bool(flags), "-warning")
-        labels = [Content.assemble(("Tags   ", "$foreground-muted"), ", ".join(doc.get("tags") or []) or "—"),
+        cull = fmt.cull_parts(doc.get("rating") or 0, doc.get("pick"), doc.get("label"))
+        labels = [Content.assemble(("Rating ", "$foreground-muted"),
+                                   *(((" " if i else "") + text, style or "$text-warning")
+                                     for i, (text, style) in enumerate(cull)) if cull else "—",
+                                   (f"  {doc['label']}" if doc.get("label") else "", "$foreground-muted")),
+                  Content.assemble(("Tags   ", "$foreground-muted"), ", ".join(doc.get("tags") or []) or "—"),
                   Content.assemble(("In     ", "$foreground-muted"), ", ".join(doc.get("collections") or []) or "—")]
         self.query_one("#detail-labels", Static).update(Content("\n").join(labels))
         self.query_one("#detail-stages", Static).update(stage_lines(doc))
@@ -160,6 +192,7 @@ class DetailScreen(ClipActions, Screen):
         thumb = self.query_one("#detail-image", Thumbnail)
         strip = self.query_one(ThumbnailStrip)
         strip.select(self.index)
+        self.query_one(Timeline).show(self.marks, self.position or 0.0)
         if not self.frames:
             thumb.show(None, "No thumbnails: the thumbnail stage failed or has not run.")
             return
@@ -181,9 +214,36 @@ class DetailScreen(ClipActions, Screen):
         self.dismiss()
 
     def action_thumb(self, delta: int) -> None:
+        """Scrub: the previous / next frame, the playhead with it."""
         if self.frames:
             self.index = (self.index + delta) % len(self.frames)
+            self.position = self.frames[self.index]["timestamp_seconds"]
             self._show_frame()
+
+    def action_jump(self) -> None:
+        self.app.push_screen(PromptScreen("Jump to (83, 1:23, 01:02:03:12)", fmt.timestamp(self.position)),
+                             self._jump_to)
+
+    def _jump_to(self, text: str | None) -> None:
+        if not text:
+            return
+        fps = ((self.doc or {}).get("technical_metadata") or {}).get("frame_rate")
+        try:
+            seconds = parse_timecode(text, fps)
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        duration = self.marks.duration or seconds
+        self.position = min(max(seconds, 0.0), duration)
+        self.index = nearest_frame(self.frames, self.position)
+        self._show_frame()
+
+    def play_from(self) -> float | None:
+        """`o` plays from the playhead (in mpv / ffplay; the system's player starts at the beginning)."""
+        return self.position
+
+    def cull_current(self):
+        return self.doc
 
     def action_clip(self, delta: int) -> None:
         if self.step is None:
@@ -191,7 +251,7 @@ class DetailScreen(ClipActions, Screen):
         clip_id = self.step(delta)
         if clip_id is None or clip_id == self.clip_id:
             return
-        self.clip_id, self.index, self.large = clip_id, 0, {}
+        self.clip_id, self.index, self.large, self.position = clip_id, 0, {}, None
         self._load(clip_id)
 
     def action_reload(self) -> None:

@@ -9,30 +9,34 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..filters import CANONICAL
+from ..filters import CANONICAL, PICKS
+from ..widgets.clip_grid import ClipGrid
 from ..widgets.clip_table import ClipTable
 from ..widgets.filter_bar import FilterBar
 from .browse_screen import BrowseScreen
 from .collection_pick_screen import CollectionPickScreen
 from .collections_screen import CollectionsScreen
 from .detail_screen import DetailScreen
+from .grid_screen import GridScreen
 from .ingest_screen import IngestScreen
 from .prompt_screen import ConfirmScreen
 from .search_screen import SearchScreen
 from .tag_screen import TagScreen
 
 INTRO = (
-    "vcat keeps your footage catalogue open all day: browse it as a table, filter it, look inside a clip, search "
-    "it, tag it, gather clips into collections, and ingest new cards while you work."
+    "vcat keeps your footage catalogue open all day: browse it as a table or a grid, filter it, look inside a clip, "
+    "cull it (stars, picks, labels), search it, tag it, gather clips into collections, and ingest new cards while "
+    "you work."
 )
 FILTER_HELP = (
-    "Filter bar (f): " + " ".join(f"{k}:…" if k not in ("vfr", "exposure") else k for k in CANONICAL)
+    "Filter bar (f): " + " ".join(f"{k}:…" if k not in ("vfr", "exposure", *PICKS) else k for k in CANONICAL)
     + " — plus any words to find in names, paths, cameras, codecs and tags. Quote values with spaces: "
     'camera:"iphone 15". min/max take seconds or 1m30s.'
 )
 
 SECTIONS: list[tuple[str, list[type]]] = [
     ("Browse", [BrowseScreen, ClipTable, FilterBar]),
+    ("Grid (g)", [GridScreen, ClipGrid]),
     ("Clip detail", [DetailScreen]),
     ("Search", [SearchScreen]),
     ("Ingest", [IngestScreen]),

@@ -104,7 +104,9 @@ class SearchScreen(ClipActions, Screen):
 
     @on(ClipChosen)
     def _chosen(self, msg: ClipChosen) -> None:
-        self.app.push_screen(DetailScreen(msg.clip.id, step=self._step))
+        source = self.table.source
+        moments = source.moments if isinstance(source, SearchSource) else {}
+        self.app.push_screen(DetailScreen(msg.clip.id, step=self._step, moment_of=moments.get))
 
     def _step(self, delta: int) -> int | None:
         table = self.table

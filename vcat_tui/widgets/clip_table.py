@@ -8,7 +8,6 @@ is drawn as a placeholder. Moving the cursor never waits for the catalog.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
@@ -19,15 +18,15 @@ from textual import events, on
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from vcat_core.models import ClipSummary
 
 from .. import format as fmt
-from ..messages import ClipChosen, ClipHighlighted, SelectionChanged, TableLoaded
+from ..messages import ClipHighlighted, SelectionChanged, TableLoaded
 from ..sources import ClipSource
+from .clip_pages import ClipPages, PagedClips, PageLoaded, PagesCounted, PagesFailed
 
 
 def _flags(c: ClipSummary) -> str:
@@ -64,12 +63,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("date", "Date", 16, lambda c: fmt.date(c.created_at), "created", drop=5),
     Column("flags", "Flags", 10, _flags, None, drop=1),
     Column("tags", "Tags", 14, lambda c: ", ".join(c.tags), None, drop=7),
+    Column("rating", "Rating", 9, lambda c: " ".join(t for t, _ in fmt.cull_parts(c.rating, c.pick, c.label)),
+           "rating", drop=1),
 )
 SORTABLE = [c for c in COLUMNS if c.sort]
 MARK_WIDTH = 2
 
 
-class ClipTable(ScrollView, can_focus=True):
+class ClipTable(PagedClips, ScrollView, can_focus=True):
     """Clips from a `ClipSource`, one line each, under a fixed header; space selects, enter opens."""
 
     BINDINGS = [
@@ -77,7 +78,7 @@ class ClipTable(ScrollView, can_focus=True):
         Binding("down,j", "cursor_down", "Down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "first", "First clip", show=False),
+        Binding("home", "first", "First clip", show=False),
         Binding("end,G", "last", "Last clip", show=False),
         Binding("enter", "choose", "Open"),
         Binding("space", "toggle_select", "Select"),
@@ -95,34 +96,14 @@ class ClipTable(ScrollView, can_focus=True):
     MAX_PAGES = 60
     MAX_IN_FLIGHT = 2
 
-    class _Counted(Message, bubble=False):
-        def __init__(self, generation: int, total: int) -> None:
-            super().__init__()
-            self.generation, self.total = generation, total
-
-    class _PageLoaded(Message, bubble=False):
-        def __init__(self, generation: int, page: int, rows: list[ClipSummary]) -> None:
-            super().__init__()
-            self.generation, self.page, self.rows = generation, page, rows
-
-    class _Failed(Message, bubble=False):
-        def __init__(self, generation: int, page: int | None, error: str) -> None:
-            super().__init__()
-            self.generation, self.page, self.error = generation, page, error
-
     def __init__(self, *, empty_text: str = "No clips.", name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.empty_text = empty_text
-        self.source: ClipSource | None = None
-        self.total: int | None = None
+        self.pager = ClipPages(self, page_size=self.PAGE, max_pages=self.MAX_PAGES, max_in_flight=self.MAX_IN_FLIGHT)
         self.cursor = 0
         self.selected: dict[int, ClipSummary] = {}
         self.error: str | None = None
-        self._generation = 0
-        self._pages: OrderedDict[int, list[ClipSummary]] = OrderedDict()
-        self._stale: dict[int, list[ClipSummary]] = {}
-        self._loading: set[int] = set()
         self._pump_scheduled = False
         self._columns_cache: tuple[int, list[tuple[Column, int]]] | None = None
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)  # drawn rows: scrolling redraws every line
@@ -134,63 +115,31 @@ class ClipTable(ScrollView, can_focus=True):
     def load(self, source: ClipSource, *, keep_cursor: bool = False) -> None:
         """Show `source`'s rows. `keep_cursor` (a reload of the same query) keeps the cursor and draws the old rows
         until the new ones arrive; otherwise the cursor goes back to the first row."""
-        self.source = source
-        self._generation += 1
-        self._stale = dict(self._pages) if keep_cursor else {}
-        self._pages.clear()
-        self._loading.clear()
+        self.pager.load(source, keep_rows=keep_cursor)
         self.error = None
         if not keep_cursor:
             self.cursor = 0
-            self.total = None
             self.scroll_to(y=0, animate=False)
         self._update_virtual_size()
         self.refresh()
-        self._start_count(self._generation, source)
 
     def clear(self, message: str) -> None:
         """No source: an empty table showing `message`."""
-        self.source = None
-        self._generation += 1
-        self._pages.clear()
-        self._stale = {}
-        self._loading.clear()
-        self.empty_text, self.total, self.cursor, self.error = message, 0, 0, None
+        self.pager.load(None)
+        self.pager.total = 0
+        self.empty_text, self.cursor, self.error = message, 0, None
         self.selected.clear()
         self._update_virtual_size()
         self.refresh()
         self.post_message(TableLoaded(0))
         self._announce()
 
-    def reload(self) -> None:
-        if self.source is not None:
-            self.load(self.source.refreshed(), keep_cursor=True)
-
     @property
     def loaded(self) -> bool:
         """The count is known and every visible row is drawn from the current source."""
         if self.total is None:
             return False
-        return all(p in self._pages for p in self._visible_pages())
-
-    @property
-    def current(self) -> ClipSummary | None:
-        return self.row(self.cursor)
-
-    def row(self, index: int) -> ClipSummary | None:
-        if self.total is None or not 0 <= index < self.total:
-            return None
-        page = self._pages.get(index // self.PAGE) or self._stale.get(index // self.PAGE)
-        if page is None or index % self.PAGE >= len(page):
-            return None
-        return page[index % self.PAGE]
-
-    def target_ids(self) -> list[int]:
-        """What an action applies to: the selected clips, else the one under the cursor."""
-        if self.selected:
-            return list(self.selected)
-        current = self.current
-        return [current.id] if current else []
+        return all(self.pager.has(p * self.PAGE) for p in self._visible_pages())
 
     def clear_selection(self) -> None:
         if self.selected:
@@ -215,30 +164,6 @@ class ClipTable(ScrollView, can_focus=True):
 
     # ---- loading -----------------------------------------------------------------------------------------------
 
-    def _start_count(self, generation: int, source: ClipSource) -> None:
-        def work() -> None:
-            try:
-                total = source.count()
-            except Exception as exc:  # noqa: BLE001 - shown in the table, the app keeps running
-                self.post_message(self._Failed(generation, None, str(exc)))
-                return
-            self.post_message(self._Counted(generation, total))
-
-        self.run_worker(work, thread=True, group="clip-table-count", exit_on_error=False)
-
-    def _start_page(self, generation: int, source: ClipSource, page: int) -> None:
-        self._loading.add(page)
-
-        def work() -> None:
-            try:
-                rows = source.page(page * self.PAGE, self.PAGE)
-            except Exception as exc:  # noqa: BLE001
-                self.post_message(self._Failed(generation, page, str(exc)))
-                return
-            self.post_message(self._PageLoaded(generation, page, rows))
-
-        self.run_worker(work, thread=True, group="clip-table-pages", exit_on_error=False)
-
     def _visible_pages(self) -> list[int]:
         if not self.total:
             return []
@@ -255,21 +180,12 @@ class ClipTable(ScrollView, can_focus=True):
 
     def _pump(self) -> None:
         self._pump_scheduled = False
-        if self.source is None or self.total is None:
-            return
-        for page in self._visible_pages():
-            if len(self._loading) >= self.MAX_IN_FLIGHT:
-                break
-            if page not in self._pages and page not in self._loading:
-                self._start_page(self._generation, self.source, page)
+        self.pager.fetch(self._visible_pages())
 
-    @on(_Counted)
-    def _counted(self, msg: _Counted) -> None:
-        if msg.generation != self._generation:
+    @on(PagesCounted)
+    def _counted(self, msg: PagesCounted) -> None:
+        if not self.pager.counted(msg):
             return
-        self.total = msg.total
-        if self._stale:  # a reload: drop rows past the new end
-            self._stale = {p: rows for p, rows in self._stale.items() if p * self.PAGE < msg.total}
         self.cursor = max(0, min(self.cursor, msg.total - 1))
         self._update_virtual_size()
         self._scroll_to_cursor()
@@ -278,21 +194,11 @@ class ClipTable(ScrollView, can_focus=True):
         self.post_message(TableLoaded(msg.total))
         self._announce()
 
-    @on(_PageLoaded)
-    def _page_loaded(self, msg: _PageLoaded) -> None:
-        self._loading.discard(msg.page)
-        if msg.generation != self._generation:
+    @on(PageLoaded)
+    def _page_loaded(self, msg: PageLoaded) -> None:
+        if not self.pager.loaded(msg, keep=self._visible_pages()):
             self._pump()
             return
-        self._pages[msg.page] = msg.rows
-        self._pages.move_to_end(msg.page)
-        self._stale.pop(msg.page, None)
-        keep = set(self._visible_pages())
-        while len(self._pages) > self.MAX_PAGES:
-            oldest = next(p for p in self._pages if p not in keep) if len(keep) < len(self._pages) else None
-            if oldest is None:
-                break
-            del self._pages[oldest]
         if self.selected:  # keep selected summaries current (tags change after a reload)
             for row in msg.rows:
                 if row.id in self.selected:
@@ -302,16 +208,12 @@ class ClipTable(ScrollView, can_focus=True):
         if self.cursor // self.PAGE == msg.page:
             self._announce()
 
-    @on(_Failed)
-    def _failed(self, msg: _Failed) -> None:
-        if msg.page is not None:
-            self._loading.discard(msg.page)
-        if msg.generation != self._generation:
+    @on(PagesFailed)
+    def _failed(self, msg: PagesFailed) -> None:
+        if not self.pager.failed(msg):
             return
         self.error = msg.error
-        if self.total is None:
-            self.total = 0
-            self._update_virtual_size()
+        self._update_virtual_size()
         self.refresh()
         self.notify(msg.error, title="Could not read the catalog", severity="error")
 
@@ -427,6 +329,8 @@ class ClipTable(ScrollView, can_focus=True):
                 segs.append(Segment(text, style + self.get_component_rich_style("clip-table--flags", partial=True)))
             elif col.key == "tags" and text.strip():
                 segs.append(Segment(text, style + self.get_component_rich_style("clip-table--tags", partial=True)))
+            elif col.key == "rating" and text.strip():
+                segs.extend(_cull_segments(clip, w, style))
             else:
                 segs.append(Segment(text, style))
         return _finish(segs, width, style)
@@ -448,27 +352,8 @@ class ClipTable(ScrollView, can_focus=True):
     def action_page_down(self) -> None:
         self.move_cursor(self.cursor + self._page_rows())
 
-    def action_first(self) -> None:
-        self.move_cursor(0)
-
-    def action_last(self) -> None:
-        self.move_cursor((self.total or 1) - 1)
-
-    def action_choose(self) -> None:
-        if (clip := self.current) is not None:
-            self.post_message(ClipChosen(clip))
-
-    def action_toggle_select(self) -> None:
-        clip = self.current
-        if clip is None:
-            return
-        if clip.id in self.selected:
-            del self.selected[clip.id]
-        else:
-            self.selected[clip.id] = clip
+    def _selection_toggled(self) -> None:
         self.refresh_lines(self.cursor + 1)
-        self.post_message(SelectionChanged(len(self.selected)))
-        self.move_cursor(self.cursor + 1)
 
     def action_cycle_sort(self) -> None:
         if self.source is None:
@@ -504,6 +389,17 @@ class ClipTable(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh_lines(self.cursor + 1)
+
+
+def _cull_segments(clip: ClipSummary, width: int, style: Style) -> list[Segment]:
+    """Stars, pick / reject mark and the label's coloured dot, each in its own style, padded to `width` + 1."""
+    segs, used = [], 0
+    for text, part_style in fmt.cull_parts(clip.rating, clip.pick, clip.label):
+        piece = ("" if not segs else " ") + text
+        segs.append(Segment(piece, style + Style.parse(part_style) if part_style else style))
+        used += cell_len(piece)
+    segs.append(Segment(" " * max(width + 1 - used, 1), style))
+    return segs
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:

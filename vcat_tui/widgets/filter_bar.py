@@ -15,7 +15,7 @@ from ..filters import FilterError, describe, parse_filter
 from ..messages import FiltersChanged
 from ..suggesters import FilterSuggester
 
-PLACEHOLDER = "codec:prores res:4k camera:sony min:10 max:2m vfr exposure tag:… collection:… words"
+PLACEHOLDER = "codec:prores res:4k camera:sony min:10 max:2m vfr tag:… collection:… rating:>=4 pick label:red words"
 
 
 class FilterBar(Horizontal):
