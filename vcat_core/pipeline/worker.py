@@ -24,7 +24,7 @@ ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision", "transcribe",
 # Each stage's inputs when it is asked for alone: the pool is free of catalog reads, so what a stage builds on is
 # recomputed in the same run (vision measures the thumbnail stage's frames; analysis reads the transcript; the
 # embeddings embed the analysis and the transcript). `vcat-core reembed` re-embeds from the catalog instead.
-MIN_THUMBNAIL_SPACING = 0.5  # seconds between thumbnail candidates, at least
+MIN_THUMBNAIL_SPACING = 0.25  # seconds between thumbnail candidates, at least
 NEEDS = {"vision": ("thumbnails", "exposure"), "analyze": ("transcribe",), "embed": ("transcribe", "analyze")}
 
 
@@ -277,7 +277,7 @@ def embed_clip(transcript, analysis, ai_settings: dict) -> list[dict]:
 
 
 def thumbnails_for(duration: float | None, wanted: int) -> int:
-    """At most `wanted` thumbnails, and no closer than MIN_THUMBNAIL_SPACING apart: a one-second clip gets two, not
+    """At most `wanted` thumbnails, and no closer than MIN_THUMBNAIL_SPACING apart: a one-second clip gets four, not
     thirty near-identical frames (each written at three sizes; on a drive of short clips that was most of the
     ingest's time)."""
     if not duration or duration <= 0:
