@@ -27,7 +27,7 @@ CLIP_BINDINGS = [
     Binding("a", "add_to_collection", "Collect"),
     Binding("o", "open_player", "Play"),
     Binding("c", "copy_path", "Copy path", show=False),
-    Binding("e", "export", "Export"),
+    Binding("e", "export", "Export", show=False),
 ]
 
 
