@@ -66,13 +66,14 @@ def _read_back(path: Path, fmt: str, rate: float):
 
 @pytest.mark.parametrize("fmt", ["xmeml", "edl", "otio", "fcpxml"])
 def test_timeline_export_reads_back_frame_exact_at_each_rate(footage, tmp_path: Path, fmt: str):
-    """One timeline of all five rates (an EDL has one rate: one file per rate)."""
+    """One timeline of all five rates (an EDL has one rate, FCPXML conforms to the sequence's: one file per rate)."""
     cat = footage["cat"]
+    per_rate = fmt in ("edl", "fcpxml")
     exports = [(tags, tmp_path / f"{'-'.join(tags)}.{fmt}")
-               for tags in ([[r[0]] for r in RATES] if fmt == "edl" else [[r[0] for r in RATES]])]
+               for tags in ([[r[0]] for r in RATES] if per_rate else [[r[0] for r in RATES]])]
     got: dict[str, tuple] = {}
     for tags, out in exports:
-        args = [a for t in tags for a in ("--tag", t)] if fmt == "edl" else []
+        args = [a for t in tags for a in ("--tag", t)] if per_rate else []
         r = run_cli(cat, "export", "--format", fmt, *args, "-o", str(out))
         assert r.code == 0, r.stderr
         assert f"wrote {len(tags)} clip(s)" in r.stdout
@@ -133,21 +134,29 @@ def test_fcpxml_follows_the_published_structure(footage, tmp_path: Path):
     for fmt in resources.findall("format"):
         assert fmt.get("frameDuration").endswith("s") and fmt.get("name")
     for asset in resources.findall("asset"):
+        assert [c.tag for c in asset] == ["media-rep"]  # <!ELEMENT asset (media-rep+, metadata?)>
         assert asset.get("format") in ids and asset.find("media-rep").get("kind") == "original-media"
         assert not asset.find("media-rep").get("src").startswith("/")  # relative to --root
     seq = root.find("library/event/project/sequence")
     assert seq.get("format") in ids and seq.get("tcFormat") in ("DF", "NDF")
+    assert [c.tag for c in seq] == ["spine"]
+    seq_frame = _sec(next(f for f in resources.findall("format") if f.get("id") == seq.get("format"))
+                     .get("frameDuration"))
+    assert seq_frame == Fraction(1001, 24000)  # the first clip's rate
     clips = _fcpxml_clips(out)
     assert len(clips) == len(RATES)
     assert sorted(c["name"] for c in clips) == [c["name"] for c in clips]  # export order: by name
     offset = Fraction(0)
     for c, ac in zip(clips, seq.find("spine")):
-        assert ac.tag == "asset-clip" and ac.get("ref") in ids
-        assert c["offset"] == offset  # clips butt-joined in order
-        offset += _sec(ac.get("duration"))
+        assert ac.tag == "asset-clip" and ac.get("ref") in ids and ac.get("duration")
+        assert c["offset"] == offset  # clips butt-joined in order, on the sequence's frame grid
+        duration = _sec(ac.get("duration"))
+        assert (duration / seq_frame).denominator == 1
+        offset += duration
         tag = c["name"].removesuffix(".mov")
         rate, start, frames = _expected(tag)
-        assert (c["start"], c["duration"]) == (start, frames)
+        assert c["start"] == start  # source in: the clip's own frames
+        assert duration / seq_frame == round(Fraction(frames) / Fraction(rate).limit_denominator(1001) / seq_frame)
         assert ac.get("tcFormat") == ("DF" if tag == "r2997" else "NDF")
         assert (start, f"tag: {tag}") in c["markers"]
     assert _sec(seq.get("duration")) == offset
@@ -199,6 +208,11 @@ def test_search_moments_markers_and_proxies_in_process(footage, tmp_path: Path):
         assert not report.warnings
         clip = _read_back(tmp_path / "p.otio", "otio", 25.0).find_clips()[0]
         assert clip.media_reference.target_url == (proxy_dir / "r25.mov").as_uri()
+        catalog.export_selects([cut], "fcpxml", tmp_path / "p.fcpxml", proxies=True)
+        reps = ET.parse(tmp_path / "p.fcpxml").getroot().findall("resources/asset/media-rep")
+        assert [(r.get("kind"), r.get("src")) for r in reps] == [
+            ("original-media", (footage["src"] / "r25.mov").as_uri()),
+            ("proxy-media", (proxy_dir / "r25.mov").as_uri())]
     (proxy_dir / "r25.mov").unlink()
     proxy_dir.rmdir()
 
@@ -222,6 +236,8 @@ def test_search_export_and_contact_sheets(footage, tmp_path: Path):
         assert im.height > 60 + 150 * len(RATES)
     bad = run_cli(cat, "export", "--format", "fcpxml")
     assert bad.code == 2 and "-o FILE" in bad.stderr
+    bad = run_cli(cat, "export", "--format", "json", "--search", "r50")
+    assert bad.code == 2 and "search" in bad.stderr
 
 
 def test_subtitles_parse_back_with_exact_times(footage):

@@ -481,6 +481,9 @@ def export(
         return export_handoff(fmt, output, f, search=search_q, root=root, proxies=proxies, name=name)
     if fmt not in ("json", "csv"):
         fail(f"unknown format {fmt!r}; one of: json, csv, {', '.join(HANDOFF_FORMATS)}")
+    if search_q or root or proxies:
+        fail("--search, --root and --proxies go with timelines and contact sheets; for the JSON/CSV of a search "
+             "use `vcat-core search QUERY --export json|csv`")
     with open_catalog() as catalog:
         try:
             if output:

@@ -3,7 +3,11 @@
 OTIO's `fcpx_xml` adapter writes only whole-number rates (it has no frame duration for 23.976 or 29.97 and
 reads rates back as integers), so vcat writes the published FCPXML 1.9 structure itself, with every time an exact
 rational of seconds on the clip's own frame grid: resources (format, asset), library › event › project ›
-sequence › spine › asset-clip (offset, start, duration, tcFormat) › marker. The adapter still reads the result."""
+sequence › spine › asset-clip (offset, start, duration, tcFormat) › marker. The adapter still reads the result.
+
+`start` is on the clip's own frame grid; `offset` and `duration` are in the sequence's time, on its frame grid (the
+first clip's rate): a clip at another rate is conformed, as Final Cut does. With `--proxies`, an asset carries its
+original and its proxy (`media-rep` kinds original-media and proxy-media)."""
 
 from __future__ import annotations
 
@@ -12,14 +16,16 @@ from xml.etree import ElementTree as ET
 
 import opentimelineio as otio
 
+from .source_timing import is_drop_frame_rate, ntsc_base
+
 FCPXML_VERSION = "1.9"
 
 
 def frame_duration(rate: float) -> Fraction:
     """Seconds per frame as FCP writes them: 1001/24000 for 23.976, 1/25 for 25…"""
-    for n in (24, 30, 48, 60, 120):
-        if abs(rate - n * 1000 / 1001) < 1e-6:
-            return Fraction(1001, n * 1000)
+    base = ntsc_base(rate)
+    if base:
+        return Fraction(1001, base * 1000)
     return Fraction(1, 1) / Fraction(rate).limit_denominator(1000)
 
 
@@ -64,7 +70,9 @@ def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:
     project = ET.SubElement(event, "project", name=timeline.name or "vcat selects")
     seq_dur = Fraction(0)
     sequence = ET.SubElement(project, "sequence", format=seq_format, tcStart="0s",
-                             tcFormat="DF" if _drop(seq_rate) else "NDF", audioLayout="stereo", audioRate="48k")
+                             tcFormat="DF" if is_drop_frame_rate(seq_rate) else "NDF", audioLayout="stereo",
+                             audioRate="48k")
+    seq_fd = frame_duration(seq_rate)
     spine = ET.SubElement(sequence, "spine")
     for clip in clips:
         meta = clip.metadata.get("vcat", {})
@@ -78,13 +86,17 @@ def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:
                 "start": rational(seconds(avail.start_time.value, rate)),
                 "duration": rational(seconds(avail.duration.value, rate)),
                 "hasVideo": "1", "hasAudio": "1" if meta.get("has_audio", True) else "0", "format": fmt})
-            ET.SubElement(asset, "media-rep", kind="original-media", src=ref.target_url)
+            original = meta.get("original_url") or ref.target_url
+            ET.SubElement(asset, "media-rep", kind="original-media", src=original)
+            if original != ref.target_url:
+                ET.SubElement(asset, "media-rep", kind="proxy-media", src=ref.target_url)
             assets[ref.target_url] = asset.get("id")
-        duration = seconds(clip.source_range.duration.value, rate)
+        own = seconds(clip.source_range.duration.value, rate)
+        duration = round(own / seq_fd) * seq_fd  # in the sequence's frames
         ac = ET.SubElement(spine, "asset-clip", {
             "ref": assets[ref.target_url], "name": clip.name, "offset": rational(seq_dur),
             "start": rational(seconds(clip.source_range.start_time.value, rate)), "duration": rational(duration),
-            "format": fmt, "tcFormat": "DF" if _drop(rate) else "NDF"})
+            "format": fmt, "tcFormat": "DF" if is_drop_frame_rate(rate) else "NDF"})
         for marker in clip.markers:
             ET.SubElement(ac, "marker", {"start": rational(seconds(marker.marked_range.start_time.value, rate)),
                                          "duration": rational(seconds(max(1, marker.marked_range.duration.value),
@@ -92,12 +104,9 @@ def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:
                                          "value": marker.name})
         for kw in meta.get("tags", []):
             ET.SubElement(ac, "keyword", {"start": rational(seconds(clip.source_range.start_time.value, rate)),
-                                          "duration": rational(duration), "value": kw})
+                                          "duration": rational(own), "value": kw})
         seq_dur += duration
     sequence.set("duration", rational(seq_dur))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
-
-def _drop(rate: float) -> bool:
-    return any(abs(rate - n * 1000 / 1001) < 1e-6 for n in (30, 60))

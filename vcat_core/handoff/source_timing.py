@@ -18,13 +18,18 @@ _TIMECODE = re.compile(r"^\d{1,2}:\d{2}:\d{2}[:;.]\d{2,3}$")
 DEFAULT_RATE = 24.0
 
 
+def ntsc_base(rate: float, tolerance: float = 1e-6) -> int | None:
+    """24 for 23.976, 30 for 29.97…; None for a rate that is not a 1000/1001 one."""
+    return next((n for n in _NTSC if abs(rate - n * 1000 / 1001) < tolerance), None)
+
+
 def exact_rate(fps: float | None) -> float:
     """The exact rate behind a measured frame rate: 23.976… → 24000/1001, 25.0003 → 25 (a float OTIO keeps)."""
     if not fps or fps <= 0:
         return DEFAULT_RATE
-    for n in _NTSC:
-        if abs(fps - n * 1000 / 1001) < 0.005:
-            return n * 1000 / 1001
+    base = ntsc_base(fps, 0.005)
+    if base:
+        return base * 1000 / 1001
     if abs(fps - round(fps)) < 0.005:
         return float(round(fps))
     return float(fps)
@@ -32,7 +37,7 @@ def exact_rate(fps: float | None) -> float:
 
 def is_drop_frame_rate(rate: float) -> bool:
     """29.97 and 59.94 count in drop-frame timecode (the convention of every NTSC camera and NLE)."""
-    return any(abs(rate - n * 1000 / 1001) < 1e-6 for n in (30, 60))
+    return ntsc_base(rate) in (30, 60)
 
 
 @dataclass(frozen=True)

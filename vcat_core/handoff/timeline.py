@@ -14,6 +14,7 @@ from .fcpxml import timeline_to_fcpxml
 from .markers import clip_markers
 from .media_paths import find_proxy, media_url
 from .selects import Select
+from .source_timing import is_drop_frame_rate
 
 TIMELINE_FORMATS = {"fcpxml": ".fcpxml", "xmeml": ".xml", "edl": ".edl", "otio": ".otio"}
 
@@ -69,7 +70,7 @@ def build_timeline(selects: list[Select], options: TimelineOptions) -> tuple[oti
                                "timecode_source": sel.timing.source, "drop_frame": sel.timing.drop_frame,
                                "width": tm.get("resolution_width"), "height": tm.get("resolution_height"),
                                "has_audio": bool(tm.get("audio_codec")), "tags": list(sel.doc.get("tags") or []),
-                               "original_path": sel.doc.get("file_path")},
+                               "original_url": media_url(sel.doc["file_path"], options.root)},
                       "cmx_3600": {"reel": _reel(sel.name)}})
         for m in clip_markers(sel):
             clip.markers.append(otio.schema.Marker(
@@ -97,8 +98,7 @@ def _edl(timeline: otio.schema.Timeline) -> str:
     clips = list(timeline.find_clips())
     rate = clips[0].source_range.duration.rate if clips else 24.0
     text = otio.adapters.write_to_string(timeline, "cmx_3600", rate=rate, style="avid")
-    drop = any(abs(rate - n * 1000 / 1001) < 1e-6 for n in (30, 60))
-    fcm = "FCM: DROP FRAME" if drop else "FCM: NON-DROP FRAME"
+    fcm = "FCM: DROP FRAME" if is_drop_frame_rate(rate) else "FCM: NON-DROP FRAME"
     lines = text.splitlines()
     at = 1 if lines and lines[0].startswith("TITLE:") else 0
     return "\n".join(lines[:at] + [fcm] + lines[at:]) + "\n"
