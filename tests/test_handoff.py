@@ -243,6 +243,20 @@ def test_search_export_and_contact_sheets(footage, tmp_path: Path):
     assert bad.code == 2 and "search" in bad.stderr
 
 
+def test_long_png_sheet_continues_on_more_pages(tmp_path: Path, monkeypatch):
+    from PIL import Image
+
+    from vcat_core.handoff import contact_sheet
+
+    monkeypatch.setattr(contact_sheet, "ROWS_PER_PNG", 2)
+    docs = [{"id": i, "file_name": f"c{i}.mov", "technical_metadata": {"frame_rate": 25.0, "duration_seconds": 2.0}}
+            for i in range(5)]
+    files = contact_sheet.write_contact_sheet([make_select(d) for d in docs], "png", tmp_path / "s.png", "t")
+    assert [f.name for f in files] == ["s.png", "s-2.png", "s-3.png"]
+    heights = [Image.open(f).height for f in files]
+    assert heights[0] == heights[1] > heights[2]  # 2, 2 and 1 rows
+
+
 def test_subtitles_parse_back_with_exact_times(footage):
     doc = {"id": 1, "file_name": "a.mov", "transcript": {"language": "en", "speakers": 2, "segments": [
         {"start_seconds": 0.0, "end_seconds": 1.234, "text": " Hello there.", "speaker": "SPEAKER_1"},

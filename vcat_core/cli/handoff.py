@@ -35,7 +35,8 @@ def export_handoff(fmt: str, output: Optional[Path], filters: ClipFilter, *, sea
     if as_json:
         print(json.dumps(report.__dict__))
     else:
-        out.print(f"wrote {report.clips} clip(s), {report.markers} marker(s) to {report.path} ({fmt})", markup=False,
+        where = ", ".join(report.files) if len(report.files) > 1 else report.path
+        out.print(f"wrote {report.clips} clip(s), {report.markers} marker(s) to {where} ({fmt})", markup=False,
                   highlight=False)
 
 

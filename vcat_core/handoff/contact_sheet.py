@@ -13,6 +13,7 @@ from .selects import Select
 
 SHEET_FORMATS = ("pdf", "png")
 THUMBS_PER_ROW = 4
+ROWS_PER_PNG = 25  # a longer sheet continues in NAME-2.png, NAME-3.png… (one image stays a few MB)
 
 
 @dataclass
@@ -48,15 +49,15 @@ def sheet_row(sel: Select) -> SheetRow:
     return SheetRow(sel.name, facts, thumbs)
 
 
-def write_contact_sheet(selects: list[Select], fmt: str, path: str | Path, title: str) -> int:
-    rows = [sheet_row(s) for s in selects]
+def write_contact_sheet(selects: list[Select], fmt: str, path: str | Path, title: str) -> list[Path]:
+    """Write the sheet; returns the files written (a long PNG sheet takes several)."""
+    rows, path = [sheet_row(s) for s in selects], Path(path)
     if fmt == "pdf":
-        _pdf(rows, Path(path), title)
-    elif fmt == "png":
-        _png(rows, Path(path), title)
-    else:
-        raise ValueError(f"unknown contact sheet format {fmt!r}; use pdf or png")
-    return len(rows)
+        _pdf(rows, path, title)
+        return [path]
+    if fmt == "png":
+        return _png(rows, path, title)
+    raise ValueError(f"unknown contact sheet format {fmt!r}; use pdf or png")
 
 
 def _pdf(rows: list[SheetRow], path: Path, title: str) -> None:
@@ -92,7 +93,21 @@ def _pdf(rows: list[SheetRow], path: Path, title: str) -> None:
     doc.build(story)
 
 
-def _png(rows: list[SheetRow], path: Path, title: str) -> None:
+def png_pages(path: Path, rows: int) -> list[Path]:
+    """The files a PNG sheet of `rows` clips is written to: PATH, then PATH-2, PATH-3…"""
+    n = max(1, -(-rows // ROWS_PER_PNG))
+    return [path] + [path.with_name(f"{path.stem}-{i}{path.suffix}") for i in range(2, n + 1)]
+
+
+def _png(rows: list[SheetRow], path: Path, title: str) -> list[Path]:
+    pages = png_pages(path, len(rows))
+    for i, page in enumerate(pages):
+        part = f"{title} ({i + 1}/{len(pages)})" if len(pages) > 1 else title
+        _png_page(rows[i * ROWS_PER_PNG:(i + 1) * ROWS_PER_PNG], page, part)
+    return pages
+
+
+def _png_page(rows: list[SheetRow], path: Path, title: str) -> None:
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.load_default(size=14)

@@ -20,12 +20,14 @@ class HandoffReport:
     markers: int = 0
     rates: list[float] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every file written (a long PNG sheet: several)
 
 
 def write_handoff(selects: list[Select], fmt: str, path: str | Path, options: TimelineOptions) -> HandoffReport:
     if fmt in TIMELINE_FORMATS:
         r = write_timeline(selects, fmt, path, options)
-        return HandoffReport(r.path, fmt, r.clips, r.markers, r.rates, r.warnings)
+        return HandoffReport(r.path, fmt, r.clips, r.markers, r.rates, r.warnings, [r.path])
     if fmt in SHEET_FORMATS:
-        return HandoffReport(str(path), fmt, write_contact_sheet(selects, fmt, path, options.name))
+        files = [str(f) for f in write_contact_sheet(selects, fmt, path, options.name)]
+        return HandoffReport(str(path), fmt, len(selects), files=files)
     raise ValueError(f"unknown hand-off format {fmt!r}; one of: {', '.join(HANDOFF_FORMATS)}")
