@@ -51,7 +51,29 @@ def footage(tmp_path_factory):
     assert r.code == 0, r.stderr
     for tag, *_ in RATES:
         assert run_cli(cat, "tag", "add", tag, str(src / f"{tag}.mov")).code == 0
+    _store_transcript(cat, src / "r50.mov", SPOKEN)  # what the transcribe stage stores (test pattern: no speech)
+    assert run_cli(cat, "reindex").code == 0  # its words into the search index
     return {"src": src, "cat": cat, "before": before}
+
+
+SPOKEN = [{"start": 0.04, "end": 0.2, "text": " We cut the budget in half.", "speaker": "SPEAKER_1"},
+          {"start": 0.3, "end": 0.46, "text": " Nobody noticed.", "speaker": "SPEAKER_2"}]
+
+
+def _store_transcript(cat: Path, path: Path, segments: list[dict]) -> None:
+    from sqlmodel import Session
+
+    from vcat_core.store.catalog import CatalogStore
+    from vcat_core.store.tables import TranscriptRow
+
+    store = CatalogStore.open_dir(cat)
+    try:
+        with Session(store.writer) as s, s.begin():
+            s.add(TranscriptRow(clip_id=store.find_clip_id(str(path)), language="en", segments=segments,
+                                text=" ".join(x["text"].strip() for x in segments), model="test",
+                                speakers={"count": 2}))
+    finally:
+        store.close()
 
 
 def _expected(tag: str):
@@ -220,13 +242,26 @@ def test_search_moments_markers_and_proxies_in_process(footage, tmp_path: Path):
     proxy_dir.rmdir()
 
 
-def test_search_export_and_contact_sheets(footage, tmp_path: Path):
-    cat = footage["cat"]
+def test_search_hits_become_subclips_cut_to_their_moment(footage, tmp_path: Path):
+    """`--search`: the hit that matched a transcript line is a subclip of that line, in/out on its frames, with
+    the moment and the line as markers."""
     out = tmp_path / "hits.otio"
-    r = run_cli(cat, "export", "--format", "otio", "--search", "r50", "-o", str(out))
+    r = run_cli(footage["cat"], "export", "--format", "otio", "--search", "budget cut", "-o", str(out))
     assert r.code == 0, r.stderr
-    names = [c.name for c in otio.adapters.read_from_file(str(out)).find_clips()]
-    assert names and names[0] == "r50.mov"
+    clips = otio.adapters.read_from_file(str(out)).find_clips()
+    assert clips[0].name == "r50.mov"
+    rate, start, _frames = _expected("r50")
+    seg = SPOKEN[0]
+    first, last = round(seg["start"] * rate), round(seg["end"] * rate)
+    c = clips[0]
+    assert (c.source_range.start_time.value, c.source_range.duration.value) == (start + first, last - first)
+    markers = sorted((m.marked_range.start_time.value - start, m.name) for m in c.markers)
+    assert markers == [(first, "SPEAKER_1: We cut the budget in half."), (first, "search: We cut the budget in half."),
+                       (first, "tag: r50")]
+
+
+def test_contact_sheets(footage, tmp_path: Path):
+    cat = footage["cat"]
     for fmt, magic in (("pdf", b"%PDF"), ("png", b"\x89PNG")):
         sheet = tmp_path / f"sheet.{fmt}"
         r = run_cli(cat, "export", "--format", fmt, "-o", str(sheet), "--name", "Day 1 selects")
@@ -270,8 +305,12 @@ def test_subtitles_parse_back_with_exact_times(footage):
                               ("00:01:01.500", "01:02:05.007", None, "Long answer")]
     assert json.loads(transcript_text(doc, "json"))["segments"][1]["end_seconds"] == 3725.007
     assert transcript_text(doc, "txt").splitlines()[0] == "[00:00:00.000] SPEAKER_1: Hello there."
+    r = run_cli(footage["cat"], "transcript", str(footage["src"] / "r50.mov"), "--format", "srt")
+    assert r.code == 0, r.stderr
+    assert [(x.start.total_seconds(), x.end.total_seconds(), x.content) for x in srt.parse(r.stdout)] == [
+        (seg["start"], seg["end"], f"{seg['speaker']}: {seg['text'].strip()}") for seg in SPOKEN]
     r = run_cli(footage["cat"], "transcript", str(footage["src"] / "r25.mov"), "--format", "vtt")
-    assert r.code == 0 and r.stdout.startswith("WEBVTT")  # no speech in the test pattern: an empty track
+    assert r.code == 0 and r.stdout.strip() == "WEBVTT"  # no speech in this one: an empty track
     assert run_cli(footage["cat"], "transcript", "nope", "--format", "srt").code == 1
 
 
