@@ -325,3 +325,34 @@ def test_every_listed_rate_in_one_timeline_synthetic():
         rate, start, frames = _expected(tag)
         assert clip.source_range.start_time.rate == rate
         assert (clip.source_range.start_time.value, clip.source_range.duration.value) == (start, frames)
+
+
+def test_source_timecode_counting_is_kept():
+    """29.97 with colons is non-drop (as many cameras record), with a semicolon drop frame; no timecode: zero.
+    The frame count of the start is what the timecode names in its own counting."""
+    from vcat_core.handoff.source_timing import source_timing
+
+    def timing(tc, fps=30000 / 1001):
+        return source_timing({"technical_metadata": {"frame_rate": fps, "timecode": tc}})
+
+    ndf, df, none = timing("01:00:00:00"), timing("01:00:00;00"), timing(None)
+    assert (ndf.frames, ndf.drop_frame, ndf.source) == (108000, False, "catalog")
+    assert (df.frames, df.drop_frame) == (107892, True)
+    assert (none.frames, none.source, none.drop_frame) == (0, "default", True)
+    assert timing("10:00:00:00", 25.0).frames == 900000 and timing("bad", 25.0).source == "default"
+    assert timing("00:00:01:00", 23.976).rate == 24000 / 1001
+
+
+def test_a_registered_timecode_source_comes_first(monkeypatch):
+    """The camera-card work plugs its sidecar timecode in front of the catalog's field."""
+    from opentimelineio.opentime import RationalTime
+
+    from vcat_core.handoff import source_timing as st
+
+    monkeypatch.setattr(st, "_SOURCES", list(st._SOURCES))
+    doc = {"technical_metadata": {"frame_rate": 25.0, "timecode": "01:00:00:00"}}
+    st.register_timing_source("sidecar", lambda d, rate: st.SourceTiming(RationalTime(250, rate), rate, False,
+                                                                         "sidecar") if d.get("card") else None)
+    assert st.source_timing(doc).source == "catalog"  # the sidecar source has nothing for it
+    assert (st.source_timing({**doc, "card": 1}).frames, st.source_timing({**doc, "card": 1}).source) == (
+        250, "sidecar")

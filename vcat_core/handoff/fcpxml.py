@@ -96,7 +96,7 @@ def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:
         ac = ET.SubElement(spine, "asset-clip", {
             "ref": assets[ref.target_url], "name": clip.name, "offset": rational(seq_dur),
             "start": rational(seconds(clip.source_range.start_time.value, rate)), "duration": rational(duration),
-            "format": fmt, "tcFormat": "DF" if is_drop_frame_rate(rate) else "NDF"})
+            "format": fmt, "tcFormat": "DF" if meta.get("drop_frame", is_drop_frame_rate(rate)) else "NDF"})
         for marker in clip.markers:
             ET.SubElement(ac, "marker", {"start": rational(seconds(marker.marked_range.start_time.value, rate)),
                                          "duration": rational(seconds(max(1, marker.marked_range.duration.value),

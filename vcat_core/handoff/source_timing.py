@@ -44,7 +44,7 @@ def is_drop_frame_rate(rate: float) -> bool:
 class SourceTiming:
     start: RationalTime  # first frame of the media, in source timecode, at `rate`
     rate: float
-    drop_frame: bool
+    drop_frame: bool  # the source counts in drop-frame timecode (29.97/59.94 with ";")
     source: str  # where the start came from: "catalog" (metadata), "default" (00:00:00:00), or a registered name
 
     @property
@@ -60,7 +60,7 @@ def _catalog_timecode(doc: dict[str, Any], rate: float) -> SourceTiming | None:
     if not tc or not _TIMECODE.match(tc.strip()):
         return None
     tc = tc.strip().replace(".", ":")
-    drop = ";" in tc or is_drop_frame_rate(rate)
+    drop = ";" in tc and is_drop_frame_rate(rate)  # a camera recording 29.97 NDF writes colons
     try:
         start = from_timecode(tc, rate)
     except ValueError:

@@ -93,7 +93,8 @@ def timeline_text(timeline: otio.schema.Timeline, fmt: str) -> str:
 
 
 def _edl(timeline: otio.schema.Timeline) -> str:
-    """CMX 3600 at the first clip's rate, with the FCM line the adapter leaves out (drop frame for 29.97/59.94).
+    """CMX 3600 at the first clip's rate, with the FCM line the adapter leaves out. The adapter writes 29.97/59.94
+    in drop-frame timecode whatever the source counted in (the frame numbers are the same), so FCM says so.
     An EDL has one rate: clips at another rate are listed at the record rate."""
     clips = list(timeline.find_clips())
     rate = clips[0].source_range.duration.rate if clips else 24.0
