@@ -330,7 +330,7 @@ def test_every_listed_rate_in_one_timeline_synthetic():
 def test_source_timecode_counting_is_kept():
     """29.97 with colons is non-drop (as many cameras record), with a semicolon drop frame; no timecode: zero.
     The frame count of the start is what the timecode names in its own counting."""
-    from vcat_core.handoff.source_timing import source_timing
+    from vcat_core.handoff.timing import source_timing
 
     def timing(tc, fps=30000 / 1001):
         return source_timing({"technical_metadata": {"frame_rate": fps, "timecode": tc}})
@@ -347,7 +347,7 @@ def test_a_registered_timecode_source_comes_first(monkeypatch):
     """The camera-card work plugs its sidecar timecode in front of the catalog's field."""
     from opentimelineio.opentime import RationalTime
 
-    from vcat_core.handoff import source_timing as st
+    from vcat_core.handoff import timing as st
 
     monkeypatch.setattr(st, "_SOURCES", list(st._SOURCES))
     doc = {"technical_metadata": {"frame_rate": 25.0, "timecode": "01:00:00:00"}}

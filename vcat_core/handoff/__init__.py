@@ -2,6 +2,6 @@
 subtitles, contact sheets. Pure functions over export documents; the service reads the catalog and calls them."""
 
 from .selects import Select, selects_from_documents
-from .source_timing import SourceTiming, register_timing_source, source_timing
+from .timing import SourceTiming, register_timing_source, source_timing
 
 __all__ = ["Select", "SourceTiming", "register_timing_source", "selects_from_documents", "source_timing"]

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 import opentimelineio as otio
 
-from .source_timing import is_drop_frame_rate, ntsc_base
+from .timing import is_drop_frame_rate, ntsc_base
 
 FCPXML_VERSION = "1.9"
 

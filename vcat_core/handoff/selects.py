@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .source_timing import SourceTiming, source_timing
+from .timing import SourceTiming, source_timing
 
 
 @dataclass

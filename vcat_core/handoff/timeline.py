@@ -14,7 +14,7 @@ from .fcpxml import timeline_to_fcpxml
 from .markers import clip_markers
 from .media_paths import find_proxy, media_url
 from .selects import Select
-from .source_timing import is_drop_frame_rate
+from .timing import is_drop_frame_rate
 
 TIMELINE_FORMATS = {"fcpxml": ".fcpxml", "xmeml": ".xml", "edl": ".edl", "otio": ".otio"}
 
