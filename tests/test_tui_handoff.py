@@ -21,7 +21,8 @@ async def _export_to(pilot, app, path: Path) -> None:
     assert isinstance(app.screen, PromptScreen)
     app.screen.query_one(Input).value = str(path)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: path.exists() and path.stat().st_size > 0, what=f"{path.name} written")
+    await wait_for(pilot, lambda: path.exists() and path.stat().st_size > 0,
+                   what=f"{path.name} written ({[n.message for n in app._notifications]})")
 
 
 def test_select_three_clips_export_and_read_back(demo, tmp_path: Path):
@@ -50,6 +51,24 @@ def test_select_three_clips_export_and_read_back(demo, tmp_path: Path):
             out = tmp_path / "hits.otio"
             await _export_to(pilot, app, out)
             assert [c.name for c in otio.adapters.read_from_file(str(out)).find_clips()] == hits
+
+            await pilot.press("4")  # collections: the highlighted collection goes out whole
+            await wait_for(pilot, lambda: app.screen.current is not None, what="a collection")
+            assert app.screen.current == "Empty bin"
+            await pilot.press("e")
+            app.screen.query_one(Input).value = str(tmp_path / "empty.edl")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: any("nothing to export" in str(n.message) for n in app._notifications),
+                           what="nothing to export")
+            assert not (tmp_path / "empty.edl").exists()
+            await pilot.press("down")
+            await wait_for(pilot, lambda: app.screen.current == "Interviews", what="Interviews")
+            name = app.screen.current
+            members = [d["file_name"] for d in demo.collection_documents(name)]
+            out = tmp_path / "collection.edl"
+            await _export_to(pilot, app, out)
+            edl = otio.adapters.read_from_file(str(out), "cmx_3600", rate=25)
+            assert sorted(c.name for c in edl.find_clips()) == sorted(members)
 
             await pilot.press("e")
             app.screen.query_one(Input).value = str(tmp_path / "bad.mp4")

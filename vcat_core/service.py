@@ -347,6 +347,8 @@ class Catalog:
         from .handoff.deliver import write_handoff
         from .handoff.timeline import TimelineOptions
 
+        if not selects:
+            raise labels.LabelError("nothing to export: no clip matches")
         return write_handoff(selects, fmt, path, TimelineOptions(name=name, root=root, proxies=proxies))
 
     def transcript(self, ref: str, fmt: str) -> str:

@@ -108,6 +108,8 @@ def _edl(timeline: otio.schema.Timeline) -> str:
 def write_timeline(selects: list[Select], fmt: str, path: str | Path, options: TimelineOptions) -> TimelineReport:
     timeline, warnings = build_timeline(selects, options)
     clips = list(timeline.find_clips())
+    if not clips:
+        raise ValueError("nothing to export: " + ("; ".join(warnings) or "no clips"))
     rates = sorted({c.source_range.duration.rate for c in clips})
     if fmt == "edl" and len(rates) > 1:
         warnings.append("clips at several frame rates: an EDL has one, so the record side uses the first clip's")
