@@ -134,7 +134,8 @@ def _fcpxml_clips(path: Path) -> list[dict]:
     out = []
     for ac in root.iter("asset-clip"):
         fd = formats[ac.get("format")]
-        out.append({"name": ac.get("name"), "start": _sec(ac.get("start")) / fd, "duration": _sec(ac.get("duration")) / fd,
+        out.append({"name": ac.get("name"), "start": _sec(ac.get("start")) / fd,
+                    "duration": _sec(ac.get("duration")) / fd,
                     "offset": _sec(ac.get("offset")), "ref": ac.get("ref"),
                     "markers": [(_sec(m.get("start")) / fd, m.get("value")) for m in ac.findall("marker")]})
     return out
@@ -196,7 +197,7 @@ def test_edl_has_reels_fcm_and_events(footage, tmp_path: Path):
     parts = event.split()
     assert parts[1] == "R2997" and parts[2] == "V" and parts[3] == "C"
     rate, start, frames = _expected("r2997")
-    assert parts[4] == "00:59:59;28"  # drop-frame source in
+    assert parts[4] == "00:59:59;28" and from_timecode(parts[4], rate).value == start  # drop-frame source in
     assert from_timecode(parts[5], rate).value - from_timecode(parts[4], rate).value == frames
     assert "* LOC: 00:59:59;28 GREEN   TAG: R2997" in text  # marker (the adapter reads DF locators as nothing)
 

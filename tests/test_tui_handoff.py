@@ -25,7 +25,7 @@ async def _export_to(pilot, app, path: Path) -> None:
                    what=f"{path.name} written ({[n.message for n in app._notifications]})")
 
 
-def test_select_three_clips_export_and_read_back(demo, tmp_path: Path):
+def test_select_three_clips_export_and_read_back(demo, tmp_path: Path):  # noqa: F811 - the fixture
     async def go():
         app = make_app(demo)
         async with app.run_test(size=SIZE) as pilot:
@@ -39,7 +39,8 @@ def test_select_three_clips_export_and_read_back(demo, tmp_path: Path):
             clips = otio.adapters.read_from_file(str(out), "fcp_xml").find_clips()
             assert [c.name for c in clips] == chosen
             for c, summary in zip(clips, table.selected.values()):
-                assert abs(c.source_range.duration.to_seconds() - summary.duration_seconds) < 1.5 / c.source_range.duration.rate
+                rate = c.source_range.duration.rate
+                assert abs(c.source_range.duration.to_seconds() - summary.duration_seconds) < 1.5 / rate
 
             await pilot.press("2")
             assert isinstance(app.screen, SearchScreen)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..humanize import human_duration
 from .selects import Select
@@ -61,12 +60,13 @@ def write_contact_sheet(selects: list[Select], fmt: str, path: str | Path, title
 
 
 def _pdf(rows: list[SheetRow], path: Path, title: str) -> None:
+    from xml.sax.saxutils import escape
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Table, TableStyle
-    from xml.sax.saxutils import escape
 
     styles = getSampleStyleSheet()
     thumb_w = 42 * mm

@@ -30,7 +30,7 @@ def frame_duration(rate: float) -> Fraction:
 
 
 def seconds(frames: float, rate: float) -> Fraction:
-    return int(round(frames)) * frame_duration(rate)
+    return round(frames) * frame_duration(rate)
 
 
 def rational(value: Fraction) -> str:
@@ -40,8 +40,10 @@ def rational(value: Fraction) -> str:
 
 
 def _format_name(rate: float, width: int | None, height: int | None) -> str:
-    rate_txt = {23.976: "2398", 29.97: "2997", 59.94: "5994"}.get(round(rate, 3), str(int(round(rate))))
-    return f"FFVideoFormat{height}p{rate_txt}" if height in (720, 1080, 2160) and width else "FFVideoFormatRateUndefined"
+    rate_txt = {23.976: "2398", 29.97: "2997", 59.94: "5994"}.get(round(rate, 3), str(round(rate)))
+    if height in (720, 1080, 2160) and width:
+        return f"FFVideoFormat{height}p{rate_txt}"
+    return "FFVideoFormatRateUndefined"
 
 
 def timeline_to_fcpxml(timeline: otio.schema.Timeline) -> str:

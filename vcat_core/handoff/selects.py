@@ -29,14 +29,14 @@ class Select:
 
     def frame_at(self, seconds: float | None) -> int:
         """The frame a time in the clip falls on (nearest frame boundary), within the media."""
-        return max(0, min(self.total_frames, int(round((seconds or 0.0) * self.rate))))
+        return max(0, min(self.total_frames, round((seconds or 0.0) * self.rate)))
 
 
 def _total_frames(doc: dict[str, Any], rate: float) -> int:
     tm = doc.get("technical_metadata") or {}
     if tm.get("frame_count"):
         return int(tm["frame_count"])
-    return max(1, int(round((tm.get("duration_seconds") or doc.get("duration_seconds") or 0.0) * rate)))
+    return max(1, round((tm.get("duration_seconds") or doc.get("duration_seconds") or 0.0) * rate))
 
 
 def make_select(doc: dict[str, Any], moment: dict[str, Any] | None = None) -> Select:

@@ -20,7 +20,7 @@ def _segments(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _vtt_time(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, rem = divmod(ms, 3_600_000)
     m, rem = divmod(rem, 60_000)
     s, ms = divmod(rem, 1000)
@@ -28,7 +28,7 @@ def _vtt_time(seconds: float) -> str:
 
 
 def _ms(seconds: float) -> timedelta:
-    return timedelta(milliseconds=int(round(seconds * 1000)))
+    return timedelta(milliseconds=round(seconds * 1000))
 
 
 def to_srt(doc: dict[str, Any]) -> str:

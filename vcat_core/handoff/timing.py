@@ -49,7 +49,7 @@ class SourceTiming:
 
     @property
     def frames(self) -> int:
-        return int(round(self.start.value))
+        return round(self.start.value)
 
 
 TimingSource = Callable[[dict[str, Any], float], "SourceTiming | None"]
