@@ -162,7 +162,7 @@ def test_fcpxml_follows_the_published_structure(footage, tmp_path: Path):
     for asset in resources.findall("asset"):
         assert [c.tag for c in asset] == ["media-rep"]  # <!ELEMENT asset (media-rep+, metadata?)>
         assert asset.get("format") in ids and asset.find("media-rep").get("kind") == "original-media"
-        assert not asset.find("media-rep").get("src").startswith("/")  # relative to --root
+        assert asset.find("media-rep").get("src") == asset.get("name")  # relative to --root (the footage folder)
     seq = root.find("library/event/project/sequence")
     assert seq.get("format") in ids and seq.get("tcFormat") in ("DF", "NDF")
     assert [c.tag for c in seq] == ["spine"]
