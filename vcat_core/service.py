@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .queue import QueueClient
     from .queue.progress import QueueProgress
     from .search.hybrid import SearchResult
+    from .handoff import Select
+    from .handoff.deliver import HandoffReport
 
 EXPORT_PAGE = 500
 
@@ -331,6 +333,42 @@ class Catalog:
         """Export documents of these clips, in this order."""
         rows = {r["clip"].id: r for r in self.store.load_clips(clip_ids)}
         return [clip_document(rows[i], self.settings.catalog) for i in clip_ids if i in rows]
+
+    # ---- hand-off to the edit (timelines, contact sheets, transcripts) -------------------------------------------
+
+    def handoff_selects(self, filters: ClipFilter | None = None, *, query: str | None = None,
+                        clip_ids: list[int] | None = None, limit: int = 200) -> list["Select"]:
+        """What goes to the edit: the hits of a search (each trimmed to its moment, best first), these clips (in
+        this order), or every clip the filters match (a tag, a collection…, by name)."""
+        from .handoff import selects_from_documents
+
+        if query:
+            hits = self.search_hits(query, filters, limit=limit).hits
+            docs = self.search_documents_for([h.clip.id for h in hits])
+            moments = {h.clip.id: h.moment for h in hits}
+            return selects_from_documents(docs, [moments.get(d["id"]) for d in docs])
+        if clip_ids is not None:
+            return selects_from_documents(self.search_documents_for(clip_ids))
+        return selects_from_documents(list(self.iter_documents(filters)))
+
+    def export_selects(self, selects: list["Select"], fmt: str, path: str | os.PathLike, *,
+                       name: str = "vcat selects", root: str | None = None, proxies: bool = False) -> "HandoffReport":
+        """Write selects as a timeline (fcpxml, xmeml, edl, otio) or a contact sheet (pdf, png)."""
+        from .handoff.deliver import write_handoff
+        from .handoff.timeline import TimelineOptions
+
+        if not selects:
+            raise labels.LabelError("nothing to export: no clip matches")
+        return write_handoff(selects, fmt, path, TimelineOptions(name=name, root=root, proxies=proxies))
+
+    def transcript(self, ref: str, fmt: str) -> str:
+        """One clip's transcript as srt, vtt, txt or json (LabelError when no clip matches)."""
+        from .handoff.subtitles import transcript_text
+
+        doc = self.clip_detail(ref)
+        if doc is None:
+            raise labels.LabelError(f"no clip matches {ref!r}")
+        return transcript_text(doc, fmt)
 
     # ---- tags and collections ----------------------------------------------------------------------------------
 

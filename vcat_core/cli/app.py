@@ -27,6 +27,7 @@ from .common import OutputTable, State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
 from .admin import config_backup, config_restore, report_app, system_app
 from .labels import collection_app, tag_app
+from .handoff import HANDOFF_FORMATS, export_handoff, transcript
 from .projects import project_app, schema_grant
 from . import ratings as cull
 from .queue import queue_app, schema_app, worker
@@ -48,6 +49,8 @@ app.add_typer(project_app, name="project")
 schema_app.command("grant")(schema_grant)
 app.command("worker")(worker)
 cull.register(app)
+app.command("transcript")(transcript)
+
 
 def _version(value: bool) -> None:
     if value:
@@ -467,7 +470,8 @@ def _tc(seconds: float | None) -> str:
 
 @app.command()
 def export(
-    fmt: str = typer.Option("json", "--format", help="json or csv."),
+    fmt: str = typer.Option("json", "--format", help="json, csv; timelines fcpxml, xmeml, edl, otio; contact "
+                                                     "sheets pdf, png."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
     codec: Optional[str] = _codec, resolution: Optional[str] = _resolution, camera: Optional[str] = _camera,
     min_duration: Optional[float] = _min_d, max_duration: Optional[float] = _max_d, vfr: bool = _vfr,
@@ -475,12 +479,23 @@ def export(
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
     rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
     unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
+    search_q: Optional[str] = typer.Option(None, "--search", help="Timelines/sheets: the hits of this search, each "
+                                                                  "cut to its moment."),
+    root: Optional[Path] = typer.Option(None, "--root", help="Timelines: media paths relative to this folder."),
+    proxies: bool = typer.Option(False, "--proxies", help="Timelines: use proxies found beside the originals."),
+    name: Optional[str] = typer.Option(None, "--name", help="Timeline / sheet title."),
 ) -> None:
-    """Export clips as a JSON array (seed §6.1.1 fields) or CSV (one row per clip)."""
-    if fmt not in ("json", "csv"):
-        fail(f"unknown format {fmt!r}; use json or csv")
+    """Export clips as a JSON array (seed §6.1.1 fields) or CSV (one row per clip), or hand them to the edit: a
+    timeline (FCPXML, Premiere/FCP7 XML, CMX 3600 EDL, OTIO) or a contact sheet (PDF, PNG)."""
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
                  min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label))
+    if fmt in HANDOFF_FORMATS:
+        return export_handoff(fmt, output, f, search=search_q, root=root, proxies=proxies, name=name)
+    if fmt not in ("json", "csv"):
+        fail(f"unknown format {fmt!r}; one of: json, csv, {', '.join(HANDOFF_FORMATS)}")
+    if search_q or root or proxies:
+        fail("--search, --root and --proxies go with timelines and contact sheets; for the JSON/CSV of a search "
+             "use `vcat-core search QUERY --export json|csv`")
     with open_catalog() as catalog:
         try:
             if output:

@@ -1,4 +1,4 @@
-"""What every screen that shows clips can do to them: tag, untag, add to a collection, play, copy the path.
+"""What every screen that shows clips can do to them: tag, untag, add to a collection, export, play, copy the path.
 
 Screens mix `ClipActions` in, declare the keys in their own BINDINGS (see `CLIP_BINDINGS`) and say which clips an
 action applies to (`clip_targets`) and which file plays (`clip_path`). Writes run in worker threads; the result
@@ -18,6 +18,7 @@ from .. import format as fmt
 from .. import player
 from ..messages import LabelsApplied
 from .collection_pick_screen import CollectionChoice, CollectionPickScreen
+from .export_action import ExportAction
 from .tag_screen import TagScreen
 
 CLIP_BINDINGS = [
@@ -26,11 +27,12 @@ CLIP_BINDINGS = [
     Binding("a", "add_to_collection", "Collect"),
     Binding("o", "open_player", "Play"),
     Binding("c", "copy_path", "Copy path", show=False),
+    Binding("e", "export", "Export", show=False),
 ]
 
 
-class ClipActions:
-    """Mixin for a Screen."""
+class ClipActions(ExportAction):
+    """Mixin for a Screen (`e` export comes from ExportAction)."""
 
     def clip_targets(self) -> list[int]:  # the selected clips, else the one under the cursor
         raise NotImplementedError

@@ -200,6 +200,12 @@ class CollectionsScreen(ClipActions, Screen):
     def clip_targets(self) -> list[int]:
         return self.table.target_ids() if self.table.has_focus or self.table.selected else []
 
+    def export_what(self) -> tuple[str, dict] | None:
+        """The selected clips (or the one under the cursor in the clip list); else the whole collection."""
+        if self.clip_targets() or self.current is None:
+            return super().export_what()
+        return f"collection {self.current!r}", {"filters": ClipFilter(collection=self.current)}
+
     def clip_path(self) -> str | None:
         current = self.table.current
         return current.path if current and self.table.has_focus else None

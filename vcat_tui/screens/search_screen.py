@@ -128,6 +128,12 @@ class SearchScreen(ClipActions, Screen):
         else:
             query.focus()
 
+    def export_what(self) -> tuple[str, dict] | None:
+        """The selection; with none, every result of the current search, each cut to its moment."""
+        if not self.table.selected and self.query_text.strip() and self.table.total:
+            return f"the results of {self.query_text.strip()!r}", {"query": self.query_text, "limit": RESULTS}
+        return super().export_what()
+
     def clip_targets(self) -> list[int]:
         return self.table.target_ids() if self.table.has_focus or self.table.selected else []
 
