@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Candidate
+from .cards.layouts import plan_folder
 from .sniff import HEADER_BYTES, NON_VIDEO_EXTENSIONS, VIDEO_EXTENSIONS, is_appledouble, sniff_container
 
 
@@ -116,6 +117,9 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
             stats.problems += 1
             yield DiscoveryProblem(directory, f"cannot list folder: {exc.strerror or exc}")
             return
+        # a camera card folder (decided from the names just listed, no syscall): its files become the card's clips
+        plan = plan_folder(directory, [e.name for e in entries])
+        held: list[Candidate] = []
         for entry in entries:
             path = entry.path
             try:
@@ -129,7 +133,14 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
                 if recursive:
                     yield from walk(path, depth + 1)
             elif stat.S_ISREG(est.st_mode):
-                yield from visit_file(path, est)
+                if plan is None:
+                    yield from visit_file(path, est)
+                else:
+                    held.extend(visit_file(path, est))
+        if plan is not None:
+            clips = plan.apply([c for c in held if isinstance(c, Candidate)])
+            stats.candidates -= len(held) - len(clips)
+            yield from clips
 
     for root in roots:
         root = os.path.abspath(os.fspath(Path(root).expanduser()))

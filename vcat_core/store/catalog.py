@@ -37,6 +37,7 @@ from .tables import (
     TranscriptRow,
     Clip,
     ClipLocation,
+    ClipPartRow,
     ClipTag,
     Collection,
     CollectionClip,
@@ -531,7 +532,7 @@ class CatalogStore:
                 for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
                     out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
                                     "thumbnails": [], "stages": [], "tags": [], "collections": [],
-                                    "transcript": None, "analysis": None}
+                                    "transcript": None, "analysis": None, "parts": []}
                 for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
                     out[md.clip_id]["metadata"] = md
                 for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
@@ -539,6 +540,9 @@ class CatalogStore:
                 for loc in s.exec(select(ClipLocation).where(col(ClipLocation.clip_id).in_(chunk))
                                   .order_by(ClipLocation.id)):
                     out[loc.clip_id]["locations"].append(loc)
+                for part in s.exec(select(ClipPartRow).where(col(ClipPartRow.clip_id).in_(chunk))
+                                   .order_by(ClipPartRow.role, ClipPartRow.part_index)):
+                    out[part.clip_id]["parts"].append(part)
                 for th in s.exec(select(ThumbnailRow).where(col(ThumbnailRow.clip_id).in_(chunk))
                                  .order_by(ThumbnailRow.frame_index, ThumbnailRow.width)):
                     out[th.clip_id]["thumbnails"].append(th)

@@ -1,0 +1,190 @@
+"""Which camera card a folder belongs to, decided from its path and the names the walk already listed (no I/O).
+
+An ordinary folder costs one look at its path and a pass over its names (no syscall): only a recognised card
+layout (or a folder holding `.xmp` sidecars) gets a plan, and only then are sidecars read, later, in the pool.
+
+A plan turns the folder's candidates into clips as the card means them: the chapters of one GoPro recording, the
+`_001.R3D`, `_002.R3D` … of one RED clip or the `AA000101.MXF`, `AA000102.MXF` of one Canon XF clip become one
+candidate with ordered parts; each clip gets the sidecar files the layout names (Sony `…M01.XML`, Canon `.XML`,
+P2 `CONTENTS/CLIP/<name>.XML`, `<name>.xmp`); proxies (GoPro `.LRV`, Sony `Sub/…S03.MP4`) are left out of the
+walk's clips (they are listed with their original by the proxies rule, not catalogued as footage of their own).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from ...models import Candidate
+
+# GoPro: HERO5 and before GOPR1234.MP4, then GP011234.MP4 …; HERO6+ GH011234.MP4, GH021234.MP4 (GX: HEVC)
+_GOPRO_FIRST = re.compile(r"^GOPR(\d{4})\.MP4$", re.I)
+_GOPRO_OLD = re.compile(r"^GP(\d{2})(\d{4})\.MP4$", re.I)
+_GOPRO_NEW = re.compile(r"^(G[HX])(\d{2})(\d{4})\.MP4$", re.I)
+_R3D = re.compile(r"^(.+)_(\d{3})\.R3D$", re.I)
+_CANON_XF = re.compile(r"^([A-Z]{2}\d{4})(\d{2})\.MXF$", re.I)  # XF305 & co: clip AA0001, parts 01, 02 …
+_SONY_PROXY = re.compile(r"^(.+)S03\.MP4$", re.I)
+NOT_DECODABLE = {".braw": "braw", ".r3d": "r3d"}
+
+
+@dataclass
+class FolderPlan:
+    """What a card folder's candidates become: `layout` names the card; `spans` maps a part's file name to
+    (span key, order); `sidecar_for` maps a clip file name to its sidecar paths; `skip` holds proxy names."""
+
+    directory: str
+    layout: str | None
+    spans: dict[str, tuple[str, int]] = field(default_factory=dict)
+    expected: dict[str, list[str]] = field(default_factory=dict)  # span key -> names its rules say it must have
+    sidecar_for: dict[str, list[str]] = field(default_factory=dict)
+    skip: set[str] = field(default_factory=set)
+
+    def apply(self, cands: list[Candidate]) -> list[Candidate]:
+        """The folder's candidates as clips: spans joined, sidecars and the layout attached (order kept)."""
+        out: list[Candidate] = []
+        groups: dict[str, list[tuple[int, Candidate]]] = {}
+        first_at: dict[str, int] = {}
+        for cand in cands:
+            name = os.path.basename(cand.path)
+            if name in self.skip:
+                continue
+            extra = {"card": self.layout or _decodable_kind(name)}
+            sidecars = self.sidecar_for.get(name)
+            if sidecars:
+                extra["sidecars"] = sidecars
+            cand = cand.model_copy(update=extra)
+            key = self.spans.get(name)
+            if key is None:
+                out.append(cand)
+                continue
+            if key[0] not in groups:
+                groups[key[0]] = []
+                first_at[key[0]] = len(out)
+                out.append(cand)  # placeholder, replaced below
+            groups[key[0]].append((key[1], cand))
+        for key, members in groups.items():
+            members.sort(key=lambda m: m[0])
+            parts = [c for _, c in members]
+            have = {os.path.basename(c.path) for c in parts}
+            missing = [n for n in self.expected.get(key, []) if n not in have]
+            out[first_at[key]] = join_parts(parts, missing)
+        return out
+
+
+def join_parts(parts: list[Candidate], missing: list[str] | None = None) -> Candidate:
+    """One candidate standing for a spanned recording: the first part's path, the parts' total size."""
+    head = parts[0]
+    if len(parts) == 1 and not missing:
+        return head
+    sidecars = [s for p in parts for s in (p.sidecars or [])]
+    return head.model_copy(update={
+        "size": sum(p.size for p in parts), "mtime_ns": max(p.mtime_ns for p in parts),
+        "parts": [p.model_copy(update={"sidecars": None}) for p in parts], "sidecars": sidecars or None,
+        "missing_parts": missing or None})
+
+
+def _decodable_kind(name: str) -> str | None:
+    return NOT_DECODABLE.get(os.path.splitext(name)[1].lower())
+
+
+def _components(directory: str) -> list[str]:
+    return [c.upper() for c in os.path.normpath(directory).split(os.sep) if c]
+
+
+def plan_folder(directory: str, names: list[str]) -> FolderPlan | None:
+    """A plan for a card folder (or one with sidecars / undecodable camera raw); None for an ordinary folder."""
+    parts = _components(directory)
+    last = parts[-1] if parts else ""
+    up = parts[-2] if len(parts) > 1 else ""
+    layout = None
+    if last == "STREAM" and up == "BDMV" and "AVCHD" in parts:
+        layout = "avchd"
+    elif last == "CLIP" and up == "M4ROOT":
+        layout = "xavc"
+    elif last == "CLIP" and up == "XDROOT":
+        layout = "xdcam"
+    elif last == "VIDEO" and up == "CONTENTS":
+        layout = "p2"
+    elif re.fullmatch(r"CLIPS\d{3}", last) or re.fullmatch(r"CLIPS\d{3}", up) and "CONTENTS" in parts:
+        layout = "canon_xf"
+    elif re.fullmatch(r"\d{3}GOPRO", last):
+        layout = "gopro"
+    elif re.fullmatch(r"\d{3}MEDIA|DJI_\d{3}", last) or any(n.upper().startswith("DJI_") for n in names[:1]):
+        layout = "dji"
+    elif last.endswith(".RDC"):
+        layout = "r3d"
+    has_xmp = any(n[-4:].lower() == ".xmp" for n in names)
+    raw = any(os.path.splitext(n)[1].lower() in NOT_DECODABLE for n in names)
+    if layout is None and not has_xmp and not raw:
+        return None
+    plan = FolderPlan(directory=directory, layout=layout)
+    _spans(plan, names)
+    _sidecars(plan, names)
+    return plan
+
+
+def _spans(plan: FolderPlan, names: list[str]) -> None:
+    chapters: dict[str, dict[int, str]] = {}
+    for name in names:
+        m_first, m_old, m_new = _GOPRO_FIRST.match(name), _GOPRO_OLD.match(name), _GOPRO_NEW.match(name)
+        m_r3d, m_xf = _R3D.match(name), _CANON_XF.match(name)
+        if plan.layout == "gopro" and m_first:
+            key, order = f"GP{m_first[1]}", 0
+        elif plan.layout == "gopro" and m_old:
+            key, order = f"GP{m_old[2]}", int(m_old[1])
+        elif plan.layout == "gopro" and m_new:
+            key, order = f"{m_new[1].upper()}{m_new[3]}", int(m_new[2])
+        elif m_r3d:
+            key, order = f"R3D:{m_r3d[1]}", int(m_r3d[2])
+        elif plan.layout == "canon_xf" and m_xf:
+            key, order = f"XF:{m_xf[1].upper()}", int(m_xf[2])
+        else:
+            if plan.layout == "gopro" and name.upper().endswith((".LRV", ".THM")):
+                plan.skip.add(name)  # low-resolution proxies and thumbnails the camera writes beside each file
+            if plan.layout in ("xavc", "xdcam") and _SONY_PROXY.match(name):
+                plan.skip.add(name)
+            continue
+        plan.spans[name] = (key, order)
+        chapters.setdefault(key, {})[order] = name
+    for key, by_order in chapters.items():
+        plan.expected[key] = [_expected_name(key, by_order, i) for i in range(min(by_order), max(by_order) + 1)]
+
+
+def _expected_name(key: str, by_order: dict[int, str], order: int) -> str:
+    """The file name part `order` of span `key` must have (to name a missing part)."""
+    if order in by_order:
+        return by_order[order]
+    sample = next(iter(by_order.values()))
+    if key.startswith("R3D:"):
+        return f"{key[4:]}_{order:03d}{os.path.splitext(sample)[1]}"
+    if key.startswith("XF:"):
+        return f"{key[3:]}{order:02d}{os.path.splitext(sample)[1]}"
+    if key.startswith("GP"):
+        return f"GOPR{key[2:]}.MP4" if order == 0 else f"GP{order:02d}{key[2:]}.MP4"
+    return f"{key[:2]}{order:02d}{key[2:]}.MP4"
+
+
+def _sidecars(plan: FolderPlan, names: list[str]) -> None:
+    """Sidecar files by each layout's naming rules (the P2 one lives in the sibling CLIP folder)."""
+    by_upper = {n.upper(): n for n in names}
+    for name in names:
+        stem, ext = os.path.splitext(name)
+        if ext.upper() in (".XML", ".XMP", ".THM", ".LRV", ".CPI"):
+            continue
+        found: list[str] = []
+        if plan.layout in ("xavc", "xdcam") and f"{stem.upper()}M01.XML" in by_upper:
+            found.append(by_upper[f"{stem.upper()}M01.XML"])
+        if plan.layout == "canon_xf":
+            xf = _CANON_XF.match(name)
+            for cand in ({f"{stem.upper()}.XML"} | ({f"{xf[1].upper()}.XML"} if xf else set())):
+                if cand in by_upper:
+                    found.append(by_upper[cand])
+        for xmp in (f"{stem.upper()}.XMP", f"{name.upper()}.XMP"):
+            if xmp in by_upper:
+                found.append(by_upper[xmp])
+        paths = [os.path.join(plan.directory, f) for f in found]
+        if plan.layout == "p2":
+            paths.append(os.path.join(os.path.dirname(plan.directory), "CLIP", f"{stem}.XML"))
+        if paths:
+            plan.sidecar_for[name] = paths
