@@ -198,3 +198,29 @@ def snapshot(root: Path) -> dict[str, tuple[int, int, bytes]]:
     """(size, mtime_ns, bytes) of every file under root: originals must come out untouched."""
     return {str(p): (p.stat().st_size, p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(root.rglob("*"))
             if p.is_file()}
+
+
+XMP = dict(rating=4, label="Red", keywords=["interview", "rooftop"], description="CEO on the roof",
+           timecode="03:00:00:00")
+
+
+def xmp_sidecar(path: Path) -> Path:
+    """An XMP sidecar as Lightroom / Bridge / Resolve write one beside a clip: rating, label, keywords, a
+    description and Premiere's start timecode (xmpDM)."""
+    x = XMP
+    items = "".join(f"<rdf:li>{k}</rdf:li>" for k in x["keywords"])
+    path.write_text(f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmpDM="http://ns.adobe.com/xmp/1.0/DynamicMedia/"
+    xmp:Rating="{x['rating']}" xmp:Label="{x['label']}">
+   <dc:subject><rdf:Bag>{items}</rdf:Bag></dc:subject>
+   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{x['description']}</rdf:li></rdf:Alt></dc:description>
+   <xmpDM:startTimecode xmpDM:timeFormat="25Timecode" xmpDM:timeValue="{x['timecode']}"/>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>
+""", encoding="utf-8")
+    return path

@@ -218,6 +218,9 @@ class ClipFilter(BaseModel):
     created_to: datetime | None = None  # exclusive
     vertical: bool | None = None  # taller than wide once rotation is applied
     ids: list[int] | None = None  # only these clips
+    hdr: bool | None = None  # PQ, HLG or Dolby Vision
+    log: bool | None = None  # shot in a camera log curve (S-Log3, V-Log, C-Log3 …)
+    gamma: str | None = None  # one log profile / gamma, spelled loosely: "slog3", "S-Log3", "vlog"
 
 
 class ClipSummary(BaseModel):

@@ -303,6 +303,12 @@ class Catalog:
         result = self.search_hits(query, filters, limit=limit + offset)
         return [h.clip for h in result.hits[offset:offset + limit]]
 
+    def source_timecode(self, clip_id: int):
+        """The clip's source start timecode and rate (store.timecodes.SourceTimecode: `.timecode` "01:00:00;00",
+        `.start.frame`, `.rate` Fraction, `.drop_frame`, `.parts`, `.at(seconds)`), or None when it has none:
+        what an export to an editing system hands on."""
+        return self.store.source_timecodes([clip_id]).get(clip_id)
+
     def search_hits(self, query: str, filters: ClipFilter | None = None, *, limit: int = 50) -> "SearchResult":
         """The full answer: hits with scores, the parts they came from, the moment inside each clip, and how the
         query was read (`--explain`)."""

@@ -1,6 +1,7 @@
 """The filter bar's little language, parsed into the same `ClipFilter` that `vcat-core list` builds.
 
     codec:prores res:4k camera:"iphone 15" min:10 max:2m vfr exposure tag:b-roll collection:selects beach
+    hdr log gamma:slog3
 
 `key:value` pairs set a filter; bare `vfr` / `exposure` switch a flag on (`vfr:no` / `exposure:no` off); any other
 word must appear in the clip's name, a path, its codec, camera or a tag. Quote values that hold spaces.
@@ -23,13 +24,14 @@ KEYS: dict[str, str] = {
     "exposure": "exposure_warning", "exposure-warning": "exposure_warning", "warn": "exposure_warning",
     "tag": "tags", "tags": "tags",
     "collection": "collection", "coll": "collection",
+    "hdr": "hdr", "log": "log", "gamma": "gamma",
 }
 """Every key the bar accepts, with its aliases, mapped to the `ClipFilter` field it sets."""
 
-CANONICAL = ("codec", "res", "camera", "min", "max", "vfr", "exposure", "tag", "collection")
+CANONICAL = ("codec", "res", "camera", "min", "max", "vfr", "exposure", "tag", "collection", "hdr", "log", "gamma")
 """The spelling the bar writes back (and suggests)."""
 
-_FLAGS = {"vfr", "exposure_warning"}
+_FLAGS = {"vfr", "exposure_warning", "hdr", "log"}
 _YES = {"yes", "y", "true", "on", "1"}
 _NO = {"no", "n", "false", "off", "0"}
 _RES = re.compile(r"^(\d{3,4}p|4k|uhd|8k|hd|fhd|\d{2,5}x\d{2,5})$")
@@ -59,7 +61,7 @@ def parse_filter(text: str) -> ClipFilter:
     words: list[str] = []
     for part in parts:
         key, sep, value = part.partition(":")
-        field = KEYS.get(key.lower()) if sep or key.lower() in ("vfr", "exposure", "warn") else None
+        field = KEYS.get(key.lower()) if sep or key.lower() in ("vfr", "exposure", "warn", "hdr", "log") else None
         if field is None:
             if sep and key.lower() not in KEYS and re.fullmatch(r"[a-z_-]+", key.lower()):
                 raise FilterError(f"unknown filter {key!r}; use {', '.join(CANONICAL)}")
@@ -119,6 +121,11 @@ def describe(f: ClipFilter) -> str:
         out.append("vfr" if f.vfr else "vfr:no")
     if f.exposure_warning is not None:
         out.append("exposure" if f.exposure_warning else "exposure:no")
+    for flag, on in (("hdr", f.hdr), ("log", f.log)):
+        if on is not None:
+            out.append(flag if on else f"{flag}:no")
+    if f.gamma:
+        out.append(f"gamma:{_quote(f.gamma)}")
     for tag in f.tags or []:
         out.append(f"tag:{_quote(tag)}")
     if f.collection:

@@ -29,6 +29,7 @@ from . import locations, migrate
 from .analysis_writes import write_analysis, write_embeddings
 from .locations import PATH_DOC, KnownClip, KnownLocation
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
+from .timecodes import SourceTimecode, source_timecodes
 from .vector_index import ensure_all_vector_indexes, ensure_vector_index
 from .tables import (
     AnalysisRow,
@@ -409,6 +410,7 @@ class CatalogStore:
             turned = func.coalesce(TechnicalMetadataRow.rotation, 0).in_((90, 270, -90))
             tall = or_((~turned) & (h > w), turned & (w > h))
             stmt = stmt.where(tall if f.vertical else ~tall)
+        stmt = _card_filters(stmt, f)
         if f.shot_type:
             stmt = stmt.where(VisionMetrics.shot_type == f.shot_type)
         if f.min_sharpness is not None:
@@ -561,6 +563,12 @@ class CatalogStore:
                     out[cid]["collections"].append(name)
         return [out[i] for i in clip_ids if i in out]
 
+    def source_timecodes(self, clip_ids: list[int]) -> dict[int, "SourceTimecode"]:
+        """Start timecode (typed, with rate and drop-frame) of these clips and of their parts; clips without one
+        are left out."""
+        with Session(self.engine) as s:
+            return source_timecodes(s, clip_ids)
+
     def failures(self) -> list[FailureRecord]:
         """Files that could not be catalogued, then catalogued clips with a failed stage."""
         with Session(self.engine) as s:
@@ -636,6 +644,25 @@ def _camera(md: TechnicalMetadataRow | None) -> str | None:
 
 _RES_P = re.compile(r"^(\d{3,4})p$")
 _RES_WXH = re.compile(r"^(\d{2,5})x(\d{2,5})$")
+
+
+def _loose(expr):
+    """A name compared loosely in SQL: lower case without '-', ' ', '_' ("S-Log3" → "slog3")."""
+    return func.lower(func.replace(func.replace(func.replace(func.coalesce(expr, ""), "-", ""), " ", ""), "_", ""))
+
+
+def _card_filters(stmt, f: ClipFilter):
+    """HDR and log facets (camera cards): `hdr`, `log`, `gamma:slog3`."""
+    tm = TechnicalMetadataRow
+    if f.hdr is not None:
+        stmt = stmt.where(col(tm.hdr_format).is_not(None) if f.hdr else col(tm.hdr_format).is_(None))
+    is_log = col(tm.log_profile).is_not(None) & (tm.log_profile != "HLG")  # HLG is a broadcast HDR curve
+    if f.log is not None:
+        stmt = stmt.where(is_log if f.log else ~func.coalesce(is_log, False))
+    if f.gamma:
+        loose = re.sub(r"[^a-z0-9]", "", f.gamma.lower())
+        stmt = stmt.where(or_(_loose(tm.log_profile) == loose, _loose(tm.gamma).startswith(loose)))
+    return stmt
 
 
 def _resolution_filter(stmt, value: str):

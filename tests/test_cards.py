@@ -1,0 +1,279 @@
+"""Camera cards as cameras write them, driven through `vcat-core` like a user: spanned recordings as one clip, XML
+and XMP sidecars with provenance, source timecode exact to the frame, HDR / log facets, camera raw that cannot be
+decoded here, originals untouched; plus the pure pieces (timecode arithmetic, layout plans, sidecar parsing)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from vcat_core.models import Candidate, ClipAnalysis, ClipPart, FingerprintResult, TechnicalMetadata
+from vcat_core.pipeline.cards.layouts import plan_folder
+from vcat_core.pipeline.cards.sidecars import log_profile, parse_sidecar
+from vcat_core.pipeline.metadata.timecode import format_timecode, parse_timecode
+from vcat_core.store.catalog import CatalogStore
+
+from . import card_media as cm
+from . import media
+from .helpers import run_cli
+
+FAST = ("--skip-audio", "--skip-ai", "--thumbnails", "6")
+
+# start timecodes written into plain files, one per rate: (file, rate, timecode, frames since midnight)
+RATES = [
+    ("tc_23976.mov", Fraction(24000, 1001), "00:59:59:23", 86399),
+    ("tc_25.mxf", Fraction(25), "10:00:00:12", 900012),
+    ("tc_2997df.mov", Fraction(30000, 1001), "01:00:00;00", 107892),
+    ("tc_5994df.mp4", Fraction(60000, 1001), "00:09:59;58", 35962),
+]
+
+
+# ---- the pure pieces ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rate,drop", [(Fraction(24000, 1001), False), (Fraction(25), False),
+                                       (Fraction(30000, 1001), True), (Fraction(60000, 1001), True)])
+def test_timecode_round_trips_every_frame_of_two_hours(rate, drop):
+    nominal = round(rate)
+    last = None
+    for frame in range(0, 2 * 3600 * nominal, 7):
+        text = format_timecode(frame, rate, drop)
+        tc = parse_timecode(text, rate)
+        assert tc.frame == frame and tc.drop_frame == drop and str(tc) == text
+        assert last is None or text > last  # labels only ever grow (drop-frame skips labels, never goes back)
+        last = text
+    if drop:  # the labels drop-frame skips do not exist; minute ten keeps them
+        assert format_timecode(parse_timecode("00:00:59;29", rate).frame + 1, rate, True) == \
+            ("00:01:00;02" if nominal == 30 else "00:00:59;30")
+        assert str(parse_timecode("00:09:59;59", Fraction(60000, 1001)).plus(1)) == "00:10:00;00"
+
+
+def test_drop_frame_known_values():
+    ntsc = Fraction(30000, 1001)
+    assert parse_timecode("01:00:00;00", ntsc).frame == 107892  # one hour of 29.97 DF is 107,892 frames
+    assert parse_timecode("00:10:00;00", ntsc).frame == 17982
+    assert parse_timecode("01:00:00:00", ntsc).drop_frame is False  # ':' means non-drop
+    assert parse_timecode("01:00:00;00", 25).drop_frame is False  # no drop-frame at 25
+    assert parse_timecode("25:00:00:00", 25) is None or parse_timecode("00:00:00:25", 25) is None
+
+
+def test_ordinary_folders_get_no_plan():
+    assert plan_folder("/footage/2024/trip", ["a.mp4", "b.mov", "notes.txt"]) is None
+    assert plan_folder("/x/DCIM/100GOPRO", ["GX010001.MP4"]).layout == "gopro"
+    assert plan_folder("/x/PRIVATE/M4ROOT/CLIP", ["C0001.MP4"]).layout == "xavc"
+    assert plan_folder("/x/CONTENTS/VIDEO", ["0001AB.MXF"]).layout == "p2"
+    assert plan_folder("/x/PRIVATE/AVCHD/BDMV/STREAM", ["00000.MTS"]).layout == "avchd"
+
+
+def test_gopro_names_make_spans_and_name_the_missing_chapter():
+    names = ["GX010042.MP4", "GX030042.MP4", "GL010042.LRV", "GX010042.THM", "GOPR0007.MP4", "GP010007.MP4"]
+    plan = plan_folder("/card/DCIM/100GOPRO", names)
+    assert plan.spans["GX010042.MP4"] == ("GX0042", 1) and plan.spans["GX030042.MP4"] == ("GX0042", 3)
+    assert plan.expected["GX0042"] == ["GX010042.MP4", "GX020042.MP4", "GX030042.MP4"]
+    assert plan.spans["GOPR0007.MP4"][0] == plan.spans["GP010007.MP4"][0]  # HERO5-era naming
+    assert "GL010042.LRV" in plan.skip  # the camera's proxy is not footage of its own
+
+
+def test_sidecars_parse_with_their_schema():
+    sony = parse_sidecar("C0001M01.XML", cm.sony_xml("01:16:07;15", "29.97p", 15).encode())
+    assert sony.kind == "sony_xml"
+    v = sony.values
+    assert (v["camera_make"], v["camera_model"], v["camera_serial"]) == ("Sony", "ILCE-7SM3", "5551234")
+    assert v["lens_model"] == cm.SONY["lens"] and v["iso"] == 12800 and v["log_profile"] == "S-Log3"
+    assert v["timecode"] == "01:16:07;15" and v["drop_frame"] is True and v["rate"] == Fraction(30000, 1001)
+    assert v["created_at"].isoformat() == "2024-03-02T09:15:30+09:00"  # with its zone
+    p2 = parse_sidecar("0001AB.XML", cm.p2_xml("0001AB", "12:00:00:00", False, "50p", "A1", next_="A2").encode())
+    assert p2.kind == "p2_xml" and p2.values["camera_serial"] == "C9TA00123" and p2.values["gamma"] == "V-Log"
+    assert p2.connection["next"] == "A2"
+    canon = parse_sidecar("AA0001.XML", cm.canon_xml("05:00:00:00").encode())
+    assert canon.kind == "canon_xml" and canon.values["lens_model"] == cm.CANON["lens"]
+    assert log_profile(canon.values["gamma"]) == "C-Log3"
+    assert parse_sidecar("x.xml", b"<html><body/></html>") is None
+    assert parse_sidecar("x.xml", b"<NonRealTimeMeta><unclosed") is None
+
+
+def test_clip_parts_and_timecodes_on_both_backends(store_url):
+    """A spanned clip's parts and its typed start timecode round-trip through SQLite and Postgres."""
+    parts = [Candidate(path=f"/card/GX0{i}0042.MP4", size=100, mtime_ns=1, inode=i, device=1) for i in (1, 2)]
+    head = parts[0].model_copy(update={"size": 200, "parts": parts})
+    md = TechnicalMetadata(codec="h264", duration_seconds=2.0, frame_rate=29.97, timecode="01:00:00;00",
+                           timecode_frame=107892, timecode_rate_num=30000, timecode_rate_den=1001,
+                           timecode_drop_frame=True, part_count=2,
+                           parts=[ClipPart(index=0, path=parts[0].path, size=100, duration_seconds=1.0,
+                                           timecode="01:00:00;00", timecode_frame=107892),
+                                  ClipPart(index=1, path=parts[1].path, size=100, duration_seconds=1.0,
+                                           offset_seconds=1.0, timecode="01:00:01;00", timecode_frame=107922)])
+    store = CatalogStore(store_url)
+    cid, _ = store.save_analysis(ClipAnalysis(candidate=head, metadata=md, fingerprint=FingerprintResult(
+        algorithm="xxh3_128", digest="span1", size=200, parts=["a", "b"])))
+    tc = store.source_timecodes([cid])[cid]
+    assert tc.timecode == "01:00:00;00" and tc.rate == Fraction(30000, 1001) and tc.drop_frame
+    assert [p.path for p in tc.parts] == [p.path for p in parts]
+    assert str(tc.at(1.5)) == "01:00:01;15"  # inside part 2, from part 2's own timecode
+    assert sorted(store.lookup_locations([p.path for p in parts])) == sorted(p.path for p in parts)
+
+
+# ---- a whole card bag, ingested once -----------------------------------------------------------------------------
+
+def _mts_with_gop_timecode(path: Path) -> Path:
+    """MPEG-2 in M2TS with a drop-frame GOP timecode (what HDV / AVCHD-era cameras write), via the ffmpeg CLI."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=30000/1001",
+                    "-t", "0.5", "-c:v", "mpeg2video", "-timecode", "02:00:00;02", "-f", "mpegts",
+                    "-mpegts_m2ts_mode", "1", str(path)], check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("cards")
+    made = {
+        "gopro": cm.make_gopro_card(root / "gopro_card"),
+        "gopro_gap": cm.make_gopro_card(root / "gopro_gap", number="0043", chapters=3, skip=(2,)),
+        "sony": cm.make_sony_card(root / "sony_card"),
+        "p2": cm.make_p2_card(root / "p2_card"),
+        "canon": cm.make_canon_xf_card(root / "canon_card"),
+        "braw": cm.make_braw(root / "bmpcc" / "A001_08151200_C001.braw"),
+        "hdr": media.make_hevc_hdr(root / "grading"),
+        "hlg": media.make_hlg(root / "grading"),
+    }
+    xmp_clip = cm.tc_clip(root / "selects" / "ceo.mp4", None, fps=25, seconds=0.4)
+    cm.xmp_sidecar(root / "selects" / "ceo.xmp")
+    made["xmp"] = xmp_clip
+    for name, rate, tc, _ in RATES:
+        fmt, codec = ("mxf", "mpeg2video") if name.endswith(".mxf") else (None, "libx264")
+        made[name] = cm.tc_clip(root / "rates" / name, tc, fps=rate, seconds=0.3, codec=codec, fmt=fmt)
+    made["tc_mts"] = _mts_with_gop_timecode(root / "rates" / "tc_2997df.mts")
+    before = cm.snapshot(root)
+    catalog = tmp_path_factory.mktemp("catalog") / "cat"
+    result = run_cli(catalog, "ingest", str(root), *FAST)
+    # `list --json` prints every clip in `show --json`'s detail (sources, stages, parts): one call for all
+    docs = {Path(d["file_path"]).name: d for d in run_cli(catalog, "list", "--json").json()}
+    return {"root": root, "made": made, "catalog": catalog, "result": result, "docs": docs, "before": before}
+
+
+def _show(cards, name: str) -> dict:
+    return cards["docs"][name]
+
+
+def test_card_ingest_succeeds_and_leaves_originals_untouched(cards):
+    assert cards["result"].code == 0, cards["result"].stderr
+    assert cm.snapshot(cards["root"]) == cards["before"]
+    assert "no failures" in run_cli(cards["catalog"], "failures").stdout
+
+
+def test_gopro_chapters_are_one_clip(cards):
+    docs = cards["docs"]
+    assert [n for n in docs if n.startswith(("GX02", "GX03", "GL"))] == []  # no chapter or proxy on its own
+    doc = _show(cards, "GX010042.MP4")
+    assert doc["duration_seconds"] == pytest.approx(3.0, abs=1e-6)  # 3 × 25 frames at 25 fps
+    assert doc["technical_metadata"]["part_count"] == 3 and doc["technical_metadata"]["frame_count"] == 75
+    assert [Path(p["path"]).name for p in doc["parts"]] == ["GX010042.MP4", "GX020042.MP4", "GX030042.MP4"]
+    assert [p["offset_seconds"] for p in doc["parts"]] == pytest.approx([0.0, 1.0, 2.0])
+    assert [p["timecode"] for p in doc["parts"]] == ["10:00:00:00", "10:00:01:00", "10:00:02:00"]
+    assert sorted(Path(loc["path"]).name for loc in doc["locations"]) == \
+        ["GX010042.MP4", "GX020042.MP4", "GX030042.MP4"]
+    assert doc["file_size_bytes"] == sum(p.stat().st_size for p in cards["made"]["gopro"])
+    stamps = sorted({t["timestamp_seconds"] for t in doc["thumbnails"]})
+    assert stamps[-1] > 2.0 and stamps[0] < 1.0  # thumbnails across the whole span, not the first chapter
+    assert doc["stages"]["vision"]["status"] == "succeeded"
+
+
+def test_a_missing_chapter_is_reported_on_the_clip(cards):
+    doc = _show(cards, "GX010043.MP4")
+    tm = doc["technical_metadata"]
+    assert tm["parts_missing"] == ["GX020043.MP4"] and tm["part_count"] == 2
+    assert doc["duration_seconds"] == pytest.approx(2.0, abs=1e-6)
+    assert "missing_part" in doc["metadata_warnings"]
+    assert any(w.startswith("timecode_gap") for w in doc["metadata_warnings"])  # 10:00:00:00 → 10:00:02:00
+
+
+def test_sony_sidecar_fields_with_provenance(cards):
+    doc = _show(cards, "C0001.MP4")
+    tm, src = doc["technical_metadata"], doc["metadata_sources"]
+    assert (tm["camera_make"], tm["camera_model"], tm["camera_serial"]) == ("Sony", "ILCE-7SM3", "5551234")
+    assert tm["lens_model"] == cm.SONY["lens"] and tm["iso"] == 12800
+    assert tm["gamma"] == "s-log3-cine" and tm["log_profile"] == "S-Log3"
+    assert tm["timecode"] == "01:16:07;15" and tm["timecode_drop_frame"] is True
+    assert tm["timecode_rate"] == "30000/1001"
+    assert tm["timecode_frame"] == parse_timecode("01:16:07;15", Fraction(30000, 1001)).frame
+    for field in ("camera_model", "camera_serial", "lens_model", "log_profile", "timecode", "created_at"):
+        assert src[field] == "sidecar", field
+    assert doc["created_at"].startswith("2024-03-02T00:15:30")  # 09:15:30+09:00 from the XML, in UTC
+    assert tm["card_layout"] == "xavc"
+
+
+def test_p2_and_canon_sidecars(cards):
+    p2 = _show(cards, "0001AB.MXF")
+    tm = p2["technical_metadata"]
+    assert (tm["camera_make"], tm["camera_model"], tm["log_profile"]) == ("Panasonic", "AU-EVA1", "V-Log")
+    assert tm["timecode"] == "12:00:00:00" and p2["metadata_sources"]["timecode"] == "sidecar"
+    canon = _show(cards, "AA000101.MXF")
+    tm = canon["technical_metadata"]
+    assert tm["part_count"] == 2 and canon["duration_seconds"] == pytest.approx(0.8, abs=1e-6)
+    assert tm["camera_model"] == cm.CANON["model"] and tm["log_profile"] == "C-Log3" and tm["iso"] == 800
+    assert tm["timecode"] == "05:00:00:00"
+
+
+def test_start_timecode_exact_to_the_frame(cards):
+    for name, rate, tc, frame in RATES:
+        tm = _show(cards, name)["technical_metadata"]
+        assert tm["timecode"] == tc and tm["timecode_frame"] == frame, name
+        assert tm["timecode_rate"] == (f"{rate.numerator}/{rate.denominator}" if rate.denominator > 1
+                                       else f"{rate.numerator}/1"), name
+        assert tm["timecode_drop_frame"] is (";" in tc), name
+    mts = _show(cards, "tc_2997df.mts")["technical_metadata"]  # MPEG-2 GOP header timecode in M2TS
+    assert mts["timecode"] == "02:00:00;02" and mts["timecode_frame"] == 215786
+
+
+def test_timecode_in_exports_and_the_catalog_api(cards):
+    out = run_cli(cards["catalog"], "export", "--format", "csv")
+    assert "timecode_frame" in out.stdout.splitlines()[0] and "01:16:07;15" in out.stdout
+    store = CatalogStore.open_dir(cards["catalog"])
+    cid = cards["docs"]["GX010042.MP4"]["id"]
+    tc = store.source_timecodes([cid])[cid]
+    assert tc.timecode == "10:00:00:00" and tc.rate == 25 and len(tc.parts) == 3
+    assert str(tc.at(2.5)) == "10:00:02:12"  # a moment 2.5 s in: inside chapter 3
+
+
+def test_hdr_and_log_facets_filter(cards):
+    cat = cards["catalog"]
+    names = lambda *a: sorted(Path(d["file_path"]).name for d in run_cli(cat, "list", "--json", *a).json())  # noqa
+    assert names("--hdr") == sorted([media.HEVC_HDR["file"], media.HLG["file"]])
+    assert names("--log") == ["0001AB.MXF", "AA000101.MXF", "C0001.MP4"]  # HLG is HDR, not a camera log
+    assert names("--gamma", "slog3") == ["C0001.MP4"] and names("--gamma", "V-Log") == ["0001AB.MXF"]
+    assert _show(cards, media.HEVC_HDR["file"])["technical_metadata"]["hdr_format"] == "PQ"
+    assert _show(cards, media.HLG["file"])["technical_metadata"]["hdr_format"] == "HLG"
+    hits = run_cli(cat, "search", "S-Log3 clips", "--json").json()  # search phrasing reads the same facets
+    assert [Path(h["clip"]["path"]).name for h in hits["hits"]] == ["C0001.MP4"]
+
+
+def test_xmp_sidecar_keywords_become_tags(cards):
+    doc = _show(cards, "ceo.mp4")
+    assert set(cm.XMP["keywords"]) <= set(doc["tags"])
+    assert doc["technical_metadata"]["description"] == cm.XMP["description"]
+    assert doc["metadata_sources"]["keywords"] == "xmp" and doc["metadata_sources"]["timecode"] == "xmp"
+    assert doc["technical_metadata"]["timecode"] == cm.XMP["timecode"]
+
+
+def test_camera_raw_is_catalogued_as_not_decodable(cards):
+    doc = _show(cards, "A001_08151200_C001.braw")
+    assert doc["technical_metadata"]["decodable"] is False and doc["technical_metadata"]["card_layout"] == "braw"
+    assert doc["stages"]["metadata"]["status"] == "succeeded"
+    assert doc["stages"]["thumbnails"]["status"] == "skipped"
+    assert "not decodable here" in doc["stages"]["thumbnails"]["error"]
+
+
+def test_rescan_is_all_known_and_a_card_copy_is_the_same_clip(cards, tmp_path):
+    cat = cards["catalog"]
+    again = run_cli(cat, "ingest", str(cards["root"]), *FAST, "--json").events()[-1]["summary"]
+    assert again["new"] == 0 and again["failed"] == 0 and again["known"] == len(cards["docs"])
+    copy = tmp_path / "backup"
+    shutil.copytree(cards["root"] / "gopro_card", copy / "gopro_card")
+    summary = run_cli(cat, "ingest", str(copy), *FAST, "--json").events()[-1]["summary"]
+    assert summary["duplicates"] == 1 and summary["new"] == 0
+    doc = run_cli(cat, "show", str(cards["docs"]["GX010042.MP4"]["id"]), "--json").json()
+    assert len(doc["locations"]) == 6  # three chapters at two places
