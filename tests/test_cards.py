@@ -140,6 +140,9 @@ def cards(tmp_path_factory) -> dict:
         "hdr": media.make_hevc_hdr(root / "grading"),
         "hlg": media.make_hlg(root / "grading"),
     }
+    cm.tc_clip(root / "sony_card" / "PRIVATE" / "M4ROOT" / "SUB" / "C0001S03.MP4", None, fps=30, seconds=0.5)
+    made["edit"] = cm.tc_clip(root / "edit" / "interview.mov", "01:00:00:00", fps=25, seconds=0.8)
+    cm.tc_clip(root / "edit" / "Proxy" / "interview_Proxy.mov", "01:00:00:00", fps=25, seconds=0.8)
     xmp_clip = cm.tc_clip(root / "selects" / "ceo.mp4", None, fps=25, seconds=0.4)
     cm.xmp_sidecar(root / "selects" / "ceo.xmp")
     made["xmp"] = xmp_clip
@@ -171,9 +174,10 @@ def test_gopro_chapters_are_one_clip(cards):
     doc = _show(cards, "GX010042.MP4")
     assert doc["duration_seconds"] == pytest.approx(3.0, abs=1e-6)  # 3 × 25 frames at 25 fps
     assert doc["technical_metadata"]["part_count"] == 3 and doc["technical_metadata"]["frame_count"] == 75
-    assert [Path(p["path"]).name for p in doc["parts"]] == ["GX010042.MP4", "GX020042.MP4", "GX030042.MP4"]
-    assert [p["offset_seconds"] for p in doc["parts"]] == pytest.approx([0.0, 1.0, 2.0])
-    assert [p["timecode"] for p in doc["parts"]] == ["10:00:00:00", "10:00:01:00", "10:00:02:00"]
+    parts = [p for p in doc["parts"] if p["role"] == "part"]
+    assert [Path(p["path"]).name for p in parts] == ["GX010042.MP4", "GX020042.MP4", "GX030042.MP4"]
+    assert [p["offset_seconds"] for p in parts] == pytest.approx([0.0, 1.0, 2.0])
+    assert [p["timecode"] for p in parts] == ["10:00:00:00", "10:00:01:00", "10:00:02:00"]
     assert sorted(Path(loc["path"]).name for loc in doc["locations"]) == \
         ["GX010042.MP4", "GX020042.MP4", "GX030042.MP4"]
     assert doc["file_size_bytes"] == sum(p.stat().st_size for p in cards["made"]["gopro"])
@@ -277,3 +281,17 @@ def test_rescan_is_all_known_and_a_card_copy_is_the_same_clip(cards, tmp_path):
     assert summary["duplicates"] == 1 and summary["new"] == 0
     doc = run_cli(cat, "show", str(cards["docs"]["GX010042.MP4"]["id"]), "--json").json()
     assert len(doc["locations"]) == 6  # three chapters at two places
+
+
+def test_proxies_are_listed_on_their_originals(cards):
+    docs = cards["docs"]
+    assert not {"C0001S03.MP4", "interview_Proxy.mov", "GL010042.LRV"} & set(docs)  # never clips of their own
+    proxies = lambda name: [(Path(p["path"]).name, p["timecode"]) for p in docs[name]["parts"]  # noqa: E731
+                            if p["role"] == "proxy"]
+    assert proxies("C0001.MP4") == [("C0001S03.MP4", None)]  # Sony SUB/
+    assert proxies("interview.mov") == [("interview_Proxy.mov", "01:00:00:00")]  # an editor's Proxy/ folder
+    assert proxies("GX010042.MP4") == [("GL010042.LRV", "10:00:00:00"), ("GL020042.LRV", "10:00:01:00"),
+                                       ("GL030042.LRV", "10:00:02:00")]  # GoPro, one per chapter
+    assert not any(w.startswith("proxy_mismatch") for w in docs["GX010042.MP4"]["metadata_warnings"])
+    tm = docs["interview.mov"]["technical_metadata"]  # metadata comes from the original, never the proxy
+    assert tm["resolution_width"] == 96 and docs["interview.mov"]["file_path"].endswith("edit/interview.mov")

@@ -28,6 +28,7 @@ class Candidate(BaseModel):
     card: str | None = None
     parts: list["Candidate"] | None = None
     sidecars: list[str] | None = None
+    proxies: list[str] | None = None  # low-resolution copies the camera or an editor made (may be absent)
     missing_parts: list[str] | None = None  # names the card's rules expect in the span but the folder lacks
 
     @property

@@ -95,7 +95,7 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
         stats.candidates += 1
         yield cand
 
-    def walk(directory: str, depth: int) -> Iterator[Candidate | DiscoveryProblem]:
+    def walk(directory: str, depth: int, parent_names: tuple[str, ...] = ()) -> Iterator[Candidate | DiscoveryProblem]:
         try:
             st = os.stat(directory)
         except OSError as exc:
@@ -118,7 +118,8 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
             yield DiscoveryProblem(directory, f"cannot list folder: {exc.strerror or exc}")
             return
         # a camera card folder (decided from the names just listed, no syscall): its files become the card's clips
-        plan = plan_folder(directory, [e.name for e in entries])
+        names = tuple(e.name for e in entries)
+        plan = plan_folder(directory, list(names), parent_names)
         held: list[Candidate] = []
         for entry in entries:
             path = entry.path
@@ -131,7 +132,7 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
                 continue
             if stat.S_ISDIR(est.st_mode):
                 if recursive:
-                    yield from walk(path, depth + 1)
+                    yield from walk(path, depth + 1, names)
             elif stat.S_ISREG(est.st_mode):
                 if plan is None:
                     yield from visit_file(path, est)

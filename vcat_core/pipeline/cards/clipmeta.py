@@ -10,7 +10,7 @@ import os
 from typing import Any
 
 from ...errors import CorruptMediaError, MediaError, NotAVideoError
-from ...models import Candidate, FingerprintResult, TechnicalMetadata
+from ...models import Candidate, ClipPart, FingerprintResult, TechnicalMetadata
 from ..metadata import extract_metadata
 from ..metadata.facets import derive_facets
 from ..metadata.reconcile import parse_date
@@ -41,7 +41,39 @@ def clip_metadata(cand: Candidate, fingerprint: FingerprintResult | None = None)
             if facts is not None:
                 apply_sidecar(md, facts)
     apply_xmp(md, (md.raw or {}).get("exiftool") or {}, None)  # XMP embedded in the file itself
+    link_proxies(md, cand.proxies or [])
     return derive_facets(md)
+
+
+PROXY_TOLERANCE_SECONDS = 0.5
+
+
+def link_proxies(md: TechnicalMetadata, paths: list[str]) -> None:
+    """The proxies that exist, listed on the clip (role `proxy`) with their duration and timecode; one whose
+    duration does not match the original's is flagged (it may belong to another take)."""
+    from ..av_open import open_video
+    from ..metadata.timecode import parse_timecode
+
+    pieces = [p.duration_seconds for p in md.parts if p.role == "part"]
+    # a spanned recording's proxies come one per part (GoPro LRV per chapter); otherwise each covers the clip
+    expected = pieces if pieces and len(pieces) == len(paths) else [md.duration_seconds] * len(paths)
+    found = 0
+    for path, want in zip(paths, expected):
+        try:
+            size = os.stat(path).st_size
+            with open_video(path, "reading a proxy") as container:
+                seconds = container.duration / 1_000_000 if container.duration else None
+                tc = next((dict(s.metadata).get("timecode") for s in container.streams
+                           if dict(s.metadata).get("timecode")), None) or dict(container.metadata).get("timecode")
+        except (OSError, MediaError):
+            continue
+        typed = parse_timecode(tc, md.frame_rate)
+        md.parts.append(ClipPart(index=found, path=path, role="proxy", size=size, duration_seconds=seconds,
+                                 timecode=str(typed) if typed else tc, timecode_frame=typed.frame if typed else None))
+        found += 1
+        if seconds is not None and want is not None and abs(seconds - want) > PROXY_TOLERANCE_SECONDS:
+            md.warnings.append(f"proxy_mismatch: {os.path.basename(path)} lasts {seconds:.2f} s, its original "
+                               f"{want:.2f} s")
 
 
 def _read(cand: Candidate) -> TechnicalMetadata:

@@ -38,6 +38,7 @@ class FolderPlan:
     spans: dict[str, tuple[str, int]] = field(default_factory=dict)
     expected: dict[str, list[str]] = field(default_factory=dict)  # span key -> names its rules say it must have
     sidecar_for: dict[str, list[str]] = field(default_factory=dict)
+    proxy_for: dict[str, list[str]] = field(default_factory=dict)  # clip file name -> its proxies' paths
     skip: set[str] = field(default_factory=set)
 
     def apply(self, cands: list[Candidate]) -> list[Candidate]:
@@ -53,6 +54,8 @@ class FolderPlan:
             sidecars = self.sidecar_for.get(name)
             if sidecars:
                 extra["sidecars"] = sidecars
+            if self.proxy_for.get(name):
+                extra["proxies"] = self.proxy_for[name]
             cand = cand.model_copy(update=extra)
             key = self.spans.get(name)
             if key is None:
@@ -77,11 +80,12 @@ def join_parts(parts: list[Candidate], missing: list[str] | None = None) -> Cand
     head = parts[0]
     if len(parts) == 1 and not missing:
         return head
-    sidecars = [s for p in parts for s in (p.sidecars or [])]
+    sidecars = list(dict.fromkeys(s for p in parts for s in (p.sidecars or [])))
+    proxies = [x for p in parts for x in (p.proxies or [])]
     return head.model_copy(update={
         "size": sum(p.size for p in parts), "mtime_ns": max(p.mtime_ns for p in parts),
-        "parts": [p.model_copy(update={"sidecars": None}) for p in parts], "sidecars": sidecars or None,
-        "missing_parts": missing or None})
+        "parts": [p.model_copy(update={"sidecars": None, "proxies": None}) for p in parts],
+        "sidecars": sidecars or None, "proxies": proxies or None, "missing_parts": missing or None})
 
 
 def _decodable_kind(name: str) -> str | None:
@@ -92,8 +96,9 @@ def _components(directory: str) -> list[str]:
     return [c.upper() for c in os.path.normpath(directory).split(os.sep) if c]
 
 
-def plan_folder(directory: str, names: list[str]) -> FolderPlan | None:
-    """A plan for a card folder (or one with sidecars / undecodable camera raw); None for an ordinary folder."""
+def plan_folder(directory: str, names: list[str], parent_names: tuple[str, ...] | list[str] = ()) -> FolderPlan | None:
+    """A plan for a card folder (or one with sidecars, proxies, undecodable camera raw); None for an ordinary folder.
+    `parent_names`: what the walk listed one level up (a Proxy/ folder's originals live there)."""
     parts = _components(directory)
     last = parts[-1] if parts else ""
     up = parts[-2] if len(parts) > 1 else ""
@@ -116,11 +121,14 @@ def plan_folder(directory: str, names: list[str]) -> FolderPlan | None:
         layout = "r3d"
     has_xmp = any(n[-4:].lower() == ".xmp" for n in names)
     raw = any(os.path.splitext(n)[1].lower() in NOT_DECODABLE for n in names)
-    if layout is None and not has_xmp and not raw:
+    proxy_dirs = [n for n in names if n.upper() in PROXY_DIRS]
+    proxy_folder = last in PROXY_DIRS or (last == "SUB" and up in ("M4ROOT", "XDROOT"))
+    if layout is None and not has_xmp and not raw and not proxy_dirs and not proxy_folder:
         return None
     plan = FolderPlan(directory=directory, layout=layout)
     _spans(plan, names)
     _sidecars(plan, names)
+    _proxies(plan, names, proxy_dirs, parent_names if proxy_folder else (), last, up)
     return plan
 
 
@@ -163,6 +171,49 @@ def _expected_name(key: str, by_order: dict[int, str], order: int) -> str:
     if key.startswith("GP"):
         return f"GOPR{key[2:]}.MP4" if order == 0 else f"GP{order:02d}{key[2:]}.MP4"
     return f"{key[:2]}{order:02d}{key[2:]}.MP4"
+
+
+PROXY_DIRS = {"PROXY", "PROXIES", "PROXY MEDIA"}
+_PROXY_SUFFIX = re.compile(r"(?:[_ .-]proxy)$", re.I)
+
+
+def _stem(name: str) -> str:
+    return _PROXY_SUFFIX.sub("", os.path.splitext(name)[0]).upper()
+
+
+def _proxies(plan: FolderPlan, names: list[str], proxy_dirs: list[str], parent_names, last: str, up: str) -> None:
+    """Proxies linked to their originals by the camera's or the editor's naming: GoPro `GL…LRV` beside `GX…MP4`,
+    Sony `SUB/<clip>S03.MP4`, a `Proxy/` folder of same-named files (Resolve, Premiere `_Proxy`). A proxy is
+    listed on its original's clip, never catalogued as footage of its own."""
+    videos = {_stem(n): n for n in names if os.path.splitext(n)[1].upper() not in (".XML", ".XMP", ".LRV", ".THM")}
+    if plan.layout == "gopro":
+        for n in names:
+            if n.upper().endswith(".LRV"):
+                original = ("GX" + n[2:-4] if n.upper().startswith("GL") else n[:-4]).upper()
+                for candidate in (original, "GH" + original[2:]):
+                    if candidate in videos:
+                        plan.proxy_for.setdefault(videos[candidate], []).append(os.path.join(plan.directory, n))
+                        break
+    if plan.layout in ("xavc", "xdcam"):
+        sub = os.path.join(os.path.dirname(plan.directory), "SUB")
+        for n in names:
+            stem, ext = os.path.splitext(n)
+            if ext.upper() == ".MP4" and not _SONY_PROXY.match(n):
+                plan.proxy_for.setdefault(n, []).append(os.path.join(sub, f"{stem}S03.MP4"))
+    for folder in proxy_dirs:  # one listing, only where a Proxy folder sits beside the footage
+        try:
+            inside = os.listdir(os.path.join(plan.directory, folder))
+        except OSError:
+            continue
+        for n in inside:
+            original = videos.get(_stem(n))
+            if original is not None:
+                plan.proxy_for.setdefault(original, []).append(os.path.join(plan.directory, folder, n))
+    if last in PROXY_DIRS:  # inside a Proxy folder: files named like an original one level up are proxies
+        originals = {_stem(n) for n in parent_names}
+        plan.skip.update(n for n in names if _stem(n) in originals)
+    if last == "SUB" and up in ("M4ROOT", "XDROOT"):
+        plan.skip.update(n for n in names if _SONY_PROXY.match(n))
 
 
 def _sidecars(plan: FolderPlan, names: list[str]) -> None:
