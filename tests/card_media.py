@@ -156,6 +156,13 @@ def make_p2_card(root: Path, timecode: str = "12:00:00:00") -> Path:
     clip_dir.mkdir(parents=True, exist_ok=True)
     (clip_dir / "0001AB.XML").write_text(p2_xml("0001AB", timecode, False, "50p",
                                                 "060A2B340101010501010D4313000000AAAA"), encoding="utf-8")
+    # one recording spanned over two clips: their XML link them (Top / Previous / Next by GlobalClipID)
+    ids = ["060A2B340101010501010D4313000000BBBB", "060A2B340101010501010D4313000000CCCC"]
+    for i, (name, tc) in enumerate((("0002CD", "13:00:00:00"), ("0003EF", "13:00:00:10"))):
+        tc_clip(root / "CONTENTS" / "VIDEO" / f"{name}.MXF", None, fps=25, seconds=0.4, codec="mpeg2video",
+                fmt="mxf")
+        xml = p2_xml(name, tc, False, "25p", ids[i], previous=ids[0] if i else None, next_=None if i else ids[1])
+        (clip_dir / f"{name}.XML").write_text(xml, encoding="utf-8")
     return video
 
 
@@ -224,3 +231,48 @@ def xmp_sidecar(path: Path) -> Path:
 <?xpacket end="w"?>
 """, encoding="utf-8")
     return path
+
+
+def mpl_bytes(items: list[tuple[str, int, float]]) -> bytes:
+    """An AVCHD playlist (MPLS layout, see vcat_core/pipeline/cards/playlists.py): (clip, connection_condition,
+    seconds) per PlayItem."""
+    import struct
+
+    body = b""
+    t = 0
+    for clip, cc, seconds in items:
+        out = t + round(seconds * 45000)
+        item = clip.encode() + b"M2TS" + struct.pack(">H", cc) + b"\x00" + struct.pack(">II", t, out) + b"\x00" * 8
+        body += struct.pack(">H", len(item)) + item
+        t = out
+    playlist = struct.pack(">IHHH", 6 + len(body), 0, len(items), 0) + body
+    header = b"MPLS0100" + struct.pack(">III", 40, 0, 0) + b"\x00" * 20
+    return header + playlist
+
+
+def _mts(path: Path, timecode: str, seconds: float) -> Path:
+    import subprocess
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25",
+                    "-t", str(seconds), "-c:v", "mpeg2video", "-g", "5", "-timecode", timecode, "-f", "mpegts",
+                    "-mpegts_m2ts_mode", "1", str(path)], check=True)
+    return path
+
+
+def make_avchd_card(root: Path, drop_second: bool = False) -> list[Path]:
+    """PRIVATE/AVCHD/BDMV/STREAM/00000.MTS + 00001.MTS (one recording cut in two: the playlist's second item is
+    seamless) + 00002.MTS (the next recording), with PLAYLIST/00000.MPL and CLIPINF/*.CPI."""
+    bdmv = root / "PRIVATE" / "AVCHD" / "BDMV"
+    made = [_mts(bdmv / "STREAM" / "00000.MTS", "03:00:00:00", 1.0),
+            _mts(bdmv / "STREAM" / "00001.MTS", "03:00:01:00", 1.0),
+            _mts(bdmv / "STREAM" / "00002.MTS", "04:00:00:00", 0.6)]
+    if drop_second:
+        made[1].unlink()
+    (bdmv / "PLAYLIST").mkdir(parents=True, exist_ok=True)
+    (bdmv / "PLAYLIST" / "00000.MPL").write_bytes(mpl_bytes([("00000", 1, 1.0), ("00001", 6, 1.0),
+                                                             ("00002", 1, 0.6)]))
+    (bdmv / "CLIPINF").mkdir(exist_ok=True)
+    for i in range(3):
+        (bdmv / "CLIPINF" / f"0000{i}.CPI").write_bytes(b"HDMV0100" + bytes(32))
+    return made

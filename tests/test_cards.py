@@ -136,6 +136,7 @@ def cards(tmp_path_factory) -> dict:
         "sony": cm.make_sony_card(root / "sony_card"),
         "p2": cm.make_p2_card(root / "p2_card"),
         "canon": cm.make_canon_xf_card(root / "canon_card"),
+        "avchd": cm.make_avchd_card(root / "avchd_card"),
         "braw": cm.make_braw(root / "bmpcc" / "A001_08151200_C001.braw"),
         "hdr": media.make_hevc_hdr(root / "grading"),
         "hlg": media.make_hlg(root / "grading"),
@@ -247,8 +248,8 @@ def test_hdr_and_log_facets_filter(cards):
     cat = cards["catalog"]
     names = lambda *a: sorted(Path(d["file_path"]).name for d in run_cli(cat, "list", "--json", *a).json())  # noqa
     assert names("--hdr") == sorted([media.HEVC_HDR["file"], media.HLG["file"]])
-    assert names("--log") == ["0001AB.MXF", "AA000101.MXF", "C0001.MP4"]  # HLG is HDR, not a camera log
-    assert names("--gamma", "slog3") == ["C0001.MP4"] and names("--gamma", "V-Log") == ["0001AB.MXF"]
+    assert names("--log") == ["0001AB.MXF", "0002CD.MXF", "AA000101.MXF", "C0001.MP4"]  # HLG: HDR, not a log
+    assert names("--gamma", "slog3") == ["C0001.MP4"] and names("--gamma", "V-Log") == ["0001AB.MXF", "0002CD.MXF"]
     assert _show(cards, media.HEVC_HDR["file"])["technical_metadata"]["hdr_format"] == "PQ"
     assert _show(cards, media.HLG["file"])["technical_metadata"]["hdr_format"] == "HLG"
     hits = run_cli(cat, "search", "S-Log3 clips", "--json").json()  # search phrasing reads the same facets
@@ -295,3 +296,19 @@ def test_proxies_are_listed_on_their_originals(cards):
     assert not any(w.startswith("proxy_mismatch") for w in docs["GX010042.MP4"]["metadata_warnings"])
     tm = docs["interview.mov"]["technical_metadata"]  # metadata comes from the original, never the proxy
     assert tm["resolution_width"] == 96 and docs["interview.mov"]["file_path"].endswith("edit/interview.mov")
+
+
+def test_avchd_playlist_and_p2_relations_join_spanned_files(cards):
+    docs = cards["docs"]
+    assert "00001.MTS" not in docs and "0003EF.MXF" not in docs
+    avchd = docs["00000.MTS"]
+    assert [Path(p["path"]).name for p in avchd["parts"]] == ["00000.MTS", "00001.MTS"]
+    assert avchd["duration_seconds"] == pytest.approx(2.0, abs=0.05)  # MPEG-TS: first to last timestamp
+    assert avchd["technical_metadata"]["timecode"] == "03:00:00:00" and avchd["technical_metadata"]["card_layout"] \
+        == "avchd"
+    assert docs["00002.MTS"]["technical_metadata"]["part_count"] is None  # the next recording stands alone
+    p2 = docs["0002CD.MXF"]
+    assert [Path(p["path"]).name for p in p2["parts"]] == ["0002CD.MXF", "0003EF.MXF"]
+    assert p2["duration_seconds"] == pytest.approx(0.8, abs=1e-6)
+    assert p2["technical_metadata"]["timecode"] == "13:00:00:00"
+    assert [p["timecode"] for p in p2["parts"]] == ["13:00:00:00", "13:00:00:10"]  # each part's own sidecar

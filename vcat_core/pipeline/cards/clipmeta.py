@@ -26,20 +26,13 @@ CAMERA_FIELDS = ("camera_make", "camera_model", "camera_serial", "lens_model", "
 
 def clip_metadata(cand: Candidate, fingerprint: FingerprintResult | None = None) -> TechnicalMetadata:
     """One clip's record: each part read, combined, then sidecars and XMP merged, facets derived."""
-    if cand.parts:
-        md = combine_parts([_read(p) for p in cand.parts], cand, fingerprint)
+    if cand.parts:  # each part with its own sidecars (its own start timecode), then the recording
+        md = combine_parts([_with_sidecars(_read(p), p.sidecars) for p in cand.parts], cand, fingerprint)
     else:
-        md = _read(cand)
+        md = _with_sidecars(_read(cand), cand.sidecars)
     if md.card_layout is None and cand.card:
         md.card_layout = cand.card
         md.sources["card_layout"] = "derived"
-    for path in cand.sidecars or []:
-        if path.lower().endswith(".xmp"):
-            apply_xmp(md, _exif_of(path), path)
-        else:
-            facts = read_sidecar(path)
-            if facts is not None:
-                apply_sidecar(md, facts)
     apply_xmp(md, (md.raw or {}).get("exiftool") or {}, None)  # XMP embedded in the file itself
     link_proxies(md, cand.proxies or [])
     return derive_facets(md)
@@ -74,6 +67,17 @@ def link_proxies(md: TechnicalMetadata, paths: list[str]) -> None:
         if seconds is not None and want is not None and abs(seconds - want) > PROXY_TOLERANCE_SECONDS:
             md.warnings.append(f"proxy_mismatch: {os.path.basename(path)} lasts {seconds:.2f} s, its original "
                                f"{want:.2f} s")
+
+
+def _with_sidecars(md: TechnicalMetadata, paths: list[str] | None) -> TechnicalMetadata:
+    for path in paths or []:
+        if path.lower().endswith(".xmp"):
+            apply_xmp(md, _exif_of(path), path)
+        else:
+            facts = read_sidecar(path)
+            if facts is not None:
+                apply_sidecar(md, facts)
+    return derive_facets(md) if paths else md  # the part's typed timecode follows its sidecar
 
 
 def _read(cand: Candidate) -> TechnicalMetadata:

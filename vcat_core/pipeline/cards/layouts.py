@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...models import Candidate
+from .playlists import avchd_recordings, p2_recordings
 
 # GoPro: HERO5 and before GOPR1234.MP4, then GP011234.MP4 …; HERO6+ GH011234.MP4, GH021234.MP4 (GX: HEVC)
 _GOPRO_FIRST = re.compile(r"^GOPR(\d{4})\.MP4$", re.I)
@@ -80,12 +81,11 @@ def join_parts(parts: list[Candidate], missing: list[str] | None = None) -> Cand
     head = parts[0]
     if len(parts) == 1 and not missing:
         return head
-    sidecars = list(dict.fromkeys(s for p in parts for s in (p.sidecars or [])))
     proxies = [x for p in parts for x in (p.proxies or [])]
-    return head.model_copy(update={
+    return head.model_copy(update={  # each part keeps its own sidecars (a P2 or Sony XML per file)
         "size": sum(p.size for p in parts), "mtime_ns": max(p.mtime_ns for p in parts),
-        "parts": [p.model_copy(update={"sidecars": None, "proxies": None}) for p in parts],
-        "sidecars": sidecars or None, "proxies": proxies or None, "missing_parts": missing or None})
+        "parts": [p.model_copy(update={"proxies": None}) for p in parts],
+        "sidecars": None, "proxies": proxies or None, "missing_parts": missing or None})
 
 
 def _decodable_kind(name: str) -> str | None:
@@ -126,6 +126,10 @@ def plan_folder(directory: str, names: list[str], parent_names: tuple[str, ...] 
     if layout is None and not has_xmp and not raw and not proxy_dirs and not proxy_folder:
         return None
     plan = FolderPlan(directory=directory, layout=layout)
+    if layout == "avchd":
+        _avchd_spans(plan, names)
+    elif layout == "p2":
+        _p2_spans(plan, names)
     _spans(plan, names)
     _sidecars(plan, names)
     _proxies(plan, names, proxy_dirs, parent_names if proxy_folder else (), last, up)
@@ -153,10 +157,34 @@ def _spans(plan: FolderPlan, names: list[str]) -> None:
             if plan.layout in ("xavc", "xdcam") and _SONY_PROXY.match(name):
                 plan.skip.add(name)
             continue
-        plan.spans[name] = (key, order)
-        chapters.setdefault(key, {})[order] = name
+        if name not in plan.spans:  # a playlist or XML already placed it
+            plan.spans[name] = (key, order)
+            chapters.setdefault(key, {})[order] = name
     for key, by_order in chapters.items():
         plan.expected[key] = [_expected_name(key, by_order, i) for i in range(min(by_order), max(by_order) + 1)]
+
+
+def _avchd_spans(plan: FolderPlan, names: list[str]) -> None:
+    """AVCHD: the playlists say which STREAM files continue one recording (files cut at the 4 GB limit)."""
+    by_stem = {os.path.splitext(n)[0].upper(): n for n in names}
+    for items in avchd_recordings(plan.directory):
+        if len(items) < 2:
+            continue
+        key = f"AVCHD:{items[0].clip}"
+        ext = os.path.splitext(by_stem.get(items[0].clip, f"{items[0].clip}.MTS"))[1]
+        plan.expected[key] = [by_stem.get(i.clip, f"{i.clip}{ext}") for i in items]
+        for order, item in enumerate(items):
+            if item.clip in by_stem:
+                plan.spans[by_stem[item.clip]] = (key, order)
+
+
+def _p2_spans(plan: FolderPlan, names: list[str]) -> None:
+    """P2: each clip's XML names the clip before and after it in a spanned recording."""
+    for chain in p2_recordings(plan.directory, names):
+        key = f"P2:{chain[0]}"
+        plan.expected[key] = list(chain)
+        for order, name in enumerate(chain):
+            plan.spans[name] = (key, order)
 
 
 def _expected_name(key: str, by_order: dict[int, str], order: int) -> str:
@@ -228,7 +256,9 @@ def _sidecars(plan: FolderPlan, names: list[str]) -> None:
             found.append(by_upper[f"{stem.upper()}M01.XML"])
         if plan.layout == "canon_xf":
             xf = _CANON_XF.match(name)
-            for cand in ({f"{stem.upper()}.XML"} | ({f"{xf[1].upper()}.XML"} if xf else set())):
+            # AA0001.XML describes the whole clip AA0001: it goes with its first file (whose start it gives)
+            clip_xml = {f"{xf[1].upper()}.XML"} if xf and xf[2] == "01" else set()
+            for cand in ({f"{stem.upper()}.XML"} | clip_xml):
                 if cand in by_upper:
                     found.append(by_upper[cand])
         for xmp in (f"{stem.upper()}.XMP", f"{name.upper()}.XMP"):
