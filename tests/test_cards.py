@@ -312,3 +312,21 @@ def test_avchd_playlist_and_p2_relations_join_spanned_files(cards):
     assert p2["duration_seconds"] == pytest.approx(0.8, abs=1e-6)
     assert p2["technical_metadata"]["timecode"] == "13:00:00:00"
     assert [p["timecode"] for p in p2["parts"]] == ["13:00:00:00", "13:00:00:10"]  # each part's own sidecar
+
+
+def test_queue_workers_catalogue_a_spanned_recording_as_one_clip(postgres_url, tmp_path):
+    card = tmp_path / "card"
+    cm.make_gopro_card(card, chapters=2)
+    cat = tmp_path / "catalog"
+
+    def pg(*args: str):
+        return run_cli(cat, "--database-url", postgres_url, *args)
+    assert pg("schema", "apply").code == 0
+    queued = pg("ingest", str(card), "--queue", *FAST, "--json").json()
+    assert [Path(q["path"]).name for q in queued["queued"]] == ["GX010042.MP4"]  # the recording, not its files
+    w = pg("worker", "--until-empty")
+    assert w.code == 0, w.stderr[-3000:]
+    docs = pg("list", "--json").json()
+    assert len(docs) == 1 and docs[0]["duration_seconds"] == pytest.approx(2.0, abs=1e-6)
+    assert sorted(Path(loc["path"]).name for loc in docs[0]["locations"]) == ["GX010042.MP4", "GX020042.MP4"]
+    assert pg("ingest", str(card), "--queue", *FAST, "--json").json()["known"] == 1

@@ -226,7 +226,7 @@ class Catalog:
             if not q.schema_applied():
                 raise ConfigError("the job queue is not set up on this database: run `vcat-core schema apply`")
             for f in plan.files:
-                job_id = q.defer_file(f.path, options, priority)
+                job_id = q.defer_file(f.path, options, priority, candidate=f.card)
                 if job_id is None:
                     already += 1
                 else:
