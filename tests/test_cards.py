@@ -330,3 +330,20 @@ def test_queue_workers_catalogue_a_spanned_recording_as_one_clip(postgres_url, t
     assert len(docs) == 1 and docs[0]["duration_seconds"] == pytest.approx(2.0, abs=1e-6)
     assert sorted(Path(loc["path"]).name for loc in docs[0]["locations"]) == ["GX010042.MP4", "GX020042.MP4"]
     assert pg("ingest", str(card), "--queue", *FAST, "--json").json()["known"] == 1
+
+
+def test_the_tui_shows_timecode_parts_and_facets(cards):
+    from vcat_tui.filters import describe, parse_filter
+    from vcat_tui.widgets.metadata_view import metadata_groups
+
+    groups = dict(metadata_groups(cards["docs"]["GX010043.MP4"]))
+    rows = {label: (value, src) for label, value, src in groups["Video"] + groups["File"]}
+    assert rows["timecode"] == ("10:00:00:00  25 fps", "pyav")
+    assert rows["missing parts"][0] == "GX020043.MP4"
+    card = [value for _, value, _ in groups["Card"]]
+    assert card[0].endswith("GX010043.MP4  +0:00.0  TC 10:00:00:00") and "TC 10:00:02:00" in card[1]
+    sony = dict(metadata_groups(cards["docs"]["C0001.MP4"]))
+    assert ("log profile", "S-Log3", "sidecar") in sony["Color"]
+    assert sony["Video"][-1][1] == "01:16:07;15  29.97 fps drop-frame"
+    f = parse_filter("hdr log:no gamma:slog3 beach")
+    assert (f.hdr, f.log, f.gamma, f.text) == (True, False, "slog3", "beach") and parse_filter(describe(f)) == f
