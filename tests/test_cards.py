@@ -138,6 +138,7 @@ def cards(tmp_path_factory) -> dict:
         "canon": cm.make_canon_xf_card(root / "canon_card"),
         "avchd": cm.make_avchd_card(root / "avchd_card"),
         "braw": cm.make_braw(root / "bmpcc" / "A001_08151200_C001.braw"),
+        "r3d": [cm.make_braw(root / "RED" / "A001_C002_0101XY.RDC" / f"A001_C002_0101XY_00{i}.R3D") for i in (1, 2)],
         "hdr": media.make_hevc_hdr(root / "grading"),
         "hlg": media.make_hlg(root / "grading"),
     }
@@ -270,6 +271,9 @@ def test_camera_raw_is_catalogued_as_not_decodable(cards):
     assert doc["stages"]["metadata"]["status"] == "succeeded"
     assert doc["stages"]["thumbnails"]["status"] == "skipped"
     assert "not decodable here" in doc["stages"]["thumbnails"]["error"]
+    red = _show(cards, "A001_C002_0101XY_001.R3D")  # a RED clip's files are one clip even undecoded
+    assert red["technical_metadata"]["decodable"] is False and red["technical_metadata"]["part_count"] == 2
+    assert len(red["locations"]) == 2 and "A001_C002_0101XY_002.R3D" not in cards["docs"]
 
 
 def test_rescan_is_all_known_and_a_card_copy_is_the_same_clip(cards, tmp_path):
