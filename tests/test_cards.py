@@ -209,6 +209,7 @@ def test_sony_sidecar_fields_with_provenance(cards):
     for field in ("camera_model", "camera_serial", "lens_model", "log_profile", "timecode", "created_at"):
         assert src[field] == "sidecar", field
     assert doc["created_at"].startswith("2024-03-02T00:15:30")  # 09:15:30+09:00 from the XML, in UTC
+    assert tm["created_at_local"] == "2024-03-02T09:15:30+09:00"  # and as the camera wrote it, with its zone
     assert tm["card_layout"] == "xavc"
 
 

@@ -25,6 +25,7 @@ _TM_FIELDS = [
     # camera cards: source timecode typed, HDR / log facets, sidecar facts, spans
     "timecode_frame", "timecode_rate", "timecode_drop_frame", "hdr_format", "log_profile", "gamma", "max_cll",
     "max_fall", "iso", "exposure_index", "card_layout", "decodable", "part_count", "parts_missing", "description",
+    "created_at_local",
 ]
 _RENAMED = {"resolution_width": "width", "resolution_height": "height"}
 

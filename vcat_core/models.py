@@ -125,6 +125,7 @@ class TechnicalMetadata(BaseModel):
     video_tracks: int = 0
     created_at: datetime | None = None
     created_at_source: str | None = None  # which tag gave created_at (camera tag before container date)
+    created_at_local: str | None = None  # the recording date as the camera wrote it, with its zone (ISO 8601)
     sources: dict[str, Source] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)  # validation flags: "truncated", "missing_duration", ...
     raw: dict[str, Any] = Field(default_factory=dict)  # per-source raw values, kept for provenance

@@ -149,6 +149,7 @@ class TechnicalMetadataRow(SQLModel, table=True):
     video_tracks: int = 0
     created_at: Optional[datetime] = None
     created_at_source: Optional[str] = None
+    created_at_local: Optional[str] = None  # ISO 8601 with the camera's own UTC offset (created_at is stored in UTC)
     sources: Optional[dict] = _json()
     warnings: Optional[list] = _json()
     raw: Optional[dict] = _json()

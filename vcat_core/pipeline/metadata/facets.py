@@ -18,6 +18,8 @@ HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
 
 def derive_facets(md: TechnicalMetadata) -> TechnicalMetadata:
     _timecode(md)
+    aware = md.created_at is not None and md.created_at.tzinfo is not None
+    md.created_at_local = md.created_at.isoformat() if aware else None  # the zone the camera recorded in
     _hdr(md)
     if md.log_profile is None and md.gamma:
         from ..cards.sidecars import log_profile

@@ -23,7 +23,7 @@ COLUMNS = [
     ('timecode_drop_frame', sa.Boolean()), ('hdr_format', TEXT()), ('log_profile', TEXT()), ('gamma', TEXT()),
     ('mastering_display', sa.JSON()), ('max_cll', sa.Integer()), ('max_fall', sa.Integer()), ('iso', sa.Integer()),
     ('exposure_index', TEXT()), ('card_layout', TEXT()), ('decodable', sa.Boolean()), ('part_count', sa.Integer()),
-    ('parts_missing', sa.JSON()), ('description', TEXT()),
+    ('parts_missing', sa.JSON()), ('description', TEXT()), ('created_at_local', TEXT()),
 ]
 
 
