@@ -352,3 +352,14 @@ def test_the_tui_shows_timecode_parts_and_facets(cards):
     assert sony["Video"][-1][1] == "01:16:07;15  29.97 fps drop-frame"
     f = parse_filter("hdr log:no gamma:slog3 beach")
     assert (f.hdr, f.log, f.gamma, f.text) == (True, False, "slog3", "beach") and parse_filter(describe(f)) == f
+
+
+def test_a_single_file_of_a_card_is_catalogued_as_its_recording(tmp_path):
+    """`watch` hands settled files over one by one: a chapter given alone still lands in its recording."""
+    card = tmp_path / "card"
+    chapters = cm.make_gopro_card(card, chapters=2)
+    cat = tmp_path / "catalog"
+    run = run_cli(cat, "ingest", str(chapters[1]), *FAST, "--json").events()[-1]["summary"]
+    assert run["new"] == 1 and run["failed"] == 0
+    docs = run_cli(cat, "list", "--json").json()
+    assert [len(d["locations"]) for d in docs] == [2] and docs[0]["duration_seconds"] == pytest.approx(2.0)

@@ -128,7 +128,9 @@ class Catalog:
                 tracker_seed.append(ev.path)  # still being written: the watcher picks it up when it settles
             yield ev
         async for batch in watch_batches(paths, settle=settle, recursive=recursive, initial=tracker_seed):
-            async for ev in self.ingest(batch, recursive=False, **ingest_options):
+            # min_age again: a card file's whole folder is looked at (its span), and a chapter of it may still be
+            # landing; the span then waits for that chapter's own settle
+            async for ev in self.ingest(batch, recursive=False, min_age=settle, **ingest_options):
                 yield ev
 
     # ---- AI ---------------------------------------------------------------------------------------------------

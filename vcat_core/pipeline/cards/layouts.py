@@ -96,29 +96,35 @@ def _components(directory: str) -> list[str]:
     return [c.upper() for c in os.path.normpath(directory).split(os.sep) if c]
 
 
+def layout_of(directory: str) -> str | None:
+    """The card layout a folder's path alone says it belongs to (no listing, no syscall), or None."""
+    parts = _components(directory)
+    last = parts[-1] if parts else ""
+    up = parts[-2] if len(parts) > 1 else ""
+    if last == "STREAM" and up == "BDMV" and "AVCHD" in parts:
+        return "avchd"
+    if last == "CLIP" and up in ("M4ROOT", "XDROOT"):
+        return "xavc" if up == "M4ROOT" else "xdcam"
+    if last == "VIDEO" and up == "CONTENTS":
+        return "p2"
+    if re.fullmatch(r"CLIPS\d{3}", last) or (re.fullmatch(r"CLIPS\d{3}", up) and "CONTENTS" in parts):
+        return "canon_xf"
+    if re.fullmatch(r"\d{3}GOPRO", last):
+        return "gopro"
+    if re.fullmatch(r"\d{3}MEDIA|DJI_\d{3}", last):
+        return "dji"
+    if last.endswith(".RDC"):
+        return "r3d"
+    return None
+
+
 def plan_folder(directory: str, names: list[str], parent_names: tuple[str, ...] | list[str] = ()) -> FolderPlan | None:
     """A plan for a card folder (or one with sidecars, proxies, undecodable camera raw); None for an ordinary folder.
     `parent_names`: what the walk listed one level up (a Proxy/ folder's originals live there)."""
     parts = _components(directory)
     last = parts[-1] if parts else ""
     up = parts[-2] if len(parts) > 1 else ""
-    layout = None
-    if last == "STREAM" and up == "BDMV" and "AVCHD" in parts:
-        layout = "avchd"
-    elif last == "CLIP" and up == "M4ROOT":
-        layout = "xavc"
-    elif last == "CLIP" and up == "XDROOT":
-        layout = "xdcam"
-    elif last == "VIDEO" and up == "CONTENTS":
-        layout = "p2"
-    elif re.fullmatch(r"CLIPS\d{3}", last) or re.fullmatch(r"CLIPS\d{3}", up) and "CONTENTS" in parts:
-        layout = "canon_xf"
-    elif re.fullmatch(r"\d{3}GOPRO", last):
-        layout = "gopro"
-    elif re.fullmatch(r"\d{3}MEDIA|DJI_\d{3}", last) or any(n.upper().startswith("DJI_") for n in names[:1]):
-        layout = "dji"
-    elif last.endswith(".RDC"):
-        layout = "r3d"
+    layout = layout_of(directory) or ("dji" if any(n.upper().startswith("DJI_") for n in names[:1]) else None)
     has_xmp = any(n[-4:].lower() == ".xmp" for n in names)
     raw = any(os.path.splitext(n)[1].lower() in NOT_DECODABLE for n in names)
     proxy_dirs = [n for n in names if n.upper() in PROXY_DIRS]
