@@ -276,3 +276,15 @@ def make_avchd_card(root: Path, drop_second: bool = False) -> list[Path]:
     for i in range(3):
         (bdmv / "CLIPINF" / f"0000{i}.CPI").write_bytes(b"HDMV0100" + bytes(32))
     return made
+
+
+def make_hdr10(path: Path) -> Path:
+    """HEVC Main 10, PQ, with SMPTE ST 2086 mastering display and content light levels (x265 SEI)."""
+    from .media import BT2020, RANGE_LIMITED, SPC_BT2020NC, TRC_PQ
+
+    params = ("log-level=error:hdr10=1:repeat-headers=1:max-cll=1000,400:"
+              "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)")
+    return make_clip(path, codec="libx265", width=128, height=72, fps=24, seconds=0.3, pix_fmt="yuv420p10le",
+                     codec_options={"preset": "ultrafast", "x265-params": params},
+                     color={"color_primaries": BT2020, "color_trc": TRC_PQ, "colorspace": SPC_BT2020NC,
+                            "color_range": RANGE_LIMITED})

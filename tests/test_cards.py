@@ -139,7 +139,7 @@ def cards(tmp_path_factory) -> dict:
         "avchd": cm.make_avchd_card(root / "avchd_card"),
         "braw": cm.make_braw(root / "bmpcc" / "A001_08151200_C001.braw"),
         "r3d": [cm.make_braw(root / "RED" / "A001_C002_0101XY.RDC" / f"A001_C002_0101XY_00{i}.R3D") for i in (1, 2)],
-        "hdr": media.make_hevc_hdr(root / "grading"),
+        "hdr": cm.make_hdr10(root / "grading" / "hdr10.mp4"),
         "hlg": media.make_hlg(root / "grading"),
     }
     cm.tc_clip(root / "sony_card" / "PRIVATE" / "M4ROOT" / "SUB" / "C0001S03.MP4", None, fps=30, seconds=0.5)
@@ -249,10 +249,13 @@ def test_timecode_in_exports_and_the_catalog_api(cards):
 def test_hdr_and_log_facets_filter(cards):
     cat = cards["catalog"]
     names = lambda *a: sorted(Path(d["file_path"]).name for d in run_cli(cat, "list", "--json", *a).json())  # noqa
-    assert names("--hdr") == sorted([media.HEVC_HDR["file"], media.HLG["file"]])
+    assert names("--hdr") == sorted(["hdr10.mp4", media.HLG["file"]])
     assert names("--log") == ["0001AB.MXF", "0002CD.MXF", "AA000101.MXF", "C0001.MP4"]  # HLG: HDR, not a log
     assert names("--gamma", "slog3") == ["C0001.MP4"] and names("--gamma", "V-Log") == ["0001AB.MXF", "0002CD.MXF"]
-    assert _show(cards, media.HEVC_HDR["file"])["technical_metadata"]["hdr_format"] == "PQ"
+    hdr10 = _show(cards, "hdr10.mp4")["technical_metadata"]
+    assert (hdr10["hdr_format"], hdr10["max_cll"], hdr10["max_fall"]) == ("PQ", 1000, 400)
+    assert hdr10["mastering_display"] == {"primaries": "Display P3", "min_luminance": 0.0001,
+                                          "max_luminance": 1000.0}
     assert _show(cards, media.HLG["file"])["technical_metadata"]["hdr_format"] == "HLG"
     hits = run_cli(cat, "search", "S-Log3 clips", "--json").json()  # search phrasing reads the same facets
     assert [Path(h["clip"]["path"]).name for h in hits["hits"]] == ["C0001.MP4"]

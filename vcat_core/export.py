@@ -23,9 +23,9 @@ _TM_FIELDS = [
     "video_bit_rate_kbps", "gps_latitude", "gps_longitude",
     "gps_altitude", "timecode", "rotation", "exposure_issue", "mean_luma",
     # camera cards: source timecode typed, HDR / log facets, sidecar facts, spans
-    "timecode_frame", "timecode_rate", "timecode_drop_frame", "hdr_format", "log_profile", "gamma", "max_cll",
-    "max_fall", "iso", "exposure_index", "card_layout", "decodable", "part_count", "parts_missing", "description",
-    "created_at_local",
+    "timecode_frame", "timecode_rate", "timecode_drop_frame", "hdr_format", "mastering_display", "log_profile",
+    "gamma", "max_cll", "max_fall", "iso", "exposure_index", "card_layout", "decodable", "part_count",
+    "parts_missing", "description", "created_at_local",
 ]
 _RENAMED = {"resolution_width": "width", "resolution_height": "height"}
 

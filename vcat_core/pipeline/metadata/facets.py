@@ -63,8 +63,8 @@ def _hdr(md: TechnicalMetadata) -> None:
     if fmt and md.hdr_format is None:
         md.hdr_format = fmt
         md.sources["hdr_format"] = src
-    lum = mv.get("masteringdisplay_luminance")
-    prim = mv.get("masteringdisplay_colorprimaries")
+    lum = mv.get("mastering_display_luminance") or mv.get("masteringdisplay_luminance")
+    prim = mv.get("mastering_display_color_primaries") or mv.get("masteringdisplay_colorprimaries")
     if (lum or prim) and md.mastering_display is None:
         m = re.findall(r"([\d.]+)\s*cd/m2", str(lum or ""))
         md.mastering_display = {"primaries": prim, "min_luminance": float(m[0]) if m else None,
