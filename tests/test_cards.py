@@ -75,6 +75,9 @@ def test_gopro_names_make_spans_and_name_the_missing_chapter():
     assert plan.expected["GX0042"] == ["GX010042.MP4", "GX020042.MP4", "GX030042.MP4"]
     assert plan.spans["GOPR0007.MP4"][0] == plan.spans["GP010007.MP4"][0]  # HERO5-era naming
     assert "GL010042.LRV" in plan.skip  # the camera's proxy is not footage of its own
+    assert plan_folder("/c/DCIM/101GOPRO", ["GX020050.MP4"]).expected["GX0050"] == ["GX010050.MP4", "GX020050.MP4"]
+    red = plan_folder("/c/A001_C001.RDC", ["A001_C001_002.R3D", "A001_C001_003.R3D"])
+    assert red.expected["R3D:A001_C001"][0] == "A001_C001_001.R3D"  # a first part that never arrived
 
 
 def test_sidecars_parse_with_their_schema():

@@ -167,7 +167,8 @@ def _spans(plan: FolderPlan, names: list[str]) -> None:
             plan.spans[name] = (key, order)
             chapters.setdefault(key, {})[order] = name
     for key, by_order in chapters.items():
-        plan.expected[key] = [_expected_name(key, by_order, i) for i in range(min(by_order), max(by_order) + 1)]
+        first = 0 if key.startswith("GP") else 1  # GOPR1234 is chapter 0 of the old naming; else they count from 1
+        plan.expected[key] = [_expected_name(key, by_order, i) for i in range(first, max(by_order) + 1)]
 
 
 def _avchd_spans(plan: FolderPlan, names: list[str]) -> None:
