@@ -270,6 +270,8 @@ def test_xmp_sidecar_keywords_become_tags(cards):
     assert doc["technical_metadata"]["description"] == cm.XMP["description"]
     assert doc["metadata_sources"]["keywords"] == "xmp" and doc["metadata_sources"]["timecode"] == "xmp"
     assert doc["technical_metadata"]["timecode"] == cm.XMP["timecode"]
+    hits = run_cli(cards["catalog"], "search", "roof", "--json").json()["hits"]  # the description is searchable
+    assert [Path(h["clip"]["path"]).name for h in hits][:1] == ["ceo.mp4"]
 
 
 def test_camera_raw_is_catalogued_as_not_decodable(cards):

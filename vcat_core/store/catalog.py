@@ -75,7 +75,8 @@ def index_clip(s: Session, clip_id: int) -> None:
     if name is None:
         return
     tm, an, tr = TechnicalMetadataRow.__table__.c, AnalysisRow.__table__.c, TranscriptRow.__table__.c
-    md = s.execute(select(tm.codec, tm.container, tm.camera_make, tm.camera_model, tm.lens_model)
+    md = s.execute(select(tm.codec, tm.container, tm.camera_make, tm.camera_model, tm.lens_model, tm.description,
+                          tm.log_profile, tm.hdr_format)
                    .where(tm.clip_id == clip_id)).first()
     analysis = s.execute(select(an.summary, an.keywords, an.scene_classification, an.entities)
                          .where(an.clip_id == clip_id)).first()
