@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vcat_core.models import Candidate, ClipAnalysis, ClipPart, FingerprintResult, TechnicalMetadata
+from vcat_core.models import Candidate, ClipAnalysis, ClipFilter, ClipPart, FingerprintResult, TechnicalMetadata
 from vcat_core.pipeline.cards.layouts import plan_folder
 from vcat_core.pipeline.cards.sidecars import log_profile, parse_sidecar
 from vcat_core.pipeline.metadata.timecode import format_timecode, parse_timecode
@@ -117,6 +117,17 @@ def test_clip_parts_and_timecodes_on_both_backends(store_url):
     assert [p.path for p in tc.parts] == [p.path for p in parts]
     assert str(tc.at(1.5)) == "01:00:01;15"  # inside part 2, from part 2's own timecode
     assert sorted(store.lookup_locations([p.path for p in parts])) == sorted(p.path for p in parts)
+    # the HDR / log facets filter the same on both back ends
+    for i, (hdr, log_name) in enumerate([("PQ", None), (None, "S-Log3"), ("HLG", "HLG")]):
+        one = Candidate(path=f"/facets/{i}.mov", size=10, mtime_ns=1, inode=100 + i, device=1)
+        store.save_analysis(ClipAnalysis(candidate=one, fingerprint=FingerprintResult(
+            algorithm="xxh3_128", digest=f"facet{i}", size=10), metadata=TechnicalMetadata(
+            codec="hevc", hdr_format=hdr, log_profile=log_name, gamma=log_name and log_name.lower())))
+    names = lambda **f: sorted(c.name for c in store.list_clips(ClipFilter(path_prefix="/facets/", **f)))  # noqa
+    assert names(hdr=True) == ["0.mov", "2.mov"] and names(hdr=False) == ["1.mov"]
+    assert names(log=True) == ["1.mov"] and names(log=False) == ["0.mov", "2.mov"]
+    assert names(gamma="slog3") == ["1.mov"] and names(gamma="S-LOG 3") == ["1.mov"] and names(gamma="hlg") == \
+        ["2.mov"]
 
 
 # ---- a whole card bag, ingested once -----------------------------------------------------------------------------
