@@ -10,7 +10,6 @@ card folders pay for joining spans and naming sidecars (and AVCHD / P2 read thei
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time

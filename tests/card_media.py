@@ -11,9 +11,9 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
-from .media import make_clip
-
 from vcat_core.pipeline.metadata.timecode import format_timecode, parse_timecode
+
+from .media import make_clip
 
 FAST = {"preset": "ultrafast"}
 

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from vcat_core.models import Candidate, ClipAnalysis, ClipFilter, ClipPart, FingerprintResult, TechnicalMetadata
+from vcat_core.models import (
+    Candidate,
+    ClipAnalysis,
+    ClipFilter,
+    ClipPart,
+    FingerprintResult,
+    TechnicalMetadata,
+)
 from vcat_core.pipeline.cards.layouts import plan_folder
 from vcat_core.pipeline.cards.sidecars import log_profile, parse_sidecar
 from vcat_core.pipeline.metadata.timecode import format_timecode, parse_timecode
