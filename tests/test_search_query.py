@@ -33,7 +33,9 @@ FILTERING: list[tuple[str, dict, str]] = [
     ("60fps skateboarding clips", AROUND_60, "skateboarding"),
     ("60 fps is great", AROUND_60, "great"),
     ("1080p60 hockey", {"resolution": "1080p", **AROUND_60}, "hockey"),
-    ("4K HDR video in 24p", {"resolution": "4k", "min_fps": 23.5, "max_fps": 24.5}, "HDR"),
+    ("4K HDR video in 24p", {"resolution": "4k", "hdr": True, "min_fps": 23.5, "max_fps": 24.5}, ""),
+    ("interview shot in log", {"log": True}, "interview"),
+    ("S-Log3 clips of the beach", {"gamma": "slog3"}, "beach"),
     ("slow motion waves crashing", {"min_fps": 50.0}, "waves crashing"),
     ("at least 30 fps and under 2 min", {"min_fps": 29.5, "max_duration": 120.0}, ""),
     ("under 30fps", {"max_fps": 29.5}, ""),
@@ -108,6 +110,8 @@ FILTERING: list[tuple[str, dict, str]] = [
 
 # phrases that look like filters but are not: no filter, the text kept (minus filler words)
 NOT_FILTERS: list[tuple[str, str]] = [
+    ("log cabin in the woods", "log cabin in woods"),
+    ("my vlog about cats", "vlog about cats"),
     ("a 4 minute mile", "4 minute mile"),
     ("shot of the sony logo", "shot sony logo"),
     ("close to the river", "close to river"),

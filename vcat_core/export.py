@@ -23,6 +23,10 @@ _TM_FIELDS = [
     "scan_type", "frame_count", "pixel_aspect_ratio", "lens_model", "focal_length_35mm", "software",
     "video_bit_rate_kbps", "gps_latitude", "gps_longitude",
     "gps_altitude", "timecode", "rotation", "exposure_issue", "mean_luma",
+    # camera cards: source timecode typed, HDR / log facets, sidecar facts, spans
+    "timecode_frame", "timecode_rate", "timecode_drop_frame", "hdr_format", "mastering_display", "log_profile",
+    "gamma", "max_cll", "max_fall", "iso", "exposure_index", "card_layout", "decodable", "part_count",
+    "parts_missing", "description", "created_at_local",
 ]
 _RENAMED = {"resolution_width": "width", "resolution_height": "height"}
 
@@ -40,6 +44,8 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         src = _RENAMED.get(name, name)
         tm[name] = getattr(md, src, None) if md is not None and src in TechnicalMetadataRow.model_fields else None
     tm["duration_seconds"] = md.duration_seconds if md is not None else clip.duration_seconds
+    if md is not None and md.timecode_rate_num:
+        tm["timecode_rate"] = f"{md.timecode_rate_num}/{md.timecode_rate_den}"
     if vm is not None:
         tm.update(exposure_warning=vm.exposure_warning is not None, exposure_issue=vm.exposure_warning,
                   exposure_stops=vm.exposure_stops, overexposed_percentage=vm.overexposed_percentage,
@@ -89,6 +95,9 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         "tags": list(row.get("tags", [])),
         "collections": list(row.get("collections", [])),
         **ratings.as_dict(row.get("rating")),  # culling: rating (0-5), pick ("pick" | "reject" | None), label
+        "parts": [{"index": p.part_index, "role": p.role, "path": p.path, "size": p.size,
+                   "duration_seconds": p.duration_seconds, "offset_seconds": p.offset_seconds,
+                   "timecode": p.timecode, "timecode_frame": p.timecode_frame} for p in row.get("parts", [])],
     }
     if detail:
         doc["stages"] = {s.stage: {"status": s.status, "error": s.error, "attempts": s.attempts,
@@ -147,6 +156,7 @@ def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
     row = {k: doc.get(k) for k in CSV_COLUMNS[:10]}
     tm = doc["technical_metadata"]
     row.update({k: tm.get(k) for k in _TM_FIELDS if k != "duration_seconds"})
+    row["parts_missing"] = " | ".join(tm.get("parts_missing") or [])
     row["locations"] = " | ".join(loc["path"] for loc in doc["locations"])
     q = doc.get("quality") or {}
     for k in ("sharpness", "noise", "blockiness", "complexity", "shot_type"):

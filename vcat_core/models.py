@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Source = Literal["pyav", "mediainfo", "exiftool", "derived"]
+Source = Literal["pyav", "mediainfo", "exiftool", "derived", "sidecar", "xmp"]
 
 
 class Candidate(BaseModel):
@@ -23,6 +23,18 @@ class Candidate(BaseModel):
     inode: int
     device: int
     by_content: bool = False
+    # camera cards (pipeline/cards/): the layout the folder was recognised as, the parts of a spanned recording
+    # (this candidate then stands for all of them: path = the first part, size = their sum) and sidecar files
+    card: str | None = None
+    parts: list["Candidate"] | None = None
+    sidecars: list[str] | None = None
+    proxies: list[str] | None = None  # low-resolution copies the camera or an editor made (may be absent)
+    missing_parts: list[str] | None = None  # names the card's rules expect in the span but the folder lacks
+
+    @property
+    def paths(self) -> list[str]:
+        """Every file this candidate stands for (one, or each part of a span)."""
+        return [p.path for p in self.parts] if self.parts else [self.path]
 
 
 class FingerprintResult(BaseModel):
@@ -30,6 +42,21 @@ class FingerprintResult(BaseModel):
     digest: str
     size: int
     seconds: float = 0.0
+    parts: list[str] | None = None  # a spanned recording: each part's digest (`digest` is made from them)
+
+
+class ClipPart(BaseModel):
+    """One file of a clip: a part of a spanned recording (GoPro chapter, 4 GB split, spanned MXF) or a proxy."""
+
+    index: int
+    path: str
+    role: Literal["part", "proxy"] = "part"
+    size: int = 0
+    fingerprint: str | None = None
+    duration_seconds: float | None = None
+    offset_seconds: float = 0.0  # where the part starts within the whole recording
+    timecode: str | None = None
+    timecode_frame: int | None = None
 
 
 class TechnicalMetadata(BaseModel):
@@ -67,7 +94,29 @@ class TechnicalMetadata(BaseModel):
     gps_latitude: float | None = None
     gps_longitude: float | None = None
     gps_altitude: float | None = None
-    timecode: str | None = None
+    timecode: str | None = None  # start timecode as the source writes it ("01:00:00;00": drop-frame)
+    # the same start timecode, typed (pipeline/metadata/timecode.py): frames since 00:00:00:00 at rate num/den
+    timecode_frame: int | None = None
+    timecode_rate_num: int | None = None
+    timecode_rate_den: int | None = None
+    timecode_drop_frame: bool | None = None
+    hdr_format: str | None = None  # "PQ" | "HLG" | "Dolby Vision" (a facet: `list --hdr`)
+    log_profile: str | None = None  # "S-Log3", "V-Log", "C-Log3", "N-Log", "HLG" …: the camera's gamma curve
+    gamma: str | None = None  # the gamma / transfer the camera or a sidecar names, as written ("s-log3-cine")
+    mastering_display: dict[str, Any] | None = None  # SMPTE ST 2086: primaries, white point, min/max luminance
+    max_cll: int | None = None  # content light level (cd/m²)
+    max_fall: int | None = None
+    iso: int | None = None
+    exposure_index: str | None = None  # shutter / exposure as the sidecar writes it ("1/50", "180.0°")
+    card_layout: str | None = None  # "avchd", "xavc", "canon_xf", "p2", "gopro", "dji", "braw", "r3d" …
+    decodable: bool | None = None  # False: catalogued from what can be read, FFmpeg here cannot decode it
+    part_count: int | None = None  # parts of a spanned recording (None: one file)
+    parts: list[ClipPart] = Field(default_factory=list)
+    parts_missing: list[str] = Field(default_factory=list)  # names of parts the card's rules expect but lack
+    keywords: list[str] = Field(default_factory=list)  # XMP / sidecar keywords (become tags)
+    rating: int | None = None  # XMP Rating, handed to the culling tables at merge
+    label: str | None = None  # XMP Label
+    description: str | None = None
     rotation: int | None = None  # degrees clockwise the player applies
     audio_codec: str | None = None
     audio_channels: int | None = None
@@ -76,6 +125,7 @@ class TechnicalMetadata(BaseModel):
     video_tracks: int = 0
     created_at: datetime | None = None
     created_at_source: str | None = None  # which tag gave created_at (camera tag before container date)
+    created_at_local: str | None = None  # the recording date as the camera wrote it, with its zone (ISO 8601)
     sources: dict[str, Source] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)  # validation flags: "truncated", "missing_duration", ...
     raw: dict[str, Any] = Field(default_factory=dict)  # per-source raw values, kept for provenance
@@ -174,6 +224,9 @@ class ClipFilter(BaseModel):
     max_rating: int | None = None  # at most this many (0: unrated)
     pick: Literal["pick", "reject", "unflagged"] | None = None
     label: str | None = None  # a colour label, or "none" for clips without one
+    hdr: bool | None = None  # PQ, HLG or Dolby Vision
+    log: bool | None = None  # shot in a camera log curve (S-Log3, V-Log, C-Log3 …)
+    gamma: str | None = None  # one log profile / gamma, spelled loosely: "slog3", "S-Log3", "vlog"
 
 
 class ClipSummary(BaseModel):

@@ -130,7 +130,9 @@ class Catalog:
                 tracker_seed.append(ev.path)  # still being written: the watcher picks it up when it settles
             yield ev
         async for batch in watch_batches(paths, settle=settle, recursive=recursive, initial=tracker_seed):
-            async for ev in self.ingest(batch, recursive=False, **ingest_options):
+            # min_age again: a card file's whole folder is looked at (its span), and a chapter of it may still be
+            # landing; the span then waits for that chapter's own settle
+            async for ev in self.ingest(batch, recursive=False, min_age=settle, **ingest_options):
                 yield ev
 
     # ---- AI ---------------------------------------------------------------------------------------------------
@@ -228,7 +230,7 @@ class Catalog:
             if not q.schema_applied():
                 raise ConfigError("the job queue is not set up on this database: run `vcat-core schema apply`")
             for f in plan.files:
-                job_id = q.defer_file(f.path, options, priority)
+                job_id = q.defer_file(f.path, options, priority, candidate=f.card)
                 if job_id is None:
                     already += 1
                 else:
@@ -309,6 +311,12 @@ class Catalog:
         """Clips for a natural-language query, best first (hybrid: meaning + words, filters read from the text)."""
         result = self.search_hits(query, filters, limit=limit + offset)
         return [h.clip for h in result.hits[offset:offset + limit]]
+
+    def source_timecode(self, clip_id: int):
+        """The clip's source start timecode and rate (store.timecodes.SourceTimecode: `.timecode` "01:00:00;00",
+        `.start.frame`, `.rate` Fraction, `.drop_frame`, `.parts`, `.at(seconds)`), or None when it has none:
+        what an export to an editing system hands on."""
+        return self.store.source_timecodes([clip_id]).get(clip_id)
 
     def search_hits(self, query: str, filters: ClipFilter | None = None, *, limit: int = 50) -> "SearchResult":
         """The full answer: hits with scores, the parts they came from, the moment inside each clip, and how the

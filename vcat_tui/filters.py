@@ -2,6 +2,7 @@
 
     codec:prores res:4k camera:"iphone 15" min:10 max:2m vfr exposure tag:b-roll collection:selects beach
     rating:>=4 pick label:red
+    hdr log gamma:slog3
 
 `key:value` pairs set a filter; bare `vfr` / `exposure` switch a flag on (`vfr:no` / `exposure:no` off); bare
 `pick`, `reject` and `unflagged` keep clips so flagged; `rating:` takes 4, >=4, 4+, <=2, 2-4 or unrated; any other
@@ -28,15 +29,16 @@ KEYS: dict[str, str] = {
     "collection": "collection", "coll": "collection",
     "rating": "rating", "stars": "rating",
     "label": "label",
+    "hdr": "hdr", "log": "log", "gamma": "gamma",
 }
 """Every key the bar accepts, with its aliases, mapped to the `ClipFilter` field it sets."""
 
 CANONICAL = ("codec", "res", "camera", "min", "max", "vfr", "exposure", "tag", "collection", "rating", "label",
-             "pick", "reject", "unflagged")
+             "pick", "reject", "unflagged", "hdr", "log", "gamma")
 PICKS = ("pick", "reject", "unflagged")
 """The spelling the bar writes back (and suggests)."""
 
-_FLAGS = {"vfr", "exposure_warning"}
+_FLAGS = {"vfr", "exposure_warning", "hdr", "log"}
 _YES = {"yes", "y", "true", "on", "1"}
 _NO = {"no", "n", "false", "off", "0"}
 _RES = re.compile(r"^(\d{3,4}p|4k|uhd|8k|hd|fhd|\d{2,5}x\d{2,5})$")
@@ -71,7 +73,7 @@ def parse_filter(text: str) -> ClipFilter:
                 raise FilterError(f"{values['pick']} and {key.lower()} exclude each other")
             values["pick"] = key.lower()
             continue
-        field = KEYS.get(key.lower()) if sep or key.lower() in ("vfr", "exposure", "warn") else None
+        field = KEYS.get(key.lower()) if sep or key.lower() in ("vfr", "exposure", "warn", "hdr", "log") else None
         if field is None:
             if sep and key.lower() not in KEYS and re.fullmatch(r"[a-z_-]+", key.lower()):
                 raise FilterError(f"unknown filter {key!r}; use {', '.join(CANONICAL)}")
@@ -140,6 +142,11 @@ def describe(f: ClipFilter) -> str:
         out.append("vfr" if f.vfr else "vfr:no")
     if f.exposure_warning is not None:
         out.append("exposure" if f.exposure_warning else "exposure:no")
+    for flag, on in (("hdr", f.hdr), ("log", f.log)):
+        if on is not None:
+            out.append(flag if on else f"{flag}:no")
+    if f.gamma:
+        out.append(f"gamma:{_quote(f.gamma)}")
     for tag in f.tags or []:
         out.append(f"tag:{_quote(tag)}")
     if f.collection:

@@ -38,7 +38,9 @@ def decode_audio(path: str | Path, *, stream: int | None = None, max_seconds: fl
 
     p = Path(path)
     try:
-        container = av.open(str(p), metadata_errors="ignore")
+        from ..pipeline.av_open import open_args
+
+        container = av.open(str(p), metadata_errors="ignore", **open_args(str(p)))
     except FileNotFoundError as exc:
         raise FileVanishedError(f"{p}: file is gone") from exc
     except PermissionError as exc:

@@ -71,12 +71,14 @@ def main_options(
 
 def _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type=None,
              blurry=False, min_sharpness=None, tag=None, collection=None,
-             cull_opts=(None, False, False, False, None)) -> ClipFilter:
+             cull_opts=(None, False, False, False, None), hdr=False, log=False,
+             gamma=None) -> ClipFilter:
     return ClipFilter(codec=codec, resolution=resolution, camera=camera, min_duration=min_duration,
                       max_duration=max_duration, vfr=True if vfr else None,
                       exposure_warning=True if exposure_warning else None, shot_type=shot_type,
                       blurry=True if blurry else None, min_sharpness=min_sharpness, tags=tag or None,
-                      collection=collection, **cull.cull_filters(*cull_opts))
+                      collection=collection, hdr=True if hdr else None, log=True if log else None,
+                      gamma=gamma, **cull.cull_filters(*cull_opts))
 
 
 _codec = typer.Option(None, "--codec", help="Video codec, e.g. h264, hevc, prores.")
@@ -92,6 +94,9 @@ _blurry = typer.Option(False, "--blurry", help="Only clips flagged blurry.")
 _min_sharp = typer.Option(None, "--min-sharpness", help="At least this sharpness (see `show`).")
 _tag = typer.Option(None, "--tag", help="Carrying this tag (repeat for several).")
 _coll = typer.Option(None, "--collection", help="In this collection.")
+_hdr = typer.Option(False, "--hdr", help="Only HDR clips (PQ, HLG, Dolby Vision).")
+_log = typer.Option(False, "--log", help="Only clips shot in a camera log curve (S-Log3, V-Log, C-Log3 …).")
+_gamma = typer.Option(None, "--gamma", help="This log profile / gamma, e.g. slog3, vlog, clog3, hlg.")
 
 
 # ---- ingest ------------------------------------------------------------------------------------------------------
@@ -270,6 +275,7 @@ def search(
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
     rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
     unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
+    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma,
     as_json: bool = _json,
 ) -> None:
     """Natural-language search: filters read from the text (4k, 60fps, shot on iPhone, last week, sharp…), the rest
@@ -277,7 +283,8 @@ def search(
     if export_fmt not in (None, "json", "csv"):
         fail(f"unknown export format {export_fmt!r}; use json or csv")
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
-                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label))
+                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label),
+                 hdr, log, gamma)
     with open_catalog() as catalog:
         try:
             result = catalog.search_hits(query, f, limit=limit)
@@ -300,7 +307,7 @@ def search(
                         + (["why"] if explain else []), wrap=("moment", "why"))
     for i, h in enumerate(result.hits, 1):
         m = h.moment
-        moment = f"{_tc(m['start_seconds'])} “{m['snippet']}”" if m else ""
+        moment = f"{_tc(m['start_seconds'])}{_source_tc(m)} “{m['snippet']}”" if m else ""
         row = [i, h.clip.id, escape(h.clip.name), f"{h.score:.4f}", escape(moment), escape(h.clip.path or "")]
         if explain:
             row.append(escape(", ".join(f"{k} #{v['rank']}" if isinstance(v, dict) else k
@@ -362,6 +369,7 @@ def list_cmd(
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
     rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
     unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
+    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma,
     sort: str = typer.Option("name", "--sort",
                              help="name, duration, created, size, width, fps, codec, camera, sharpness, rating, id."),
     desc: bool = typer.Option(False, "--desc", help="Sort descending."),
@@ -370,7 +378,8 @@ def list_cmd(
 ) -> None:
     """List catalogued clips (a table, or JSON documents with --json)."""
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
-                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label))
+                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label),
+                 hdr, log, gamma)
     with open_catalog() as catalog:
         try:
             rows = catalog.list_clips(f, sort=sort, descending=desc, limit=limit)
@@ -418,6 +427,10 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
             table.add_row(k, escape(shown) + (f"  [dim]({src})[/dim]" if src else ""))
     for loc in doc["locations"]:
         table.add_row("location", escape(loc["path"]) + ("" if loc["online"] else "  [red](offline)[/red]"))
+    for part in doc.get("parts") or []:  # a spanned recording's files (camera cards), its proxies
+        table.add_row(f"{part['role']} {part['index'] + 1}", escape(
+            f"{part['path']}  {_tc(part['offset_seconds'])} +{part['duration_seconds'] or 0:.3f} s"
+            + (f"  TC {part['timecode']}" if part["timecode"] else "")))
     frames = len({t["frame_index"] for t in doc["thumbnails"]})
     table.add_row("thumbnails", f"{frames} frames ({len(doc['thumbnail_paths'])} picked), "
                                 f"{len(doc['thumbnails'])} images")
@@ -459,6 +472,11 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
     table.print()
 
 
+def _source_tc(moment: dict) -> str:
+    """" (TC 01:00:05;12)": the source timecode of a moment, when the clip carries one (camera cards)."""
+    return f" (TC {moment['source_timecode']})" if moment.get("source_timecode") else ""
+
+
 def _tc(seconds: float | None) -> str:
     """A timecode a person reads: H:MM:SS.s"""
     if seconds is None:
@@ -479,6 +497,7 @@ def export(
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
     rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
     unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
+    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma,
     search_q: Optional[str] = typer.Option(None, "--search", help="Timelines/sheets: the hits of this search, each "
                                                                   "cut to its moment."),
     root: Optional[Path] = typer.Option(None, "--root", help="Timelines: media paths relative to this folder."),
@@ -488,7 +507,8 @@ def export(
     """Export clips as a JSON array (seed §6.1.1 fields) or CSV (one row per clip), or hand them to the edit: a
     timeline (FCPXML, Premiere/FCP7 XML, CMX 3600 EDL, OTIO) or a contact sheet (PDF, PNG)."""
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
-                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label))
+                 min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label),
+                 hdr, log, gamma)
     if fmt in HANDOFF_FORMATS:
         return export_handoff(fmt, output, f, search=search_q, root=root, proxies=proxies, name=name)
     if fmt not in ("json", "csv"):

@@ -28,11 +28,22 @@ def _reason(err: BaseException) -> str:
     return text.rstrip(".") or type(err).__name__
 
 
+def open_args(path: str) -> dict[str, Any]:
+    """Extra `av.open` arguments: a spanned recording is read through an ffconcat list of its parts (absolute
+    paths, written by pipeline/cards/span.py), which FFmpeg's concat demuxer accepts only with safe=0."""
+    if str(path).endswith(CONCAT_SUFFIX):
+        return {"format": "concat", "options": {"safe": "0"}}
+    return {}
+
+
+CONCAT_SUFFIX = ".ffconcat"
+
+
 def open_video(path: str, purpose: str) -> Any:
     """`av.open` read-only; `purpose` ("making thumbnails", "detecting cuts") says in errors what was tried."""
     name = file_name(path)
     try:
-        return av.open(str(path), mode="r", metadata_errors="ignore")
+        return av.open(str(path), mode="r", metadata_errors="ignore", **open_args(path))
     except FileNotFoundError as err:
         raise FileVanishedError(f"{name} is gone: it could not be found when {purpose}.") from err
     except PermissionError as err:

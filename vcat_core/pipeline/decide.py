@@ -6,7 +6,7 @@ when its fingerprint is re-used, when it is a duplicate and which stages it stil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..errors import NotAVideoError
@@ -24,6 +24,21 @@ def path_action(known: KnownLocation | None, cand: Candidate, algorithm: str, wa
     if known is not None and known.unchanged(cand) and known.hash_algorithm == algorithm:
         return "known" if known.satisfies(wanted) and not force else "reuse_fingerprint"
     return "fingerprint"
+
+
+def location_of(known: dict[str, KnownLocation], cand: Candidate) -> KnownLocation | None:
+    """What the catalog knows of this candidate's path. A spanned recording is unchanged when every part is and
+    all belong to one clip: then its first part's row stands for the whole span (sizes summed like the
+    candidate's)."""
+    if not cand.parts:
+        return known.get(cand.path)
+    rows = [known.get(p.path) for p in cand.parts]
+    if rows[0] is None:
+        return None
+    if all(r is not None and r.unchanged(p) for r, p in zip(rows, cand.parts)) and \
+            len({r.clip_id for r in rows}) == 1:
+        return replace(rows[0], size=cand.size, mtime_ns=cand.mtime_ns, inode=cand.inode)
+    return rows[0]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Candidate
+from .cards.layouts import layout_of, plan_folder
 from .sniff import HEADER_BYTES, NON_VIDEO_EXTENSIONS, VIDEO_EXTENSIONS, is_appledouble, sniff_container
 
 
@@ -94,7 +95,8 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
         stats.candidates += 1
         yield cand
 
-    def walk(directory: str, depth: int) -> Iterator[Candidate | DiscoveryProblem]:
+    def walk(directory: str, depth: int, parent_names: tuple[str, ...] = (),
+             descend: bool = True) -> Iterator[Candidate | DiscoveryProblem]:
         try:
             st = os.stat(directory)
         except OSError as exc:
@@ -116,6 +118,10 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
             stats.problems += 1
             yield DiscoveryProblem(directory, f"cannot list folder: {exc.strerror or exc}")
             return
+        # a camera card folder (decided from the names just listed, no syscall): its files become the card's clips
+        names = tuple(e.name for e in entries)
+        plan = plan_folder(directory, list(names), parent_names)
+        held: list[Candidate] = []
         for entry in entries:
             path = entry.path
             try:
@@ -126,10 +132,17 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
                     yield DiscoveryProblem(path, f"cannot read file: {exc.strerror or exc} (broken link?)")
                 continue
             if stat.S_ISDIR(est.st_mode):
-                if recursive:
-                    yield from walk(path, depth + 1)
+                if recursive and descend:
+                    yield from walk(path, depth + 1, names)
             elif stat.S_ISREG(est.st_mode):
-                yield from visit_file(path, est)
+                if plan is None:
+                    yield from visit_file(path, est)
+                else:
+                    held.extend(visit_file(path, est))
+        if plan is not None:
+            clips = plan.apply([c for c in held if isinstance(c, Candidate)])
+            stats.candidates -= len(held) - len(clips)
+            yield from clips
 
     for root in roots:
         root = os.path.abspath(os.fspath(Path(root).expanduser()))
@@ -142,4 +155,8 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
         if stat.S_ISDIR(st.st_mode):
             yield from walk(root, 0)
         elif stat.S_ISREG(st.st_mode):
+            folder = os.path.dirname(root)
+            if layout_of(folder) is not None:  # a file of a camera card (`watch` hands over single files): its
+                yield from walk(folder, 0, descend=False)  # folder decides which clip it belongs to
+                continue
             yield from visit_file(root, st)

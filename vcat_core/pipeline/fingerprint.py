@@ -30,7 +30,11 @@ def _hasher(algorithm: str):
 
 
 def fingerprint_file(candidate: Candidate, algorithm: str = "xxh3_128") -> FingerprintResult:
-    """Hash every byte of the file; raise a per-file error if it vanished, changed or cannot be read."""
+    """Hash every byte of the file; raise a per-file error if it vanished, changed or cannot be read. A spanned
+    recording (`candidate.parts`) is fingerprinted from its parts' fingerprints, in order: the same card copied
+    elsewhere is the same clip."""
+    if candidate.parts:
+        return _fingerprint_span(candidate, algorithm)
     started = time.perf_counter()
     hasher = _hasher(algorithm)
     buf = bytearray(BLOCK)
@@ -66,3 +70,12 @@ def fingerprint_file(candidate: Candidate, algorithm: str = "xxh3_128") -> Finge
     return FingerprintResult(
         algorithm=algorithm, digest=hasher.hexdigest(), size=total, seconds=time.perf_counter() - started
     )
+
+
+def _fingerprint_span(candidate: Candidate, algorithm: str) -> FingerprintResult:
+    started = time.perf_counter()
+    parts = [fingerprint_file(p, algorithm) for p in candidate.parts or []]
+    hasher = _hasher(algorithm)
+    hasher.update(("span:" + ",".join(p.digest for p in parts)).encode())
+    return FingerprintResult(algorithm=algorithm, digest=hasher.hexdigest(), size=sum(p.size for p in parts),
+                             seconds=time.perf_counter() - started, parts=[p.digest for p in parts])

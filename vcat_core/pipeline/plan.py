@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..store.catalog import CatalogStore
-from .decide import path_action
+from .decide import location_of, path_action
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 
 # Throughput measured by bench/ingest.py on a 2-core machine (1080p H.264/ProRes, 30 thumbnails): hashing runs at
@@ -24,6 +24,7 @@ class PlannedFile:
     path: str
     size: int
     reason: str  # new | changed | incomplete
+    card: dict | None = None  # a camera card's clip (parts, sidecars, proxies): the Candidate, for queue workers
 
 
 @dataclass
@@ -40,7 +41,7 @@ class IngestPlan:
         return sum(f.size for f in self.files)
 
     def to_dict(self) -> dict:
-        return {"files": [f.__dict__ for f in self.files], "count": len(self.files), "bytes": self.bytes,
+        return {"files": [{k: v for k, v in f.__dict__.items() if k != "card"} for f in self.files], "count": len(self.files), "bytes": self.bytes,
                 "known": self.known, "deferred": self.deferred, "passed_over": self.passed_over,
                 "problems": [p.__dict__ for p in self.problems],
                 "estimated_seconds": round(self.estimated_seconds, 1)}
@@ -58,10 +59,10 @@ def plan_ingest(store: CatalogStore, roots: list[str], *, recursive: bool = True
         else:
             candidates.append(item)
     plan.passed_over = stats.passed_over
-    known = store.lookup_locations([c.path for c in candidates])
+    known = store.lookup_locations([p for c in candidates for p in c.paths])
     hashed = 0
     for cand in candidates:
-        loc = known.get(cand.path)
+        loc = location_of(known, cand)
         action = path_action(loc, cand, hash_algorithm, stages, force)
         if action == "known":
             plan.known += 1
@@ -73,7 +74,8 @@ def plan_ingest(store: CatalogStore, roots: list[str], *, recursive: bool = True
             continue
         if not unchanged:
             hashed += 1
-        plan.files.append(PlannedFile(cand.path, cand.size, reason))
+        card = cand.model_dump() if cand.parts or cand.sidecars or cand.proxies or cand.card else None
+        plan.files.append(PlannedFile(cand.path, cand.size, reason, card))
     hash_bytes = sum(f.size for f in plan.files if f.reason != "incomplete")
     if plan.files:
         plan.estimated_seconds = STARTUP_SECONDS + (hash_bytes / HASH_BYTES_PER_SECOND

@@ -34,7 +34,7 @@ from ..events import (
 )
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from ..store.catalog import NOT_SHARED, CatalogStore, KnownClip, KnownLocation
-from .decide import content_action, path_action, unreadable
+from .decide import content_action, location_of, path_action, unreadable
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 from .pool import Budget, PoolLimits, WatchdogTimeout, WorkerCrashed, WorkerPool
 from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprints, start_worker
@@ -296,18 +296,18 @@ class IngestRunner:
                 await self._fail_path(item.path, "discover", item.error, "DiscoveryProblem")
                 continue
             cands.append(item)
-            self._seen_paths.add(item.path)
+            self._seen_paths.update(item.paths)  # every part of a spanned recording
             size += item.size
-        known = await self._store(self.store.lookup_locations, [c.path for c in cands])
+        known = await self._store(self.store.lookup_locations, [p for c in cands for p in c.paths])
         algo = self.opt.hash_algorithm
         to_hash: list[tuple[Candidate, KnownLocation | None]] = []
         reuse: list[tuple[Candidate, FingerprintResult, KnownLocation | None]] = []
         unchanged = unchanged_bytes = 0
         for cand in cands:
-            k = known.get(cand.path)
+            k = location_of(known, cand)
             action = path_action(k, cand, algo, self.opt.stages, self.opt.force)
             if action == "known":
-                self._unchanged.append(cand.path)
+                self._unchanged.extend(cand.paths)
                 unchanged += 1
                 unchanged_bytes += cand.size
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,10 @@ def run_fingerprints(candidates: list[Candidate], algorithm: str) -> list[Finger
 
 
 def _still_same_file(c: Candidate) -> None:
+    for part in c.parts or []:
+        _still_same_file(part)
+    if c.parts:
+        return
     try:
         st = os.stat(c.path)
     except FileNotFoundError as exc:
@@ -134,9 +139,7 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
     `prior`: what the catalog already holds for stages not run now, for the AI stages' context when they run on
     their own (a queue's `ai` job): {"thumbnails": [chosen image paths], "vision": quality figures}.
     """
-    from .metadata import extract_metadata  # imported here: heavy, and only pool processes need it
-    from .thumbnails import extract_thumbnails
-    from .vision_stage import candidate_quality, run_vision
+    from .cards.clipmeta import clip_metadata  # imported here: heavy, and only pool processes need it
 
     stages = expand_stages(stages)
     result = ClipAnalysis(candidate=candidate, fingerprint=fingerprint)
@@ -165,12 +168,40 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
 
     def metadata():
         _still_same_file(candidate)
-        return extract_metadata(candidate.path)
+        return clip_metadata(candidate, fingerprint)
 
     result.metadata = attempt("metadata", (), metadata)
+    if result.metadata is not None and result.metadata.decodable is False:
+        why = result.metadata.raw.get("not_decodable") or "FFmpeg here has no decoder for it"
+        for stage in stages:  # camera raw FFmpeg cannot decode: catalogued from what could be read
+            if stage != "metadata":
+                result.outcomes.append(StageOutcome(stage=stage, status="skipped", error=f"not decodable here: {why}"))
+        return result
+    with tempfile.TemporaryDirectory(prefix="vcat-span-") as scratch:
+        media = _media_path(candidate, result.metadata, scratch)
+        return _decoding_stages(result, candidate, fingerprint, stages, opts, prior, attempt, failed, media)
+
+
+def _media_path(candidate: Candidate, md, scratch: str) -> str:
+    """What the decoding stages open: the file, or for a spanned recording one list of all its parts."""
+    if not candidate.parts:
+        return candidate.path
+    from .cards.span import write_concat_list
+
+    durations = [p.duration_seconds for p in md.parts] if md is not None and md.parts else \
+        [_probe_duration(p.path) for p in candidate.parts]
+    return write_concat_list([p.path for p in candidate.parts], durations, scratch)
+
+
+def _decoding_stages(result: ClipAnalysis, candidate: Candidate, fingerprint: FingerprintResult,
+                     stages: tuple[str, ...], opts: AnalysisOptions, prior: dict | None, attempt, failed: set[str],
+                     media: str) -> ClipAnalysis:
+    from .thumbnails import extract_thumbnails
+    from .vision_stage import candidate_quality, run_vision
+
     # the watchdog's bound grows with the footage: tell it how long this clip is as soon as it is known
     duration = result.metadata.duration_seconds if result.metadata is not None else \
-        _probe_duration(candidate.path) if "metadata" not in stages else None
+        _probe_duration(media) if "metadata" not in stages else None
     report_media_seconds(duration)
     thumbs_wanted = thumbnails_for(duration, opts.thumbnails)
     if result.metadata is not None and "truncated" in result.metadata.warnings:
@@ -183,7 +214,7 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
     def thumbnails():
         _still_same_file(candidate)
         maybe_hang(candidate.path)  # tests: a decode that never returns
-        res = extract_thumbnails(candidate.path, out_dir, rel_dir, count=thumbs_wanted, widths=opts.widths,
+        res = extract_thumbnails(media, out_dir, rel_dir, count=thumbs_wanted, widths=opts.widths,
                                  thresholds=opts.thresholds, fmt=opts.thumbnail_format,
                                  analyser=candidate_quality if "vision" in stages else None)
         if not res.thumbnails:
@@ -204,16 +235,17 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
 
     def vision():
         _still_same_file(candidate)
-        outcome, kept = run_vision(candidate.path, result.thumbnails, opts.catalog_dir, thumbs_wanted, opts.vision)
+        outcome, kept = run_vision(media, result.thumbnails, opts.catalog_dir, thumbs_wanted, opts.vision)
         result.thumbnails = kept
         return outcome
 
     result.vision = attempt("vision", ("thumbnails",) if result.thumbnails is None else (), vision)
-    _ai_stages(result, stages, opts, attempt, prior or {})
+    _ai_stages(result, stages, opts, attempt, prior or {}, media)
     return result
 
 
-def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOptions, attempt, prior: dict) -> None:
+def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOptions, attempt, prior: dict,
+               media: str) -> None:
     """Transcript (+ speakers, non-speech events), structured analysis, embeddings."""
     if not {"transcribe", "analyze", "embed"} & set(stages):
         return
@@ -224,7 +256,7 @@ def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOpti
 
     def transcribe():
         _still_same_file(candidate)
-        audio = ai.analyse_audio(candidate.path, opts.ai)
+        audio = ai.analyse_audio(media, opts.ai)
         audio_box["audio"] = audio
         return audio.model_dump(mode="json")
 

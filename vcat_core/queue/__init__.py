@@ -87,12 +87,15 @@ class QueueClient:
 
     # ---- defer -------------------------------------------------------------------------------------------------
 
-    def defer_file(self, path: str, options: dict[str, Any], priority: str = "batch") -> int | None:
-        """Queue one file; None when it is already queued (the queueing lock: a file is never queued twice)."""
+    def defer_file(self, path: str, options: dict[str, Any], priority: str = "batch",
+                   candidate: dict[str, Any] | None = None) -> int | None:
+        """Queue one file; None when it is already queued (the queueing lock: a file is never queued twice).
+        `candidate`: a camera card's clip as discovery made it (its parts, sidecars, proxies)."""
         value = PRIORITY.get(priority, 0)
+        card = {"candidate": candidate} if candidate else {}
         try:
             return self.app.configure_task("vcat.ingest_file", queueing_lock=f"ingest:{path}", priority=value).defer(
-                path=path, options={**options, "priority_value": value})
+                path=path, options={**options, "priority_value": value}, **card)
         except pexc.AlreadyEnqueued:
             return None
 

@@ -28,7 +28,7 @@ import procrastinate
 from ..config import load_settings
 from ..errors import MediaError
 from ..models import Candidate, FingerprintResult, StageOutcome
-from ..pipeline.decide import content_action, path_action, unreadable
+from ..pipeline.decide import content_action, location_of, path_action, unreadable
 from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
 from ..store import projects
 from ..store.catalog import NOT_SHARED, CatalogStore
@@ -100,20 +100,22 @@ def _next(context: procrastinate.JobContext, task: str, lock: str, queueing_lock
         pass
 
 
-def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str, Any]) -> str:
-    """Fingerprint one file and dedup it; new content is handed to the `processing` queue."""
+def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str, Any],
+                candidate: dict[str, Any] | None = None) -> str:
+    """Fingerprint one file (or a camera card's clip: `candidate`, with its parts) and dedup it; new content is
+    handed to the `processing` queue."""
     store = _catalog(context)
     settings = _settings(options)
     stages = tuple(options.get("stages") or ANALYSIS_STAGES)
-    cand = _candidate(path, options.get("by_content", False))
+    cand = Candidate.model_validate(candidate) if candidate else _candidate(path, options.get("by_content", False))
     if cand is None:
         store.record_failure(path, "fingerprint", "file disappeared before it could be read", "FileVanishedError")
         return "failed"
-    known = store.lookup_locations([path]).get(path)
+    known = location_of(store.lookup_locations(cand.paths), cand)
     force = bool(options.get("force"))
     action = path_action(known, cand, settings.hash_algorithm, stages, force)
     if action == "known":
-        store.touch_locations([path])
+        store.touch_locations(cand.paths)
         return "known"
     if action == "reuse_fingerprint":
         fp = FingerprintResult(algorithm=settings.hash_algorithm, digest=known.fingerprint, size=cand.size)

@@ -77,4 +77,18 @@ def run_search(store: CatalogStore, query: str, *, filters: ClipFilter | None = 
     top = sorted(top, key=lambda h: (-round(h.score, 6), -sharp.get(h.clip_id, 0.0), h.clip_id))
     result.hits = [SearchHit(clip=summaries[h.clip_id], score=round(h.score, 6), parts=h.parts, moment=h.moment)
                    for h in top if h.clip_id in summaries]
+    _moment_timecodes(store, result.hits)
     return result
+
+
+def _moment_timecodes(store: CatalogStore, hits: list[SearchHit]) -> None:
+    """Each moment carries the source timecode it starts at (camera cards: what an edit is handed)."""
+    with_moment = [h for h in hits if h.moment and h.moment.get("start_seconds") is not None]
+    if not with_moment:
+        return
+    codes = store.source_timecodes([h.clip.id for h in with_moment])
+    for h in with_moment:
+        tc = codes.get(h.clip.id)
+        if tc is not None:
+            at = tc.at(float(h.moment["start_seconds"]))
+            h.moment.update(source_timecode=str(at), source_frame=at.frame, source_rate=tc.start.rate_text)

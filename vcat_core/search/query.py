@@ -134,11 +134,11 @@ FPS_TOLERANCE = 0.5
 # ---- result ----------------------------------------------------------------------------------------------------
 
 CLIP_FILTER_FIELDS = ("codec", "resolution", "camera", "min_duration", "max_duration", "vfr", "exposure_warning",
-                      "tags", "collection", "shot_type", "blurry", "min_rating", "max_rating", "pick", "label")
+                      "tags", "collection", "shot_type", "blurry", "min_rating", "max_rating", "pick", "label", "hdr", "log", "gamma")
 EXTRA_FIELDS = ("vertical", "min_fps", "max_fps", "created_from", "created_to", "camera_model")
 FILTER_FIELDS = ("codec", "resolution", "vertical", "min_fps", "max_fps", "vfr", "camera", "camera_model",
                  "min_duration", "max_duration", "created_from", "created_to", "shot_type", "blurry",
-                 "exposure_warning", "flags", "tags", "collection", "min_rating", "max_rating", "pick", "label")
+                 "exposure_warning", "flags", "tags", "collection", "min_rating", "max_rating", "pick", "label", "hdr", "log", "gamma")
 
 
 class QuerySpan(BaseModel):
@@ -179,6 +179,9 @@ class ParsedQuery(BaseModel):
     max_rating: int | None = None
     pick: str | None = None  # pick | reject | unflagged
     label: str | None = None  # a colour label
+    hdr: bool | None = None  # True: PQ / HLG / Dolby Vision; False: SDR
+    log: bool | None = None  # shot in a camera log curve
+    gamma: str | None = None  # one log profile, as ClipFilter.gamma spells it loosely ("slog3")
     explanation: list[str] = Field(default_factory=list)  # one line per recognised phrase, in text order
     spans: list[QuerySpan] = Field(default_factory=list)  # in text order
 
@@ -748,6 +751,32 @@ def _vfr(m: re.Match[str], p: _Parser) -> _Hit:
     return _Hit("vfr", m.start(), m.end(), {"vfr": v}, f"variable frame rate: {'yes' if v else 'no'}")
 
 
+# HDR and log (camera cards): "HDR", "HDR10", "HLG", "Dolby Vision", "SDR"; "shot in log", "log footage",
+# "log profile"; named curves "S-Log3", "slog2", "V-Log", "C-Log3", "Canon Log", "N-Log", "F-Log", "LogC". A bare
+# "log" ("log cabin") and "vlog" (a video blog) are not filters.
+_HDR_LOG_RX = _rx(rf"""{_B}(?:
+      (?P<hdr>hdr(?:10\+?)?|dolby[\s-]+vision|hybrid[\s-]+log[\s-]+gamma|hlg) | (?P<sdr>sdr)
+    | (?P<curve>s-?log[\s-]?[23]?|v-log|c-log[\s-]?[23]?|canon[\s-]+log(?:[\s-]?[23])?|n-log|f-log[\s-]?2?
+       |log[\s-]?c[34]?|d-log)
+    | (?:(?:shot|filmed|recorded)\s+)?in\s+(?P<inlog>log)(?=\s*(?:$|[,.;]|\s(?:and|with|on|at|from|{_MEDIA})))
+    | (?P<logn>log)(?=\s+(?:{_MEDIA}|profile|gamma|curve|mode))(?:\s+(?:profile|gamma|curve|mode))?
+){_E}""")
+
+
+def _hdr_log(m: re.Match[str], p: _Parser) -> _Hit:
+    if m.group("hdr"):
+        return _Hit("hdr", m.start(), m.end(), {"hdr": True}, "HDR: yes (PQ, HLG or Dolby Vision)")
+    if m.group("sdr"):
+        return _Hit("hdr", m.start(), m.end(), {"hdr": False}, "HDR: no (SDR)")
+    if m.group("curve"):
+        from ..pipeline.cards.sidecars import log_profile
+
+        name = log_profile(m.group("curve")) or m.group("curve")
+        loose = re.sub(r"[^a-z0-9]", "", name.lower())
+        return _Hit("gamma", m.start(), m.end(), {"gamma": loose}, f"log profile: {name}")
+    return _Hit("log", m.start(), m.end(), {"log": True}, "shot in log: yes")
+
+
 _CODEC_RX = _rx(r"""(?<![\w.])(?:codec\s*[:=]?\s*)?(?P<c>
       h\.?264 | x264 | avc | h\.?265 | x265 | hevc
     | prores(?:\s+raw|\s+(?:422|4444)(?:\s+(?:hq|lt|proxy|xq))?|\s+(?:hq|lt|proxy|xq))?
@@ -911,7 +940,7 @@ _RULES: list[tuple[re.Pattern[str], Rule]] = [
     *((rx, _rating) for rx in _RATING_RX), (_LABEL_RX, _label), (_PICK_RX, _pick),
     (_DATE_RANGE_RX, _date_range), (_DATE_OPEN_RX, _date_open), (_DATE_IN_RX, _date_in),
     (_DUR_BETWEEN_RX, _dur_between), (_DUR_CMP_RX, _dur_cmp), (_DUR_POST_RX, _dur_post), (_DUR_ADJ_RX, _dur_adj),
-    (_VFR_RX, _vfr),
+    (_VFR_RX, _vfr), (_HDR_LOG_RX, _hdr_log),
     (_FPS_COMBO_RX, _fps_combo), (_FPS_CMP_RX, _fps_cmp), (_FPS_POST_RX, _fps_post), (_FPS_EXACT_RX, _fps_exact),
     (_FPS_P_RX, _fps_p), (_SLOWMO_RX, _slowmo),
     (_RES_RX, _resolution),

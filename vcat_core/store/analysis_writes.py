@@ -19,9 +19,12 @@ from . import locations
 from .tables import (
     AnalysisRow,
     Clip,
+    ClipPartRow,
+    ClipTag,
     EmbeddingRow,
     FileFailure,
     StageRun,
+    Tag,
     TechnicalMetadataRow,
     ThumbnailRow,
     TranscriptRow,
@@ -68,6 +71,8 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
         from .ratings import seed_from_xmp  # (ratings imports the catalog, which imports this module)
 
         seed_from_xmp(s, clip_id, (md.raw or {}).get("exiftool"))  # only a clip not yet rated
+        _write_parts(s, clip_id, a)
+        _write_keyword_tags(s, clip_id, md.keywords)
     if a.thumbnails is not None:
         _write_thumbnails(s, clip_id, a)
     if a.exposure is not None or a.vision is not None:
@@ -86,8 +91,34 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
     s.execute(update(clips).where(clips.c.id == clip_id).values(
         status=clip_status(statuses, has_metadata), processed_at=now, **clip_values))
     ff = FileFailure.__table__
-    s.execute(delete(ff).where(ff.c.path == a.candidate.path))
+    s.execute(delete(ff).where(ff.c.path.in_(a.candidate.paths)))
     return clip_id, created
+
+
+def _write_parts(s: Session, clip_id: int, a: ClipAnalysis) -> None:
+    """The files of a spanned recording (and its proxies), in order, with their own duration and timecode."""
+    table = ClipPartRow.__table__
+    s.execute(delete(table).where(table.c.clip_id == clip_id))
+    rows = [{"clip_id": clip_id, "part_index": p.index, "role": p.role, "path": p.path, "size": p.size,
+             "fingerprint": p.fingerprint, "duration_seconds": p.duration_seconds, "offset_seconds": p.offset_seconds,
+             "timecode": p.timecode, "timecode_frame": p.timecode_frame} for p in a.metadata.parts]
+    if rows:
+        s.execute(insert(table), rows)
+
+
+def _write_keyword_tags(s: Session, clip_id: int, keywords: list[str]) -> None:
+    """XMP / sidecar keywords become tags (added, never removed: tags are the user's once they exist)."""
+    names = sorted({" ".join(k.strip().lower().split())[:100] for k in keywords if k and k.strip()})
+    if not names:
+        return
+    tags, links = Tag.__table__, ClipTag.__table__
+    for name in names:
+        tag_id = s.execute(select(tags.c.id).where(tags.c.name == name)).scalar()
+        if tag_id is None:
+            tag_id = s.execute(insert(tags).values(name=name, created_at=utcnow()).returning(tags.c.id)).scalar_one()
+        if s.execute(select(links.c.clip_id).where(links.c.clip_id == clip_id, links.c.tag_id == tag_id)).first() \
+                is None:
+            s.execute(insert(links).values(clip_id=clip_id, tag_id=tag_id, added_at=utcnow()))
 
 
 def _write_thumbnails(s: Session, clip_id: int, a: ClipAnalysis) -> None:

@@ -29,6 +29,7 @@ from . import locations, migrate
 from .analysis_writes import write_analysis, write_embeddings
 from .locations import PATH_DOC, KnownClip, KnownLocation
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
+from .timecodes import SourceTimecode, source_timecodes
 from .vector_index import ensure_all_vector_indexes, ensure_vector_index
 from .tables import (
     AnalysisRow,
@@ -38,6 +39,7 @@ from .tables import (
     Clip,
     ClipLocation,
     ClipRating,
+    ClipPartRow,
     ClipTag,
     Collection,
     CollectionClip,
@@ -74,7 +76,8 @@ def index_clip(s: Session, clip_id: int) -> None:
     if name is None:
         return
     tm, an, tr = TechnicalMetadataRow.__table__.c, AnalysisRow.__table__.c, TranscriptRow.__table__.c
-    md = s.execute(select(tm.codec, tm.container, tm.camera_make, tm.camera_model, tm.lens_model)
+    md = s.execute(select(tm.codec, tm.container, tm.camera_make, tm.camera_model, tm.lens_model, tm.description,
+                          tm.log_profile, tm.hdr_format)
                    .where(tm.clip_id == clip_id)).first()
     analysis = s.execute(select(an.summary, an.keywords, an.scene_classification, an.entities)
                          .where(an.clip_id == clip_id)).first()
@@ -409,6 +412,7 @@ class CatalogStore:
             turned = func.coalesce(TechnicalMetadataRow.rotation, 0).in_((90, 270, -90))
             tall = or_((~turned) & (h > w), turned & (w > h))
             stmt = stmt.where(tall if f.vertical else ~tall)
+        stmt = _card_filters(stmt, f)
         if f.shot_type:
             stmt = stmt.where(VisionMetrics.shot_type == f.shot_type)
         if f.min_sharpness is not None:
@@ -539,7 +543,7 @@ class CatalogStore:
                 for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
                     out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
                                     "thumbnails": [], "stages": [], "tags": [], "collections": [],
-                                    "transcript": None, "analysis": None, "rating": None}
+                                    "transcript": None, "analysis": None, "rating": None, "parts": []}
                 for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
                     out[md.clip_id]["metadata"] = md
                 for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
@@ -547,6 +551,9 @@ class CatalogStore:
                 for loc in s.exec(select(ClipLocation).where(col(ClipLocation.clip_id).in_(chunk))
                                   .order_by(ClipLocation.id)):
                     out[loc.clip_id]["locations"].append(loc)
+                for part in s.exec(select(ClipPartRow).where(col(ClipPartRow.clip_id).in_(chunk))
+                                   .order_by(ClipPartRow.role, ClipPartRow.part_index)):
+                    out[part.clip_id]["parts"].append(part)
                 for th in s.exec(select(ThumbnailRow).where(col(ThumbnailRow.clip_id).in_(chunk))
                                  .order_by(ThumbnailRow.frame_index, ThumbnailRow.width)):
                     out[th.clip_id]["thumbnails"].append(th)
@@ -587,6 +594,11 @@ class CatalogStore:
             wide_enough = [x for x in sizes if x[0] >= width]
             out[cid] = (min(wide_enough) if wide_enough else max(sizes))[1]
         return out
+    def source_timecodes(self, clip_ids: list[int]) -> dict[int, "SourceTimecode"]:
+        """Start timecode (typed, with rate and drop-frame) of these clips and of their parts; clips without one
+        are left out."""
+        with Session(self.engine) as s:
+            return source_timecodes(s, clip_ids)
 
     def failures(self) -> list[FailureRecord]:
         """Files that could not be catalogued, then catalogued clips with a failed stage."""
@@ -663,6 +675,25 @@ def _camera(md: TechnicalMetadataRow | None) -> str | None:
 
 _RES_P = re.compile(r"^(\d{3,4})p$")
 _RES_WXH = re.compile(r"^(\d{2,5})x(\d{2,5})$")
+
+
+def _loose(expr):
+    """A name compared loosely in SQL: lower case without '-', ' ', '_' ("S-Log3" → "slog3")."""
+    return func.lower(func.replace(func.replace(func.replace(func.coalesce(expr, ""), "-", ""), " ", ""), "_", ""))
+
+
+def _card_filters(stmt, f: ClipFilter):
+    """HDR and log facets (camera cards): `hdr`, `log`, `gamma:slog3`."""
+    tm = TechnicalMetadataRow
+    if f.hdr is not None:
+        stmt = stmt.where(col(tm.hdr_format).is_not(None) if f.hdr else col(tm.hdr_format).is_(None))
+    is_log = col(tm.log_profile).is_not(None) & (tm.log_profile != "HLG")  # HLG is a broadcast HDR curve
+    if f.log is not None:
+        stmt = stmt.where(is_log if f.log else ~func.coalesce(is_log, False))
+    if f.gamma:
+        loose = re.sub(r"[^a-z0-9]", "", f.gamma.lower())
+        stmt = stmt.where(or_(_loose(tm.log_profile) == loose, _loose(tm.gamma).startswith(loose)))
+    return stmt
 
 
 def _resolution_filter(stmt, value: str):

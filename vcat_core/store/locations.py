@@ -139,7 +139,8 @@ def upsert_locations(s: Session, items: list[tuple[int, Candidate]]) -> None:
     if not items:
         return
     loc = ClipLocation.__table__.c
-    by_path = {c.path: (cid, c) for cid, c in items}
+    # a spanned recording is one clip whose every part is a location of it
+    by_path = {p.path: (cid, p) for cid, c in items for p in (c.parts or [c])}
     existing: dict[str, tuple[int, int]] = {}
     for chunk in chunks(list(by_path)):
         existing.update({p: (lid, cid) for lid, p, cid in s.execute(

@@ -122,7 +122,25 @@ class TechnicalMetadataRow(SQLModel, table=True):
     gps_latitude: Optional[float] = None
     gps_longitude: Optional[float] = None
     gps_altitude: Optional[float] = None
-    timecode: Optional[str] = None
+    timecode: Optional[str] = None  # source start timecode, normalised ("01:00:00;00": drop-frame)
+    # the same start timecode typed (pipeline/metadata/timecode.py): frame number since 00:00:00:00 at num/den fps
+    timecode_frame: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    timecode_rate_num: Optional[int] = None
+    timecode_rate_den: Optional[int] = None
+    timecode_drop_frame: Optional[bool] = None
+    hdr_format: Optional[str] = Field(default=None, index=True)  # PQ | HLG | Dolby Vision
+    log_profile: Optional[str] = Field(default=None, index=True)  # S-Log3, V-Log, C-Log3 …
+    gamma: Optional[str] = None
+    mastering_display: Optional[dict] = _json()
+    max_cll: Optional[int] = None
+    max_fall: Optional[int] = None
+    iso: Optional[int] = None
+    exposure_index: Optional[str] = None
+    card_layout: Optional[str] = None
+    decodable: Optional[bool] = None
+    part_count: Optional[int] = None
+    parts_missing: Optional[list] = _json()
+    description: Optional[str] = None
     rotation: Optional[int] = None
     audio_codec: Optional[str] = None
     audio_channels: Optional[int] = None
@@ -131,9 +149,30 @@ class TechnicalMetadataRow(SQLModel, table=True):
     video_tracks: int = 0
     created_at: Optional[datetime] = None
     created_at_source: Optional[str] = None
+    created_at_local: Optional[str] = None  # ISO 8601 with the camera's own UTC offset (created_at is stored in UTC)
     sources: Optional[dict] = _json()
     warnings: Optional[list] = _json()
     raw: Optional[dict] = _json()
+
+
+class ClipPartRow(SQLModel, table=True):
+    """One file of a clip made of several: a part of a spanned recording (in order) or a proxy, with the part's own
+    duration, offset in the recording and start timecode. Every such file is also a location of the clip."""
+
+    __tablename__ = "clip_parts"
+    __table_args__ = (UniqueConstraint("clip_id", "role", "part_index", name="uq_clip_part"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    clip_id: int = Field(foreign_key="clips.id", index=True, ondelete="CASCADE")
+    part_index: int
+    role: str = "part"  # part | proxy
+    path: str
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    fingerprint: Optional[str] = None
+    duration_seconds: Optional[float] = None
+    offset_seconds: float = 0.0
+    timecode: Optional[str] = None
+    timecode_frame: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class ThumbnailRow(SQLModel, table=True):

@@ -60,6 +60,7 @@ def metadata_groups(doc: dict[str, Any]) -> list[tuple[str, list[Row]]]:
         row("checksum", f"{doc.get('checksum_algorithm')} {doc.get('file_checksum')}"
             if doc.get("file_checksum") else None),
         row("status", doc.get("status")),
+        row("missing parts", ", ".join(tm.get("parts_missing") or []) or None, "parts_missing"),
     ]
     for loc in locations[1:]:
         file_rows.append(row("also at", loc["path"] + ("" if loc.get("online", True) else "  (offline)")))
@@ -85,13 +86,18 @@ def metadata_groups(doc: dict[str, Any]) -> list[tuple[str, list[Row]]]:
         row("chroma", tm.get("chroma_subsampling"), "chroma_subsampling"),
         row("scan", tm.get("scan_type"), "scan_type"),
         row("rotation", _num(tm.get("rotation"), "°"), "rotation"),
-        row("timecode", tm.get("timecode"), "timecode"),
+        row("timecode", _timecode(tm), "timecode"),
     ]
     color = [
         row("matrix", tm.get("color_space"), "color_space"),
         row("primaries", tm.get("color_primaries"), "color_primaries"),
         row("transfer", tm.get("color_transfer"), "color_transfer"),
         row("range", tm.get("color_range"), "color_range"),
+        row("HDR", tm.get("hdr_format"), "hdr_format"),
+        row("light levels", f"MaxCLL {tm['max_cll']}, MaxFALL {tm.get('max_fall')} cd/m²"
+            if tm.get("max_cll") else None, "max_cll"),
+        row("log profile", tm.get("log_profile"), "log_profile"),
+        row("gamma", tm.get("gamma"), "gamma"),
     ]
     camera = [
         row("make", tm.get("camera_make"), "camera_make"),
@@ -100,6 +106,10 @@ def metadata_groups(doc: dict[str, Any]) -> list[tuple[str, list[Row]]]:
         row("lens", tm.get("lens_model"), "lens_model"),
         row("focal length", _num(tm.get("focal_length"), "mm"), "focal_length"),
         row("location", _gps(tm), "gps_latitude"),
+        row("ISO", tm.get("iso"), "iso"),
+        row("exposure", tm.get("exposure_index"), "exposure_index"),
+        row("card", tm.get("card_layout"), "card_layout"),
+        row("decodable", "no: catalogued from its metadata" if tm.get("decodable") is False else None, "decodable"),
     ]
     audio = [
         row("codec", tm.get("audio_codec"), "audio_codec"),
@@ -137,6 +147,26 @@ def _transcript_rows(transcript: Any) -> list[Row]:
     return rows
 
 
+def _timecode(tm: dict[str, Any]) -> str | None:
+    """"01:00:00;00  29.97 fps drop-frame": the source start timecode with its rate."""
+    tc = tm.get("timecode")
+    if not tc or not tm.get("timecode_rate"):
+        return tc
+    num, _, den = str(tm["timecode_rate"]).partition("/")
+    rate = int(num) / int(den or 1)
+    return f"{tc}  {rate:.5g} fps" + (" drop-frame" if tm.get("timecode_drop_frame") else "")
+
+
+def _part_rows(parts: Any) -> list[Row]:
+    """The files of a spanned recording and its proxies, each with where it starts and its own timecode."""
+    rows: list[Row] = []
+    for p in parts:
+        where = f"+{fmt.timestamp(p.get('offset_seconds') or 0)}" if p.get("role") == "part" else "proxy"
+        tc = f"  TC {p['timecode']}" if p.get("timecode") else ""
+        rows.append((f"{p.get('role', 'part')} {p.get('index', 0) + 1}", f"{p['path']}  {where}{tc}", None))
+    return rows
+
+
 def _analysis_rows(analysis: Any) -> list[Row]:
     if isinstance(analysis, str):
         return [("summary", analysis, None)]
@@ -154,6 +184,7 @@ def _analysis_rows(analysis: Any) -> list[Row]:
 
 
 EXTRA_SECTIONS: list[tuple[str, str, Callable[[Any], list[Row]]]] = [
+    ("parts", "Card", _part_rows),
     ("transcript", "Transcript", _transcript_rows),
     ("analysis", "Analysis", _analysis_rows),
 ]

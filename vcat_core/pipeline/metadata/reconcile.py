@@ -366,7 +366,9 @@ def reconcile(pyav: dict[str, Any], mediainfo: dict[str, Any], exif: dict[str, A
     values["sources"] = dict(b.sources)
     values["warnings"] = list(dict.fromkeys(warnings))
     values["raw"] = _json_safe({"pyav": pyav, "mediainfo": mediainfo, "exiftool": exif})
-    return TechnicalMetadata(**values)
+    from .facets import derive_facets
+
+    return derive_facets(TechnicalMetadata(**values))
 
 
 # --------------------------------------------------------------------------------------------------------------------
