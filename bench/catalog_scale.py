@@ -1,0 +1,194 @@
+"""A million clips on the embedded default: `list` filters, `search` and memory at catalog scale.
+
+    .venv/bin/python bench/catalog_scale.py                    # 1,000,000 synthetic clips (built once, ~10 min)
+    .venv/bin/python bench/catalog_scale.py --clips 100000     # a quicker look
+    .venv/bin/python bench/tui.py --clips 1000000              # the app's first paint and keystrokes at that size
+
+Synthetic rows through the real schema (the catalog is opened, so every migration runs): clips with a location,
+technical metadata (four codecs, cameras, sizes, rates), vision metrics (sharpness, shot type, flags, exposure
+warnings), tags on 1 in 20, a clip search document and a path document each, and one 384-dim vector per clip
+(MiniLM-sized, clustered by topic). Built once under bench/.scale/catalog-<n>/ and reused.
+
+Printed: build time; p50 / p95 of each `list` filter (the service call the CLI makes, first page of 100, sorted by
+name); p50 / p95 of `search` (hybrid: words + vectors + filters, the query embedded by the local model); the
+process's resident memory after the searches, and the size of the vector file the searches map (SQLite vectors
+are memory-mapped: the process holds one chunk of them, the page cache the rest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import psutil
+from sqlalchemy import insert
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from vcat_core.ai.local_embed import MODEL_NAME  # noqa: E402
+from vcat_core.config import Settings  # noqa: E402
+from vcat_core.models import ClipFilter  # noqa: E402
+from vcat_core.service import Catalog  # noqa: E402
+from vcat_core.store.catalog import CatalogStore  # noqa: E402
+from vcat_core.store.tables import (  # noqa: E402
+    Clip,
+    ClipLocation,
+    ClipTag,
+    EmbeddingRow,
+    SearchDocument,
+    Tag,
+    TechnicalMetadataRow,
+    VisionMetrics,
+)
+
+WORK = ROOT / ".scale"
+FIXED = datetime(2026, 6, 1, tzinfo=timezone.utc)
+CODECS = ("h264", "hevc", "prores", "dnxhd")
+CAMERAS = (("Apple", "iPhone 15 Pro"), ("Sony", "ILCE-7M4"), ("Canon", "EOS C70"), ("Blackmagic", "Pocket 6K"))
+SIZES = ((1920, 1080), (3840, 2160), (1280, 720), (1080, 1920))
+RATES = (23.976, 25.0, 29.97, 59.94)
+SHOTS = ("wide", "medium", "close_up", "unknown")
+TOPICS = ("interview budget council", "beach sunset waves", "city traffic night", "kitchen cooking pasta",
+          "football match crowd", "mountain hiking snow", "wedding speech toast", "factory machines workers")
+CHUNK = 50_000
+DIM = 384
+
+
+def build(folder: Path, n: int, seed: int = 1) -> float:
+    """Write n synthetic clips into a fresh catalog in `folder`; returns seconds."""
+    started = time.perf_counter()
+    store = CatalogStore.open_dir(folder)
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((len(TOPICS), DIM)).astype(np.float32)
+    with store.writer.begin() as conn:
+        conn.execute(insert(Tag.__table__), [{"id": i + 1, "name": t, "created_at": FIXED}
+                                              for i, t in enumerate(("selects", "b-roll", "client"))])
+    for lo in range(1, n + 1, CHUNK):
+        ids = range(lo, min(n, lo + CHUNK - 1) + 1)
+        clips, locs, meta, vision, docs, vecs, tags = [], [], [], [], [], [], []
+        noise = rng.standard_normal((len(ids), DIM)).astype(np.float32)
+        for j, i in enumerate(ids):
+            topic = i % len(TOPICS)
+            name = f"clip_{(i * 7919) % n:07d}.mov"
+            seconds = float(i % 600) + 0.5
+            path = f"/footage/drive{i % 7}/card{i % 50:02d}/{name}"
+            clips.append(dict(id=i, fingerprint=f"{i:032x}", hash_algorithm="xxh3_128", size=10_000_000 + i,
+                              name=name, duration_seconds=seconds, created_at=FIXED - timedelta(minutes=i),
+                              processed_at=FIXED, first_seen_at=FIXED, status="ready"))
+            locs.append(dict(id=i, clip_id=i, path=path, size=10_000_000 + i, mtime_ns=i, inode=i, device=1,
+                             seen_at=FIXED, online=True))
+            w, h = SIZES[i % 4]
+            make, model = CAMERAS[(i // 3) % 4]
+            meta.append(dict(clip_id=i, codec=CODECS[(i // 7) % 4], width=w, height=h, frame_rate=RATES[i % 4],
+                             is_vfr=i % 17 == 0, duration_seconds=seconds, camera_make=make, camera_model=model,
+                             audio_tracks=1, video_tracks=1))
+            sharp = float((i * 37) % 100) / 4
+            vision.append(dict(clip_id=i, algorithm_version="exposure-1", sharpness=sharp,
+                               shot_type=SHOTS[(i // 11) % 4], flags=["blurry"] if sharp < 5 else [],
+                               exposure_warning="overexposed" if i % 23 == 0 else None))
+            docs.append(dict(clip_id=i, kind="clip", ref=0, text=f"{name} {CODECS[(i // 7) % 4]} {make} {model} "
+                                                                 f"{TOPICS[topic]}"))
+            docs.append(dict(clip_id=i, kind="path", ref=i, text=path.replace("/", " ").replace("_", " ")))
+            v = centres[topic] + 0.6 * noise[j]
+            vecs.append(dict(clip_id=i, kind="clip", ref=0, text=TOPICS[topic], model=MODEL_NAME,
+                             dim=DIM, vector=v))
+            if i % 20 == 0:
+                tags.append(dict(clip_id=i, tag_id=1 + (i // 20) % 3, added_at=FIXED))
+        with store.writer.begin() as conn:
+            for table, rows in ((Clip, clips), (ClipLocation, locs), (TechnicalMetadataRow, meta),
+                                (VisionMetrics, vision), (SearchDocument, docs), (EmbeddingRow, vecs),
+                                (ClipTag, tags)):
+                conn.execute(insert(table.__table__), rows)
+        print(f"  built {ids[-1]:,} clips ({time.perf_counter() - started:.0f} s)", flush=True)
+    with store.writer.begin() as conn:
+        conn.exec_driver_sql("UPDATE catalog_state SET changes = changes + 1, vector_changes = vector_changes + 1")
+        conn.exec_driver_sql("ANALYZE")
+    store.close()
+    return time.perf_counter() - started
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    samples, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        samples.append(time.perf_counter() - t)
+    samples.sort()
+    return statistics.median(samples) * 1000, samples[min(len(samples) - 1, int(len(samples) * 0.95))] * 1000, \
+        result
+
+
+LIST_FILTERS = {
+    "no filter": ClipFilter(),
+    "codec prores": ClipFilter(codec="prores"),
+    "resolution 4k": ClipFilter(resolution="2160p"),
+    "camera sony": ClipFilter(camera="sony"),
+    "duration 2-3 min": ClipFilter(min_duration=120, max_duration=180),
+    "tag selects": ClipFilter(tags=["selects"]),
+    "blurry": ClipFilter(blurry=True),
+    "min sharpness 20": ClipFilter(min_sharpness=20.0),
+    "exposure warning": ClipFilter(exposure_warning=True),
+    "shot close-up": ClipFilter(shot_type="close_up"),
+    "codec + camera + 4k": ClipFilter(codec="hevc", camera="apple", resolution="2160p"),
+}
+SEARCHES = ("interview about the budget", "beach at sunset", "football crowd in 4k", "cooking pasta shot on sony",
+            "clip_0012345", "wedding toast longer than 5 minutes", "night traffic close-up")
+
+
+def measure(folder: Path, repeat: int) -> None:
+    cat = Catalog(Settings(catalog=folder))
+    proc = psutil.Process()
+    print(f"list (first page of 100, sorted by name; p50 / p95 over {repeat} calls):")
+    for label, f in LIST_FILTERS.items():
+        p50, p95, rows = timed(lambda: cat.list_clips(f, sort="name", limit=100), repeat)
+        print(f"  {label:<22} {p50:8.1f} / {p95:8.1f} ms   ({len(rows)} rows)")
+    p50, p95, _ = timed(lambda: cat.list_clips(ClipFilter(), sort="duration", descending=True, limit=100), repeat)
+    print(f"  {'sorted by duration':<22} {p50:8.1f} / {p95:8.1f} ms")
+    t = time.perf_counter()
+    cat.search_hits(SEARCHES[0])  # the first search builds the vector file (and loads the embedding model)
+    first = time.perf_counter() - t
+    rss_before = proc.memory_info().rss / 2**20
+    print(f"search (hybrid; first search, building the vector file: {first:.1f} s):")
+    lat = []
+    for q in SEARCHES * max(1, repeat // len(SEARCHES)):
+        t = time.perf_counter()
+        hits = cat.search_hits(q)
+        lat.append(time.perf_counter() - t)
+    lat.sort()
+    print(f"  p50 {statistics.median(lat) * 1000:.1f} ms · p95 {lat[int(len(lat) * 0.95)] * 1000:.1f} ms over "
+          f"{len(lat)} searches ({len(hits.hits) if hasattr(hits, 'hits') else '?'} hits for the last)")
+    mem = proc.memory_full_info()
+    vec_files = list((folder / "vectors").glob("*.vec"))
+    size = sum(f.stat().st_size for f in vec_files) / 2**20
+    print(f"memory: RSS {mem.rss / 2**20:.0f} MB (after the first search {rss_before:.0f} MB), of which "
+          f"anonymous (the process's own) {(mem.rss - mem.shared) / 2**20:.0f} MB; vector file {size:.0f} MB "
+          f"mapped (page cache)")
+    cat.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clips", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=20)
+    a = ap.parse_args(argv)
+    folder = WORK / f"catalog-{a.clips}"
+    if not (folder / "catalog.db").exists() or not (folder / ".complete").exists():
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"building {a.clips:,} synthetic clips in {folder} …", flush=True)
+        seconds = build(folder, a.clips)
+        (folder / ".complete").write_text(f"{seconds:.0f}\n")
+        print(f"built in {seconds:.0f} s ({os.path.getsize(folder / 'catalog.db') / 2**30:.1f} GB)")
+    measure(folder, a.repeat)
+
+
+if __name__ == "__main__":
+    main()
