@@ -140,6 +140,7 @@ class _Worker:
     def __init__(self, ctx, initializer: Callable | None, initargs: tuple, start_timeout: float):
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
+        self._closing = threading.Lock()
         self.proc = ctx.Process(target=_worker_main, args=(child, initializer, initargs), daemon=True)
         self.proc.start()
         child.close()
@@ -161,7 +162,8 @@ class _Worker:
         return self.proc.pid
 
     def kill(self) -> None:
-        """Kill the worker and everything it started (its process group), and reap it."""
+        """Kill the worker and everything it started (its process group), and reap it. Safe to call from two
+        threads at once (the slot's and the supervisor's): the pipe is closed exactly once."""
         pid = self.proc.pid
         if pid is not None and self.proc.exitcode is None:
             for send in (os.killpg, os.kill):
@@ -171,7 +173,9 @@ class _Worker:
                 except (ProcessLookupError, PermissionError):
                     continue
         self.proc.join(5)
-        self.conn.close()
+        with self._closing:
+            if not self.conn.closed:
+                self.conn.close()
 
     def retire(self) -> None:
         """Ask the worker to exit between tasks; kill it if it does not."""
