@@ -221,12 +221,12 @@ class Catalog:
         options = {"stages": list(stages), "force": force, "thumbnails": thumbnails,
                    "hash_algorithm": self.fingerprint_algorithm(),
                    "remote_storage": self.settings.remote_storage,  # thumbnails to Supabase: a `storage` job
-                   # the workers catalogue on behalf of whoever queued the files, into their project
-                   "owner": projects.current_user(self.store),
+                   # the workers catalogue on behalf of whoever queued the files (the database writes the
+                   # owner into each job), into their project
                    "project_id": projects.ensure_project(self.store, self.settings.project)
                    if self.settings.project else None}
         queued, already = [], 0
-        with self.queue() as q:
+        with self.queue() as q, projects.denied_as_error("queueing files"):
             if not q.schema_applied():
                 raise ConfigError("the job queue is not set up on this database: run `vcat-core schema apply`")
             for f in plan.files:

@@ -275,12 +275,19 @@ class CatalogStore:
 
     @retry_transient
     def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
-                       mtime_ns: int | None = None, run_id: int | None = None) -> None:
+                       mtime_ns: int | None = None, run_id: int | None = None, owner: str | None = None) -> None:
+        """One row per path (per owner on Postgres: a queue worker records it for whoever queued the file, so that
+        they see it; otherwise the database fills in the caller)."""
         with Session(self.writer) as s, s.begin():
-            row = s.exec(select(FileFailure).where(FileFailure.path == path)).first()
+            stmt = select(FileFailure).where(FileFailure.path == path)
+            if owner is not None:
+                stmt = stmt.where(FileFailure.owner == owner)
+            elif self.engine.dialect.name == "postgresql":  # the admin sees every member's row of this path
+                stmt = stmt.where(FileFailure.owner == func.vcat_current_user())
+            row = s.exec(stmt).first()
             if row is None:
                 row = FileFailure(path=path, stage=stage, error=error, error_kind=kind, size=size,
-                                  mtime_ns=mtime_ns, run_id=run_id)
+                                  mtime_ns=mtime_ns, run_id=run_id, owner=owner)
             else:
                 row.stage, row.error, row.error_kind = stage, error, kind
                 row.size, row.mtime_ns, row.run_id = size, mtime_ns, run_id
