@@ -488,3 +488,30 @@ async def _closing(events: AsyncIterator[IngestEvent], resource) -> AsyncIterato
 
 def open_catalog(settings: Settings | None = None, **overrides: Any) -> Catalog:
     return Catalog(settings or load_settings(**overrides))
+
+
+# ---- a damaged catalog (SQLite): checked and recovered without opening it as a catalog ----------------------------
+
+def catalog_file(settings: Settings) -> "Path":
+    """The SQLite file of the configured catalog; ConfigError for a Postgres catalog (the server checks its own)."""
+    from pathlib import Path
+
+    if settings.database_url:
+        raise ConfigError("`catalog check` and `catalog recover` are for the SQLite catalog file; a Postgres "
+                          "server checks its own pages (pg_amcheck, and restore from its backups)")
+    return Path(settings.catalog) / "catalog.db"
+
+
+def check_catalog(settings: Settings) -> "integrity.CheckReport":
+    from .store import integrity
+
+    path = catalog_file(settings)
+    if not path.exists():
+        raise ConfigError(f"no catalog at {path}")
+    return integrity.check(path)
+
+
+def recover_catalog(settings: Settings, *, use_cli: bool = True) -> "integrity.RecoverReport":
+    from .store import integrity
+
+    return integrity.recover(catalog_file(settings), use_cli=use_cli)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,7 +26,7 @@ from ..models import (
     ClipSummary,
     FailureRecord,
 )
-from . import locations, migrate
+from . import integrity, locations, migrate
 from .analysis_writes import write_analysis, write_embeddings
 from .locations import PATH_DOC, KnownClip, KnownLocation
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
@@ -118,7 +119,18 @@ class CatalogStore:
         self.engine = make_engine(url)
         self.writer = write_engine(self.engine)
         self._all_clips_writable: bool | None = None
-        migrate.upgrade(self.engine)
+        sqlite_file = Path(self.engine.url.database) if self.engine.dialect.name == "sqlite" and \
+            self.engine.url.database not in (None, "", ":memory:") else None
+        if sqlite_file is not None:
+            integrity.assert_openable(sqlite_file)
+        try:
+            migrate.upgrade(self.engine)
+        except DBAPIError as exc:
+            if sqlite_file is None or not isinstance(exc.orig, sqlite3.DatabaseError) or \
+                    isinstance(exc.orig, sqlite3.OperationalError):
+                raise
+            self.engine.dispose()
+            raise integrity.CatalogDamaged(sqlite_file, str(exc.orig)) from exc
 
     @classmethod
     def open_dir(cls, catalog_dir: Path, database_url: str | None = None) -> "CatalogStore":
