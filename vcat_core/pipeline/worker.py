@@ -70,9 +70,15 @@ def expand_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(s for s in ANALYSIS_STAGES if s in wanted)
 
 
-def worker_init(priority: str = "interactive") -> None:
+def worker_init(priority: str = "interactive", memory_limit_mb: int | None = None) -> None:
     """Pool initializer: keep workers from competing for cores with their own decoder / model threads; a batch run
-    yields the CPU to interactive work (the TUI, an editor's player)."""
+    yields the CPU to interactive work (the TUI, an editor's player); cap the worker's memory (`memory_limit_mb`,
+    None: the `worker_address_space_mb` setting)."""
+    if memory_limit_mb is None:
+        from ..config import load_settings
+
+        memory_limit_mb = load_settings().worker_address_space_mb
+    limit_memory(memory_limit_mb)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("VCAT_AI_THREADS", "1")
     if priority == "batch":
@@ -82,6 +88,23 @@ def worker_init(priority: str = "interactive") -> None:
             pass
 
 
+def limit_memory(limit_mb: int) -> None:
+    """Cap this process's address space (RLIMIT_AS, soft and hard): a hostile file whose headers ask a decoder for
+    a 65535×65535 frame, or a leak, gets a failed allocation (MemoryError / ENOMEM: that file fails) instead of
+    the machine's memory and the OOM killer's choice of victim. Address space, not resident memory: it counts
+    what is reserved (thread stacks, allocator arenas), so the cap sits well above a worker's working set.
+    0 or less: no cap. Never raises a limit the process already has."""
+    if limit_mb <= 0:
+        return
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = limit_mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
 def warm_up() -> None:
     """Run once per worker at pool start: imports done, ExifTool started, before the first file arrives."""
     from .metadata.exiftool import get_exiftool
@@ -89,9 +112,9 @@ def warm_up() -> None:
     get_exiftool()
 
 
-def start_worker(priority: str = "interactive") -> None:
+def start_worker(priority: str = "interactive", memory_limit_mb: int | None = None) -> None:
     """The pool's initializer: settings for this process, then warm up."""
-    worker_init(priority)
+    worker_init(priority, memory_limit_mb)
     warm_up()
 
 
