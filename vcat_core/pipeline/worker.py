@@ -79,6 +79,7 @@ def worker_init(priority: str = "interactive", memory_limit_mb: int | None = Non
 
         memory_limit_mb = load_settings().worker_address_space_mb
     limit_memory(memory_limit_mb)
+    die_with_parent()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("VCAT_AI_THREADS", "1")
     if priority == "batch":
@@ -103,6 +104,26 @@ def limit_memory(limit_mb: int) -> None:
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel kills this worker (SIGKILL) when the process that started it dies, so a worker busy on a
+    file (or stuck in a decoder) does not outlive an ingest that was killed; elsewhere a no-op (the pool's pipe
+    closing stops an idle worker there)."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request was in place
+        os._exit(1)
 
 
 def warm_up() -> None:
