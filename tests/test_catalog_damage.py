@@ -127,7 +127,10 @@ def test_each_migration_is_preceded_by_a_backup_and_old_backups_rotate(healthy, 
             command.downgrade(cfg, "-1")
         previous = migrate.current_revision(store.engine)
         store.close()
-        assert names(catalog) == ["mpeg2.ts", "vp9.webm"]  # this open upgraded it, after a backup
+        reopened = CatalogStore(f"sqlite:///{db}")  # this open upgrades it, after a backup
+        assert migrate.current_revision(reopened.engine) == migrate.head_revision()
+        reopened.close()
+    assert names(catalog) == ["mpeg2.ts", "vp9.webm"]
     backups = sorted((catalog / "backups").glob("catalog-rev*.db"))
     assert len(backups) == 3 and all(f"rev{previous}-" in b.name for b in backups)
     with sqlite3.connect(backups[-1]) as conn:  # a whole catalog, at the revision it had before

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import FileVanishedError, MediaError, UnreadableFileError, VcatError
+from ..errors import FileVanishedError, MediaError, UnreadableFileError, VcatError, is_disk_full
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from .exposure import ExposureThresholds, clip_exposure
 from .vision.flags import VisionThresholds
@@ -203,9 +203,11 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
             value = fn()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a per-file outcome, the run goes on
             failed.add(stage)
-            result.outcomes.append(StageOutcome(stage=stage, status="failed", error=_error_text(exc),
-                                                error_kind=type(exc).__name__,
-                                                seconds=time.perf_counter() - started))
+            full = is_disk_full(exc)  # the catalog's disk (thumbnails), not the file: the runner stops the run
+            result.outcomes.append(StageOutcome(
+                stage=stage, status="failed", error=_error_text(exc) if not full else
+                f"the disk holding the catalog is full ({exc})", error_kind="CatalogDiskFull" if full
+                else type(exc).__name__, seconds=time.perf_counter() - started))
             return None
         result.outcomes.append(StageOutcome(stage=stage, status="succeeded", seconds=time.perf_counter() - started))
         return value

@@ -83,7 +83,6 @@ def _postgres_security() -> None:
     for table in OWNED_TABLES:
         op.execute(f"UPDATE {table} SET owner = current_user WHERE owner IS NULL")
         op.execute(f"ALTER TABLE {table} ALTER COLUMN owner SET DEFAULT vcat_current_user()")
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN owner SET NOT NULL")
     op.drop_constraint("file_failures_path_key", "file_failures", type_="unique")
     op.create_unique_constraint("uq_file_failures_owner_path", "file_failures", ["owner", "path"])
 
