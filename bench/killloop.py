@@ -119,7 +119,10 @@ def local_loop(kills: int, folder: Path, distinct: int, rng: random.Random, sett
             continue
         injected += 1
         left_total += left
-        clean += cli(env, "catalog", "check").returncode == 0
+        check = cli(env, "catalog", "check")
+        clean += check.returncode == 0
+        if check.returncode and os.environ.get("KILLLOOP_VERBOSE"):
+            print("check:", check.stdout[-800:], check.stderr[-800:])
     done = cli(env, "ingest", str(folder), "--workers", "2", *FAST)
     state = final_state(env, folder, distinct)
     with sqlite3.connect(catalog / "catalog.db") as conn:

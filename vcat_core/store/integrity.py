@@ -41,7 +41,7 @@ def assert_openable(path: Path) -> None:
     problem = header_problem(path)
     if problem is None:
         try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            with sqlite3.connect(path, timeout=60) as conn:  # read-write: a crash's WAL may need recovery
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError:
             pass  # locked, unreadable folder…: not damage; the real open says what it is
@@ -92,11 +92,15 @@ def check(path: Path, *, max_problems: int = 100) -> CheckReport:
         return CheckReport(str(path), False, [problem])
     problems: list[str] = []
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        # read-write on purpose: after a crash the WAL index may need rebuilding, which a read-only connection
+        # cannot do (it would report a sound catalog as unreadable); the checks themselves write nothing
+        with sqlite3.connect(path, timeout=60) as conn:
             rows = [r[0] for r in conn.execute(f"PRAGMA integrity_check({int(max_problems)})")]
             problems += [r for r in rows if r != "ok"]
             problems += [f"row {rowid} of {table} points at a missing row of {parent}"
                          for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check")][:max_problems]
+    except sqlite3.OperationalError as exc:  # busy, locked, unreadable folder: no answer about the pages
+        raise VcatError(f"could not check {path}: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         problems.append(str(exc))
     return CheckReport(str(path), not problems, problems)
