@@ -237,3 +237,11 @@ def test_members_rename_and_queue_through_the_cli(catalog, postgres_url, tmp_pat
                    VCAT_DATABASE_URL=postgres_url).code == 0
     assert [f["path"] for f in cli(bob, "failures", "--json").json()] == [str(footage / "not-really.mov")]
     assert cli(alice, "failures", "--json").json() == []
+
+
+def test_a_member_cancelling_a_job_is_told_it_is_the_admins(catalog, postgres_url, tmp_path):
+    alice, _ = catalog["logins"]
+    job = alice.one("SELECT vcat_defer_ingest('/mine.mov', '{}'::jsonb, 0)")
+    res = run_cli(tmp_path / "alice", "queue", "cancel", "--task-id", str(job), VCAT_DATABASE_URL=alice.url)
+    assert res.code == 1 and "not allowed" in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert alice.one("SELECT status FROM procrastinate_jobs WHERE id = %s", job) == "todo"

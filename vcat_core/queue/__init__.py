@@ -145,14 +145,23 @@ class QueueClient:
 
     def cancel(self, job_id: int) -> bool:
         """Cancel a job waiting in the queue (a running one is asked to abort)."""
+        from ..store.projects import denied_as_error
+
         self.job(job_id)
-        if self.app.job_manager.cancel_job_by_id(job_id):
-            return True
-        return self.app.job_manager.cancel_job_by_id(job_id, abort=True)
+        with denied_as_error(f"cancelling job {job_id} (the admin's to do on a shared catalog)"):
+            if self.app.job_manager.cancel_job_by_id(job_id):
+                return True
+            return self.app.job_manager.cancel_job_by_id(job_id, abort=True)
 
     def retry(self, job_id: int) -> int:
         """Queue a failed or cancelled job again; returns the id that will run. A failed job comes back itself
         (same id, one more attempt, its history kept); a cancelled one as a new job with the same arguments."""
+        from ..store.projects import denied_as_error
+
+        with denied_as_error(f"retrying job {job_id} (the admin's to do on a shared catalog)"):
+            return self._retry(job_id)
+
+    def _retry(self, job_id: int) -> int:
         job = self.app.job_manager.list_jobs(id=job_id)
         if not job:
             raise QueueError(f"no job with id {job_id}")

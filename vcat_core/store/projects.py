@@ -38,8 +38,10 @@ def denied_as_error(what: str) -> Iterator[None]:
     instead of a driver traceback."""
     try:
         yield
-    except Exception as exc:  # SQLAlchemy wraps the driver's error in .orig; plain psycopg raises it as is
+    except Exception as exc:  # SQLAlchemy wraps the driver's error in .orig, Procrastinate in __cause__
         driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+        if getattr(driver_error, "sqlstate", None) != "42501" and exc.__cause__ is not None:
+            driver_error = exc.__cause__
         if getattr(driver_error, "sqlstate", None) != "42501":
             raise
         detail = str(driver_error).splitlines()[0]
