@@ -2,7 +2,7 @@
 function; nobody learns another user's projects
 
 Revision ID: 0013
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04 19:30:00
 
 Closes the gaps migration 0009 left open on Postgres (SQLite gets the plain columns):
@@ -31,7 +31,7 @@ import sqlmodel  # noqa: F401
 
 
 revision: str = '0013'
-down_revision: Union[str, Sequence[str], None] = '0015'
+down_revision: Union[str, Sequence[str], None] = '0016'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
