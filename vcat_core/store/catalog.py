@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, case, cast, delete, func, insert, or_, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from ..models import (

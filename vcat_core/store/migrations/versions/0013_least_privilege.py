@@ -124,7 +124,7 @@ def _postgres_security() -> None:
             INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock, args)
             VALUES ('ingest', 'vcat.ingest_file', prio, NULL, 'ingest:' || path,
                     jsonb_build_object('path', path, 'options', options)
-                    || CASE WHEN candidate IS NULL THEN '{}'::jsonb
+                    || CASE WHEN candidate IS NULL THEN '{{}}'::jsonb
                             ELSE jsonb_build_object('candidate', candidate) END)
             RETURNING id INTO job;
             RETURN job;
