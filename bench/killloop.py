@@ -119,6 +119,9 @@ def local_loop(kills: int, folder: Path, distinct: int, rng: random.Random, sett
             continue
         injected += 1
         left_total += left
+        if not (catalog / "catalog.db").exists():  # killed before it made the catalog: nothing to check
+            clean += 1
+            continue
         check = cli(env, "catalog", "check")
         clean += check.returncode == 0
         if check.returncode and os.environ.get("KILLLOOP_VERBOSE"):
