@@ -162,7 +162,8 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
     assert res.code == 0, res.stderr[-2000:]
     assert visible("bob") == ["cfr.mp4", "mpeg2.ts", "mpeg4.avi", "vp9.webm"]
     assert "mpeg4.avi" in visible("alice")  # she is a member of bobs
-    # a job forged to file his footage into a project he is not in: the worker (which bypasses the policies) refuses
+    # a job forged to file his footage into a project he is not in: the database refuses to queue it (migration
+    # 0013), and should one get in anyway (written by the admin), the worker (which bypasses the policies) refuses
     assert cli("alice", "project", "create", "private").code == 0
     private = _sql(alice_url, "SELECT id FROM projects WHERE name = 'private'")[0][0][0]
     forged_dir = tmp_path / "bob-forged"
@@ -170,11 +171,19 @@ def test_two_roles_see_their_own_and_shared_clips(postgres_url, team, tmp_path):
     media.make_mkv(forged_dir)
     from vcat_core.queue import QueueClient
 
-    with QueueClient(bob_url) as q:
-        q.defer_file(str(next(forged_dir.iterdir())), {"stages": ["metadata"], "owner": bob, "project_id": private})
+    forged_options = {"stages": ["metadata"], "owner": bob, "project_id": private}
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), QueueClient(bob_url) as q:
+        q.defer_file(str(next(forged_dir.iterdir())), forged_options)
+    _sql(postgres_url, "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, args) VALUES "
+                       "('ingest', 'vcat.ingest_file', 'forged', %s)",
+         json.dumps({"path": str(next(forged_dir.iterdir())), "options": forged_options}))
     assert cli("admin", "worker", "--queues", "ingest,processing", "--until-empty").code == 0
     forged = [f for f in cli("admin", "failures", "--json").json() if f["path"].startswith(str(forged_dir))]
     assert [f["kind"] for f in forged] == ["NotAMember"] and "mkv" not in " ".join(visible("admin"))
+    # recorded as his failure (the file he queued), which only he reads
+    assert [f["kind"] for f in cli("bob", "failures", "--json").json() if f["path"].startswith(str(forged_dir))] \
+        == ["NotAMember"]
+    assert not [f for f in cli("alice", "failures", "--json").json() if f["path"].startswith(str(forged_dir))]
 
     # remote thumbnails: a member pushes her own clips' thumbnails only (she sees bob's but may not record theirs)
     from vcat_core.storage import SupabaseStorage, push_thumbnails

@@ -65,6 +65,9 @@ def test_schema_matches_migrations(store_url: str):
         with store.engine.connect() as conn:
             fks = conn.exec_driver_sql("PRAGMA foreign_key_list(clips)").all()
         assert [(r[2], r[3], r[4], r[6]) for r in fks] == [("projects", "project_id", "id", "SET NULL")]
+    else:  # a failure is one row per (owner, path) on Postgres: each member has their own (0013)
+        diffs = [d for d in diffs if not (d[0] in ("add_constraint", "remove_constraint")
+                                          and d[1].table.name == "file_failures")]
     assert diffs == []
 
 

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     worker_max_tasks: int = Field(default=200, ge=1, description="a pool worker is replaced after this many files")
     worker_max_memory_mb: int = Field(default=3072, ge=0, description="a pool worker is replaced once its "
                                       "resident memory passes this (0: never)")
+    worker_address_space_mb: int = Field(default=4096, ge=0, description="hard cap on a pool worker's address "
+                                         "space (RLIMIT_AS): an allocation past it fails that file, not the "
+                                         "machine (0: none)")
     analysis_depth: Literal["quick", "standard", "full"] = Field(
         default="full", description="quick: metadata + thumbnails; standard: + vision, speech; full: + AI, search")
     ai_provider: Literal["local", "gemini"] = Field(default="local", description="structured analysis provider")

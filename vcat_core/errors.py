@@ -29,3 +29,25 @@ class UnreadableFileError(MediaError):
 
 class ConfigError(VcatError):
     """A bad config key or value; the message lists the valid ones."""
+
+
+class CatalogDiskFull(VcatError):
+    """The disk holding the catalog (database or thumbnails) is full: no file is to blame, the run must stop and
+    be run again once there is space (it resumes where it stopped)."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC / EDQUOT from a write, SQLite's SQLITE_FULL, Postgres' disk_full (53100), however wrapped."""
+    import errno
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, CatalogDiskFull):
+            return True
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(exc, "sqlstate", None) == "53100" or "database or disk is full" in str(exc):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__
+        seen += 1
+    return False

@@ -221,12 +221,12 @@ class Catalog:
         options = {"stages": list(stages), "force": force, "thumbnails": thumbnails,
                    "hash_algorithm": self.fingerprint_algorithm(),
                    "remote_storage": self.settings.remote_storage,  # thumbnails to Supabase: a `storage` job
-                   # the workers catalogue on behalf of whoever queued the files, into their project
-                   "owner": projects.current_user(self.store),
+                   # the workers catalogue on behalf of whoever queued the files (the database writes the
+                   # owner into each job), into their project
                    "project_id": projects.ensure_project(self.store, self.settings.project)
                    if self.settings.project else None}
         queued, already = [], 0
-        with self.queue() as q:
+        with self.queue() as q, projects.denied_as_error("queueing files"):
             if not q.schema_applied():
                 raise ConfigError("the job queue is not set up on this database: run `vcat-core schema apply`")
             for f in plan.files:
@@ -488,3 +488,30 @@ async def _closing(events: AsyncIterator[IngestEvent], resource) -> AsyncIterato
 
 def open_catalog(settings: Settings | None = None, **overrides: Any) -> Catalog:
     return Catalog(settings or load_settings(**overrides))
+
+
+# ---- a damaged catalog (SQLite): checked and recovered without opening it as a catalog ----------------------------
+
+def catalog_file(settings: Settings) -> "Path":
+    """The SQLite file of the configured catalog; ConfigError for a Postgres catalog (the server checks its own)."""
+    from pathlib import Path
+
+    if settings.database_url:
+        raise ConfigError("`catalog check` and `catalog recover` are for the SQLite catalog file; a Postgres "
+                          "server checks its own pages (pg_amcheck, and restore from its backups)")
+    return Path(settings.catalog) / "catalog.db"
+
+
+def check_catalog(settings: Settings) -> "integrity.CheckReport":
+    from .store import integrity
+
+    path = catalog_file(settings)
+    if not path.exists():
+        raise ConfigError(f"no catalog at {path}")
+    return integrity.check(path)
+
+
+def recover_catalog(settings: Settings, *, use_cli: bool = True) -> "integrity.RecoverReport":
+    from .store import integrity
+
+    return integrity.recover(catalog_file(settings), use_cli=use_cli)

@@ -25,6 +25,7 @@ from ..export import write_csv, write_json
 from ..models import ClipFilter
 from .common import OutputTable, State, err, fail, open_catalog, out, settings
 from .format import human_bytes, human_duration, summary_table
+from .catalog_health import catalog_app
 from .admin import config_backup, config_restore, report_app, system_app
 from .labels import collection_app, tag_app
 from .handoff import HANDOFF_FORMATS, export_handoff, transcript
@@ -46,6 +47,7 @@ app.add_typer(queue_app, name="queue")
 app.add_typer(schema_app, name="schema")
 app.add_typer(storage_app, name="storage")
 app.add_typer(project_app, name="project")
+app.add_typer(catalog_app, name="catalog")
 schema_app.command("grant")(schema_grant)
 app.command("worker")(worker)
 cull.register(app)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import FileVanishedError, MediaError, UnreadableFileError, VcatError
+from ..errors import FileVanishedError, MediaError, UnreadableFileError, VcatError, is_disk_full
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from .exposure import ExposureThresholds, clip_exposure
 from .vision.flags import VisionThresholds
@@ -70,9 +70,16 @@ def expand_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(s for s in ANALYSIS_STAGES if s in wanted)
 
 
-def worker_init(priority: str = "interactive") -> None:
+def worker_init(priority: str = "interactive", memory_limit_mb: int | None = None) -> None:
     """Pool initializer: keep workers from competing for cores with their own decoder / model threads; a batch run
-    yields the CPU to interactive work (the TUI, an editor's player)."""
+    yields the CPU to interactive work (the TUI, an editor's player); cap the worker's memory (`memory_limit_mb`,
+    None: the `worker_address_space_mb` setting)."""
+    if memory_limit_mb is None:
+        from ..config import load_settings
+
+        memory_limit_mb = load_settings().worker_address_space_mb
+    limit_memory(memory_limit_mb)
+    die_with_parent()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("VCAT_AI_THREADS", "1")
     if priority == "batch":
@@ -82,6 +89,43 @@ def worker_init(priority: str = "interactive") -> None:
             pass
 
 
+def limit_memory(limit_mb: int) -> None:
+    """Cap this process's address space (RLIMIT_AS, soft and hard): a hostile file whose headers ask a decoder for
+    a 65535×65535 frame, or a leak, gets a failed allocation (MemoryError / ENOMEM: that file fails) instead of
+    the machine's memory and the OOM killer's choice of victim. Address space, not resident memory: it counts
+    what is reserved (thread stacks, allocator arenas), so the cap sits well above a worker's working set.
+    0 or less: no cap. Never raises a limit the process already has."""
+    if limit_mb <= 0:
+        return
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = limit_mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel kills this worker (SIGKILL) when the process that started it dies, so a worker busy on a
+    file (or stuck in a decoder) does not outlive an ingest that was killed; elsewhere a no-op (the pool's pipe
+    closing stops an idle worker there)."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request was in place
+        os._exit(1)
+
+
 def warm_up() -> None:
     """Run once per worker at pool start: imports done, ExifTool started, before the first file arrives."""
     from .metadata.exiftool import get_exiftool
@@ -89,9 +133,9 @@ def warm_up() -> None:
     get_exiftool()
 
 
-def start_worker(priority: str = "interactive") -> None:
+def start_worker(priority: str = "interactive", memory_limit_mb: int | None = None) -> None:
     """The pool's initializer: settings for this process, then warm up."""
-    worker_init(priority)
+    worker_init(priority, memory_limit_mb)
     warm_up()
 
 
@@ -159,9 +203,11 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
             value = fn()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a per-file outcome, the run goes on
             failed.add(stage)
-            result.outcomes.append(StageOutcome(stage=stage, status="failed", error=_error_text(exc),
-                                                error_kind=type(exc).__name__,
-                                                seconds=time.perf_counter() - started))
+            full = is_disk_full(exc)  # the catalog's disk (thumbnails), not the file: the runner stops the run
+            result.outcomes.append(StageOutcome(
+                stage=stage, status="failed", error=_error_text(exc) if not full else
+                f"the disk holding the catalog is full ({exc})", error_kind="CatalogDiskFull" if full
+                else type(exc).__name__, seconds=time.perf_counter() - started))
             return None
         result.outcomes.append(StageOutcome(stage=stage, status="succeeded", seconds=time.perf_counter() - started))
         return value

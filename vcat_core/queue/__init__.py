@@ -41,12 +41,16 @@ class QueueClient:
         self.conninfo = conninfo_of(database_url)
         # deferring, listing and cancelling are synchronous here; the worker gets an async connector of its own
         self.app = build_app(SyncPsycopgConnector(conninfo=self.conninfo))
+        self._conn = None  # the connection defer_file keeps while the client is open
 
     def __enter__(self) -> "QueueClient":
         self.app.open()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         self.app.close()
 
     # ---- schema ------------------------------------------------------------------------------------------------
@@ -90,14 +94,20 @@ class QueueClient:
     def defer_file(self, path: str, options: dict[str, Any], priority: str = "batch",
                    candidate: dict[str, Any] | None = None) -> int | None:
         """Queue one file; None when it is already queued (the queueing lock: a file is never queued twice).
-        `candidate`: a camera card's clip as discovery made it (its parts, sidecars, proxies)."""
-        value = PRIORITY.get(priority, 0)
-        card = {"candidate": candidate} if candidate else {}
-        try:
-            return self.app.configure_task("vcat.ingest_file", queueing_lock=f"ingest:{path}", priority=value).defer(
-                path=path, options={**options, "priority_value": value}, **card)
-        except pexc.AlreadyEnqueued:
-            return None
+        `candidate`: a camera card's clip as discovery made it (its parts, sidecars, proxies).
+
+        Through `vcat_defer_ingest` (migration 0013), the one way a team member may write to the queue: the
+        database makes the caller the job's owner, checks the project against the caller's memberships and caps
+        the priority, so a worker can trust what a job says about who queued it."""
+        from psycopg.types.json import Jsonb
+
+        if self._conn is None:
+            self._conn = _psycopg(self.database_url)
+            self._conn.autocommit = True
+        row = self._conn.execute("SELECT vcat_defer_ingest(%s, %s, %s, %s)",
+                                 (path, Jsonb(options), PRIORITY.get(priority, 0),
+                                  Jsonb(candidate) if candidate else None)).fetchone()
+        return row[0] if row else None
 
     # ---- watch and control -------------------------------------------------------------------------------------
 
@@ -135,14 +145,23 @@ class QueueClient:
 
     def cancel(self, job_id: int) -> bool:
         """Cancel a job waiting in the queue (a running one is asked to abort)."""
+        from ..store.projects import denied_as_error
+
         self.job(job_id)
-        if self.app.job_manager.cancel_job_by_id(job_id):
-            return True
-        return self.app.job_manager.cancel_job_by_id(job_id, abort=True)
+        with denied_as_error(f"cancelling job {job_id} (the admin's to do on a shared catalog)"):
+            if self.app.job_manager.cancel_job_by_id(job_id):
+                return True
+            return self.app.job_manager.cancel_job_by_id(job_id, abort=True)
 
     def retry(self, job_id: int) -> int:
         """Queue a failed or cancelled job again; returns the id that will run. A failed job comes back itself
         (same id, one more attempt, its history kept); a cancelled one as a new job with the same arguments."""
+        from ..store.projects import denied_as_error
+
+        with denied_as_error(f"retrying job {job_id} (the admin's to do on a shared catalog)"):
+            return self._retry(job_id)
+
+    def _retry(self, job_id: int) -> int:
         job = self.app.job_manager.list_jobs(id=job_id)
         if not job:
             raise QueueError(f"no job with id {job_id}")

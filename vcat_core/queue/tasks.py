@@ -109,7 +109,8 @@ def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str,
     stages = tuple(options.get("stages") or ANALYSIS_STAGES)
     cand = Candidate.model_validate(candidate) if candidate else _candidate(path, options.get("by_content", False))
     if cand is None:
-        store.record_failure(path, "fingerprint", "file disappeared before it could be read", "FileVanishedError")
+        store.record_failure(path, "fingerprint", "file disappeared before it could be read", "FileVanishedError",
+                             owner=options.get("owner"))
         return "failed"
     known = location_of(store.lookup_locations(cand.paths), cand)
     force = bool(options.get("force"))
@@ -124,11 +125,12 @@ def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str,
             fp = run_fingerprint(cand, settings.hash_algorithm)
         except MediaError as exc:
             store.record_failure(path, "fingerprint", str(exc), type(exc).__name__, size=cand.size,
-                                 mtime_ns=cand.mtime_ns)
+                                 mtime_ns=cand.mtime_ns, owner=options.get("owner"))
             return "failed"
     clip = store.lookup_fingerprint(fp.digest)
     if clip is None and store.content_hidden(fp.digest):  # a worker running as a member sees only what it may
-        store.record_failure(path, "fingerprint", NOT_SHARED, "NotShared", size=cand.size, mtime_ns=cand.mtime_ns)
+        store.record_failure(path, "fingerprint", NOT_SHARED, "NotShared", size=cand.size, mtime_ns=cand.mtime_ns,
+                             owner=options.get("owner"))
         return "failed"
     decision = content_action(clip, known, fp.digest, stages, force)
     if decision.outcome != "analyse":
@@ -149,7 +151,8 @@ def process_clip(context: procrastinate.JobContext, path: str, options: dict[str
     fp = FingerprintResult.model_validate(fingerprint)
     if not projects.may_file_into(store, options.get("owner"), options.get("project_id")):
         store.record_failure(path, "metadata", f"{options.get('owner')} is not a member of project "
-                             f"#{options.get('project_id')}", "NotAMember", size=cand.size, mtime_ns=cand.mtime_ns)
+                             f"#{options.get('project_id')}", "NotAMember", size=cand.size, mtime_ns=cand.mtime_ns,
+                             owner=options.get("owner"))
         return "failed"
     clip = store.lookup_fingerprint(fp.digest)
     force = bool(options.get("force"))
@@ -163,7 +166,7 @@ def process_clip(context: procrastinate.JobContext, path: str, options: dict[str
         analysis.outcomes.insert(0, StageOutcome(stage="fingerprint", status="succeeded", seconds=fp.seconds))
         bad = unreadable(analysis, cand, stages)
         if bad is not None:
-            return "passed over" if bad == "passed_over" else _failed(store, cand, bad)
+            return "passed over" if bad == "passed_over" else _failed(store, cand, bad, options)
         clip_id, created = store.save_analysis(analysis, owner=options.get("owner"),
                                                   project_id=options.get("project_id"))
         failed = [o for o in analysis.outcomes if o.status == "failed"]
@@ -207,15 +210,15 @@ def analyze_clip(context: procrastinate.JobContext, path: str, options: dict[str
                             AnalysisOptions.from_settings(settings, options.get("thumbnails")), prior)
     bad = unreadable(analysis, cand.model_copy(update={"by_content": False}), ("metadata", *stages))
     if bad is not None:  # it was a clip a moment ago: now a failure, whatever picked it
-        return _failed(store, cand, bad)
+        return _failed(store, cand, bad, options)
     clip_id, _ = store.save_analysis(analysis, owner=options.get("owner"), project_id=options.get("project_id"))
     failed = [o for o in analysis.outcomes if o.status == "failed"]
     return f"analysed clip {clip_id}" + (f" ({failed[0].stage} failed)" if failed else "")
 
 
-def _failed(store: CatalogStore, cand: Candidate, meta: StageOutcome) -> str:
+def _failed(store: CatalogStore, cand: Candidate, meta: StageOutcome, options: dict[str, Any]) -> str:
     store.record_failure(cand.path, "metadata", meta.error or "unreadable", meta.error_kind or "", size=cand.size,
-                         mtime_ns=cand.mtime_ns)
+                         mtime_ns=cand.mtime_ns, owner=options.get("owner"))
     return "failed"
 
 

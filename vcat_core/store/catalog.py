@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, case, cast, delete, func, insert, or_, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -25,7 +27,7 @@ from ..models import (
     ClipSummary,
     FailureRecord,
 )
-from . import locations, migrate
+from . import integrity, locations, migrate
 from .analysis_writes import write_analysis, write_embeddings
 from .locations import PATH_DOC, KnownClip, KnownLocation
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
@@ -118,7 +120,18 @@ class CatalogStore:
         self.engine = make_engine(url)
         self.writer = write_engine(self.engine)
         self._all_clips_writable: bool | None = None
-        migrate.upgrade(self.engine)
+        sqlite_file = Path(self.engine.url.database) if self.engine.dialect.name == "sqlite" and \
+            self.engine.url.database not in (None, "", ":memory:") else None
+        if sqlite_file is not None:
+            integrity.assert_openable(sqlite_file)
+        try:
+            migrate.upgrade(self.engine)
+        except DBAPIError as exc:
+            if sqlite_file is None or not isinstance(exc.orig, sqlite3.DatabaseError) or \
+                    isinstance(exc.orig, sqlite3.OperationalError):
+                raise
+            self.engine.dispose()
+            raise integrity.CatalogDamaged(sqlite_file, str(exc.orig)) from exc
 
     @classmethod
     def open_dir(cls, catalog_dir: Path, database_url: str | None = None) -> "CatalogStore":
@@ -275,12 +288,19 @@ class CatalogStore:
 
     @retry_transient
     def record_failure(self, path: str, stage: str, error: str, kind: str, *, size: int | None = None,
-                       mtime_ns: int | None = None, run_id: int | None = None) -> None:
+                       mtime_ns: int | None = None, run_id: int | None = None, owner: str | None = None) -> None:
+        """One row per path (per owner on Postgres: a queue worker records it for whoever queued the file, so that
+        they see it; otherwise the database fills in the caller)."""
         with Session(self.writer) as s, s.begin():
-            row = s.exec(select(FileFailure).where(FileFailure.path == path)).first()
+            stmt = select(FileFailure).where(FileFailure.path == path)
+            if owner is not None:
+                stmt = stmt.where(FileFailure.owner == owner)
+            elif self.engine.dialect.name == "postgresql":  # the admin sees every member's row of this path
+                stmt = stmt.where(FileFailure.owner == func.vcat_current_user())
+            row = s.exec(stmt).first()
             if row is None:
                 row = FileFailure(path=path, stage=stage, error=error, error_kind=kind, size=size,
-                                  mtime_ns=mtime_ns, run_id=run_id)
+                                  mtime_ns=mtime_ns, run_id=run_id, owner=owner)
             else:
                 row.stage, row.error, row.error_kind = stage, error, kind
                 row.size, row.mtime_ns, row.run_id = size, mtime_ns, run_id

@@ -24,8 +24,22 @@ def sqlite_url(path: Path) -> str:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return create_engine(driver_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800)
+        engine = _sqlite_engine(url)
+    else:
+        engine = create_engine(driver_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5, pool_recycle=1800)
+    event.listen(engine, "handle_error", _disk_full_as_error)
+    return engine
+
+
+def _disk_full_as_error(context) -> None:
+    """A full disk under the catalog is one clear error (CatalogDiskFull), not a driver traceback: the run stops
+    and resumes once space is freed (nothing is committed half-way: the transaction is rolled back)."""
+    from ..errors import CatalogDiskFull, is_disk_full
+
+    if is_disk_full(context.original_exception):
+        where = context.engine.url.database if context.engine.dialect.name == "sqlite" else "the database server"
+        raise CatalogDiskFull(f"the disk holding the catalog ({where}) is full: free some space and run the same "
+                              "command again (it resumes where it stopped)") from context.original_exception
 
 
 def driver_url(url: str) -> str:

@@ -115,6 +115,15 @@ def _get_collection(s: Session, name: str) -> Collection:
     return coll
 
 
+def _owned(s: Session, coll: Collection, action: str) -> None:
+    """On Postgres only a collection's owner may rename or delete it (migration 0013's policies decide; this says
+    so in a sentence instead of a write that silently changes nothing)."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    if not s.exec(select(func.vcat_current_user() == coll.owner)).one():
+        raise LabelError(f"collection {coll.name!r} belongs to {coll.owner}: only its owner may {action} it")
+
+
 def create_collection(store: CatalogStore, name: str, description: str | None = None) -> int:
     name = _collection_name(name)
     with Session(store.writer) as s, s.begin():
@@ -134,6 +143,7 @@ def rename_collection(store: CatalogStore, old: str, new: str) -> None:
         coll = _get_collection(s, old)
         if new != coll.name and s.exec(select(Collection.id).where(Collection.name == new)).first() is not None:
             raise LabelError(f"a collection named {new!r} already exists")
+        _owned(s, coll, "rename")
         coll.name = new
         s.add(coll)
         bump_changes(s)
@@ -143,6 +153,7 @@ def delete_collection(store: CatalogStore, name: str) -> None:
     """Delete the collection (its clips stay in the catalog)."""
     with Session(store.writer) as s, s.begin():
         coll = _get_collection(s, name)
+        _owned(s, coll, "delete")
         s.exec(delete(CollectionClip).where(CollectionClip.collection_id == coll.id))
         s.delete(coll)
         bump_changes(s)

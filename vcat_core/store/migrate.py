@@ -37,5 +37,30 @@ def upgrade(engine: Engine) -> None:
     with write_engine(engine).begin() as conn:  # serialises two processes opening a new catalog at once
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7364021)"))  # the same, on Postgres
+        found = MigrationContext.configure(conn).get_current_revision()
+        if found not in (None, head_revision()) and conn.dialect.name == "sqlite" and engine.url.database:
+            backup_sqlite(Path(engine.url.database), found)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+BACKUPS_KEPT = 3
+
+
+def backup_sqlite(db: Path, revision: str, keep: int = BACKUPS_KEPT) -> Path:
+    """A consistent copy of the catalog (SQLite's online backup: WAL included, taken while we hold the write lock)
+    in `<catalog>/backups/`, before a migration changes it; only the newest `keep` copies stay."""
+    import sqlite3
+    from datetime import datetime, timezone
+
+    folder = db.parent / "backups"
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / f"{db.stem}-rev{revision}-{stamp}.db"
+    partial = target.with_suffix(".db.partial")
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as src, sqlite3.connect(partial) as dst:
+        src.backup(dst)
+    partial.rename(target)  # a backup interrupted half-way never looks like a backup
+    for old in sorted(folder.glob(f"{db.stem}-rev*.db"))[:-keep]:
+        old.unlink()
+    return target

@@ -38,10 +38,13 @@ def denied_as_error(what: str) -> Iterator[None]:
     instead of a driver traceback."""
     try:
         yield
-    except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) != "42501":
+    except Exception as exc:  # SQLAlchemy wraps the driver's error in .orig, Procrastinate in __cause__
+        driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+        if getattr(driver_error, "sqlstate", None) != "42501" and exc.__cause__ is not None:
+            driver_error = exc.__cause__
+        if getattr(driver_error, "sqlstate", None) != "42501":
             raise
-        detail = str(exc.orig).splitlines()[0]
+        detail = str(driver_error).splitlines()[0]
         raise AccessDenied(f"{what}: not allowed ({detail}); on a shared catalog only a clip's owner "
                            "(or a project's creator) may change it") from exc
 
@@ -178,22 +181,17 @@ def _quote(conn: Connection, identifier: str) -> str:
 
 
 def grant_member_privileges(conn: Connection) -> None:
-    """(Re)grant `vcat_member` what a team member needs: every vcat table and id sequence, and the job queue's
-    tables, which `schema apply` creates after the migrations ran. Idempotent; run by the admin."""
+    """(Re)grant `vcat_member` what a team member needs: every vcat table and id sequence; of the job queue, which
+    `schema apply` creates after the migrations ran, only reading their own jobs (`vcat_secure_queue`, migration
+    0013: members queue files through `vcat_defer_ingest`). Idempotent; run by the admin."""
     names = sorted(SQLModel.metadata.tables)
     conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(names)} TO {MEMBER_ROLE}"))
     conn.execute(text(f"GRANT SELECT ON alembic_version TO {MEMBER_ROLE}"))
     sequences = [conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": t}).scalar()
                  for t, table in SQLModel.metadata.tables.items() if "id" in table.c]
-    queue = conn.execute(text(
-        "SELECT relname, relkind FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
-        r"AND relname LIKE 'procrastinate\_%' AND relkind IN ('r', 'p', 'S')")).all()
-    sequences += [_quote(conn, r[0]) for r in queue if r[1] == "S"]
     for seq in filter(None, sequences):
         conn.execute(text(f"GRANT USAGE, SELECT ON SEQUENCE {seq} TO {MEMBER_ROLE}"))
-    tables = [_quote(conn, r[0]) for r in queue if r[1] != "S"]
-    if tables:
-        conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(tables)} TO {MEMBER_ROLE}"))
+    conn.execute(text("SELECT vcat_secure_queue()"))
 
 
 def grant_role(store: CatalogStore, role: str, *, revoke: bool = False) -> None:

@@ -252,6 +252,8 @@ class FileFailure(SQLModel, table=True):
     first_failed_at: datetime = Field(default_factory=utcnow)
     last_failed_at: datetime = Field(default_factory=utcnow)
     run_id: Optional[int] = Field(default=None, foreign_key="ingest_runs.id", ondelete="SET NULL")
+    # Postgres: who it belongs to, filled in by the database (migration 0013); unique with `path` there (each member has their own row)
+    owner: Optional[str] = Field(default=None, index=True, sa_column_kwargs={"server_default": FetchedValue()})
 
 
 class IngestRun(SQLModel, table=True):
@@ -267,6 +269,8 @@ class IngestRun(SQLModel, table=True):
     counts: Optional[dict] = _json()
     host: Optional[str] = None
     pid: Optional[int] = None
+    # Postgres: who it belongs to, filled in by the database (migration 0013); only they read or change it
+    owner: Optional[str] = Field(default=None, index=True, sa_column_kwargs={"server_default": FetchedValue()})
 
 
 Index("ix_clip_locations_device_inode", ClipLocation.device, ClipLocation.inode)
@@ -299,6 +303,8 @@ class Collection(SQLModel, table=True):
     name: str = Field(unique=True)
     description: Optional[str] = None
     created_at: datetime = Field(default_factory=utcnow)
+    # Postgres: its creator (migration 0013): everyone reads and fills it, only the owner renames or deletes it
+    owner: Optional[str] = Field(default=None, sa_column_kwargs={"server_default": FetchedValue()})
 
 
 class CollectionClip(SQLModel, table=True):
