@@ -75,9 +75,6 @@ def test_a_full_disk_leaves_nothing_half_written_and_the_next_run_resumes(tmp_pa
         assert run_cli(catalog, "catalog", "check").code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the runner goes on through every file when the catalog's disk is full "
-                   "(store writes raise CatalogDiskFull; a stage that hit ENOSPC has error_kind CatalogDiskFull): "
-                   "it must stop at the first one, record no per-file failure for it, print one message, exit 2")
 def test_a_full_disk_stops_the_run_with_one_clear_message(tmp_path):
     with small_tmpfs(tmp_path / "small", 4096) as disk:
         _, _, _, res = full_disk_run(tmp_path, disk)

@@ -91,7 +91,8 @@ class Catalog:
                              watchdog=Watchdog(seconds=self.settings.watchdog_seconds,
                                                per_media_second=self.settings.watchdog_per_media_second),
                              pool=PoolLimits(max_tasks=self.settings.worker_max_tasks,
-                                             max_rss_mb=self.settings.worker_max_memory_mb))
+                                             max_rss_mb=self.settings.worker_max_memory_mb),
+                             memory_limit_mb=self.settings.worker_address_space_mb)
         events = IngestRunner(self.store, paths, opts).events()
         return events if storage is None else _closing(events, storage)
 

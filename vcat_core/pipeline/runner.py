@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..errors import MediaError
+from ..errors import CatalogDiskFull, MediaError
 from ..events import (
     ClipDone,
     DiscoveryFinished,
@@ -49,6 +49,8 @@ LOCATION_BATCH = 500  # copies of known content written per transaction
 LOCATION_FLUSH_SECONDS = 0.25
 TOUCH_BATCH = 5000  # unchanged paths marked seen per transaction
 PROGRESS_EVERY = 1.0
+DISK_FULL = ("the disk holding the catalog is full: free some space and run the same command again (what was "
+             "catalogued is kept; the run resumes where it stopped)")
 WORKER_PRELOAD = ["vcat_core.pipeline.worker", "vcat_core.pipeline.metadata", "vcat_core.pipeline.thumbnails"]
 
 
@@ -85,6 +87,7 @@ class IngestOptions:
     project_id: int | None = None  # new clips go into this project (`ingest --project`)
     watchdog: Watchdog = field(default_factory=Watchdog)
     pool: PoolLimits = field(default_factory=PoolLimits)  # worker recycling: tasks and memory per worker
+    memory_limit_mb: int | None = None  # address-space cap per worker (None: the `worker_address_space_mb` setting)
 
 
 class IngestRunner:
@@ -106,6 +109,7 @@ class IngestRunner:
         self._started = 0
         self._postgres = store.engine.dialect.name == "postgresql"
         self._pool_start: asyncio.Future | None = None
+        self._fatal: CatalogDiskFull | None = None  # the catalog's disk is full: the run stops
 
     def _emit(self, event: IngestEvent) -> None:
         self._queue.put_nowait(event)
@@ -174,7 +178,11 @@ class IngestRunner:
                     await self._store(self.store.mark_missing_offline,
                                       [r for r in self.roots if os.path.isdir(r)], self._seen_paths)
                 counts = self.summary.model_dump(exclude={"stage_seconds"})  # uploads included
-                await asyncio.shield(self._store(self.store.finish_run, run_id, status, counts))
+                try:
+                    await asyncio.shield(self._store(self.store.finish_run, run_id, status, counts))
+                except CatalogDiskFull:
+                    if self._fatal is None:
+                        raise  # else the run already stops for it: one message, not two
             finally:
                 self._db.shutdown(wait=True)
             self._emit(RunFinished(run_id=run_id, summary=self.summary, exit_code=self.summary.exit_code))
@@ -202,7 +210,8 @@ class IngestRunner:
 
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(WORKER_PRELOAD)
-        return WorkerPool(self.opt.workers, initializer=start_worker, initargs=(self.opt.priority,),
+        return WorkerPool(self.opt.workers, initializer=start_worker,
+                          initargs=(self.opt.priority, self.opt.memory_limit_mb),
                           limits=self.opt.pool, context=ctx,
                           on_warning=lambda text: self._emit(PoolWarning(message=text)))
 
@@ -270,6 +279,8 @@ class IngestRunner:
             while (batch := await found.get()) is not _END:
                 ahead.release()
                 total_bytes += await self._take(batch, hashing)
+                if self._fatal is not None:
+                    raise self._fatal
             await walker
             self.summary.candidates = stats.candidates
             self.summary.passed_over += stats.passed_over
@@ -279,6 +290,8 @@ class IngestRunner:
                 await self._pool_start
             while self._tasks:
                 await asyncio.wait(set(self._tasks))
+            if self._fatal is not None:
+                raise self._fatal
             await self._flush_locations()
         finally:
             stop.set()
@@ -335,15 +348,32 @@ class IngestRunner:
         return size
 
     async def _guard(self, cands: list[Candidate], coro) -> None:
-        """A bug on some files must not end the run: they are failed, the rest go on."""
+        """A bug on some files must not end the run: they are failed, the rest go on. A full catalog disk is no
+        file's fault: it stops the run (and nothing is recorded against the files)."""
         try:
             await coro
         except asyncio.CancelledError:
             raise
+        except CatalogDiskFull as exc:
+            self._stop_for(exc)
         except Exception as exc:  # noqa: BLE001
-            for cand in cands:
-                await self._fail_path(cand.path, "ingest", f"internal error ({type(exc).__name__}: {exc})",
-                                      type(exc).__name__, cand)
+            if self._fatal is not None:
+                return
+            try:
+                for cand in cands:
+                    await self._fail_path(cand.path, "ingest", f"internal error ({type(exc).__name__}: {exc})",
+                                          type(exc).__name__, cand)
+            except CatalogDiskFull as full:
+                self._stop_for(full)
+
+    def _stop_for(self, exc: CatalogDiskFull) -> None:
+        """The first full-disk error ends the run: no new work, the files in flight are left for the next run."""
+        if self._fatal is None:
+            self._fatal = exc
+        me = asyncio.current_task()
+        for t in list(self._tasks):
+            if t is not me:
+                t.cancel()
 
     # ---- fingerprints and content decisions ---------------------------------------------------------------------
 
@@ -484,6 +514,8 @@ class IngestRunner:
                 self._emit(StageFailed(path=cand.path, stage=st, error=str(exc)))
             await self._fail_path(cand.path, stages[0], str(exc), type(exc).__name__, cand)
             return
+        if any(o.error_kind == "CatalogDiskFull" for o in analysis.outcomes):  # thumbnails could not be written
+            raise CatalogDiskFull(DISK_FULL)
         failures = []
         for out in analysis.outcomes:
             self._add_time(out.stage, out.seconds)
