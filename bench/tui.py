@@ -94,6 +94,7 @@ async def run(catalog_dir: Path) -> None:
 async def grid_figures(app, pilot, keys) -> bool:
     sent = time.perf_counter()
     await keys.press("g")
+    await until(pilot, lambda: bool(app.screen.query(ClipGrid)))  # the screen is pushed a frame or two later
     grid = app.screen.query_one(ClipGrid)
     await until(pilot, lambda: grid.loaded)
     first = time.perf_counter() - sent
