@@ -11,9 +11,12 @@ PROXY_FOLDERS = ("Proxy", "Proxies", "proxy", "proxies")  # Resolve/Premiere/FCP
 PROXY_SUFFIXES = (".mov", ".mp4", ".mxf", ".m4v")
 
 
-def find_proxy(path: str) -> str | None:
-    """A proxy of `path` that exists on disk: same stem in a Proxy/Proxies folder beside it (the catalog has no
-    proxy link yet; the camera-card work will give one)."""
+def find_proxy(path: str, doc: dict | None = None) -> str | None:
+    """A proxy of `path` that exists on disk: one the catalog links to the clip (camera cards: `parts` with role
+    proxy), else the same stem in a Proxy/Proxies folder beside it (Resolve / Premiere habits)."""
+    for part in (doc or {}).get("parts") or []:
+        if part.get("role") == "proxy" and part.get("path") and Path(part["path"]).is_file():
+            return str(part["path"])
     p = Path(path)
     for folder in PROXY_FOLDERS:
         for suffix in PROXY_SUFFIXES:

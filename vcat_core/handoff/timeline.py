@@ -52,7 +52,7 @@ def build_timeline(selects: list[Select], options: TimelineOptions) -> tuple[oti
             warnings.append(f"{sel.name}: no known location, left out")
             continue
         if options.proxies:
-            proxy = find_proxy(path)
+            proxy = find_proxy(path, sel.doc)
             if proxy:
                 path = proxy
             else:
