@@ -389,3 +389,16 @@ def test_a_single_file_of_a_card_is_catalogued_as_its_recording(tmp_path):
     assert run["new"] == 1 and run["failed"] == 0
     docs = run_cli(cat, "list", "--json").json()
     assert [len(d["locations"]) for d in docs] == [2] and docs[0]["duration_seconds"] == pytest.approx(2.0)
+
+
+def test_a_timeline_with_proxies_takes_the_proxy_the_card_links(cards, tmp_path):
+    """Sony keeps its proxy in SUB/, not beside the original: only the catalog's link finds it (hand-off work)."""
+    out = tmp_path / "selects.otio"
+    r = run_cli(cards["catalog"], "export", "--format", "otio", "--proxies", "-o", str(out))
+    assert r.code == 0, r.stderr
+    import opentimelineio as otio
+
+    timeline = otio.adapters.read_from_file(str(out))
+    urls = {c.name: c.media_reference.target_url for c in timeline.find_clips()}
+    assert urls["C0001.MP4"].endswith("/SUB/C0001S03.MP4")
+    assert urls["interview.mov"].endswith("/Proxy/interview_Proxy.mov")
