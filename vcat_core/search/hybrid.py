@@ -54,7 +54,6 @@ def run_search(store: CatalogStore, query: str, *, filters: ClipFilter | None = 
     f = merge_filters(filters, parsed_filters)
     explanation = list(parsed.explanation) if parsed is not None else []
     active = {k: v for k, v in f.model_dump().items() if v not in (None, [], "")}
-    allowed = set(store.clip_ids(f)) if active else None
     result = SearchResult(query=query, semantic=semantic, explanation=explanation, filters=active)
     if not semantic.strip():  # filters only: every matching clip, sharpest first
         clips = store.list_clips(f, sort="sharpness", descending=True, limit=limit)
@@ -70,6 +69,10 @@ def run_search(store: CatalogStore, query: str, *, filters: ClipFilter | None = 
         vector_docs = vector_search(store, emb.vector, emb.model, CANDIDATES)
     except Exception as exc:  # noqa: BLE001 - no embedder (or its provider is down): text search still answers
         result.explanation.append(f"meaning search unavailable ({type(exc).__name__}); matching words only")
+    # filters are checked on the candidates only (a few hundred clips), never by listing every matching clip of
+    # the catalog (a million ids at 10⁶ clips)
+    candidates = sorted({d.clip_id for d in text_docs} | {d.clip_id for d in vector_docs})
+    allowed = set(store.clip_ids(f.model_copy(update={"ids": candidates}), sort="id")) if active else None
     hits = fuse(text_docs, vector_docs, allowed)
     top = hits[:limit]
     summaries = {c.id: c for c in store.list_clips(ClipFilter(ids=[h.clip_id for h in top]))} if top else {}
