@@ -9,6 +9,7 @@ readers keep plain deferred transactions and never wait on a writer in WAL mode.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import time
 from pathlib import Path
 
@@ -104,7 +105,15 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see module docstring)
         cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=60000")
+        for attempt in range(50):  # switching a new file to WAL needs it alone for a moment: two processes
+            try:                   # creating the same catalog at once can get SQLITE_BUSY with no busy wait
+                cur.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.1)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
