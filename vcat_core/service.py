@@ -25,10 +25,15 @@ from .pipeline.worker import AnalysisOptions
 from . import reports, system
 from .store import labels, projects, ratings
 from .store.catalog import CatalogStore
+# what the TUI needs of culling's vocabulary, through the one API (DESIGN §1: the UI never reaches into store/)
+from .store.ratings import LABELS, RatingError, describe_rating, parse_rating  # noqa: F401 - re-exported
 from .storage import open_remote_storage, push_thumbnails
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .queue import QueueClient
+    from .store import integrity
     from .queue.progress import QueueProgress
     from .search.hybrid import SearchResult
     from .handoff import Select

@@ -15,7 +15,7 @@ import re
 import shlex
 
 from vcat_core.models import ClipFilter
-from vcat_core.store.ratings import LABELS, RatingError, describe_rating, parse_rating
+from vcat_core.service import LABELS, RatingError, describe_rating, parse_rating
 
 KEYS: dict[str, str] = {
     "codec": "codec",

@@ -7,7 +7,7 @@ import os
 
 from textual.suggester import Suggester
 
-from vcat_core.store.ratings import LABELS
+from vcat_core.service import LABELS
 
 from .filters import CANONICAL, KEYS, PICKS
 

@@ -28,7 +28,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -123,7 +123,7 @@ def _worker_main(conn: Connection, initializer: Callable | None, initargs: tuple
             _task_conn = None
         try:
             with _send_lock:
-                conn.send((*reply, _rss_mb()) if reply[0] == "ok" else (reply[0], reply[1], reply[2], _rss_mb()))
+                conn.send((*reply, _rss_mb()))  # the worker's memory last, so the parent can retire it
         except (EOFError, OSError, BrokenPipeError):
             return
         except Exception as exc:  # noqa: BLE001 - the result or exception could not be pickled
@@ -195,7 +195,7 @@ class _Slot:
     worker: _Worker | None = None
     deadline: float | None = None
     what: str = ""
-    stalled: bool = field(default=False)
+    stalled: bool = False
 
 
 class WorkerPool:

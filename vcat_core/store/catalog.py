@@ -55,7 +55,6 @@ from .tables import (
     utcnow,
 )
 
-DONE = ("succeeded", "skipped")
 NOT_SHARED = ("the same content is already in the catalog, catalogued by someone who has not shared it with you "
               "(ask its owner to add you to its project)")
 

@@ -44,7 +44,7 @@ class KnownLocation:
         return (self.size, self.mtime_ns, self.inode) == (cand.size, cand.mtime_ns, cand.inode)
 
     def satisfies(self, stages: tuple[str, ...]) -> bool:
-        return all(self.stages.get(s) in DONE for s in stages)
+        return all_done(self.stages, stages)
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,12 @@ class KnownClip:
     stages: dict[str, str]
 
     def satisfies(self, stages: tuple[str, ...]) -> bool:
-        return all(self.stages.get(s) in DONE for s in stages)
+        return all_done(self.stages, stages)
+
+
+def all_done(statuses: dict[str, str], stages: tuple[str, ...]) -> bool:
+    """Every one of `stages` succeeded (or was skipped on purpose) for a clip with these statuses."""
+    return all(statuses.get(s) in DONE for s in stages)
 
 
 def chunks(items: list, n: int = CHUNK) -> Iterator[list]:

@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from vcat_core.models import ClipFilter
-from vcat_core.store.ratings import LABELS
+from vcat_core.service import LABELS
 
 from .. import format as fmt
 from .. import images

@@ -13,7 +13,7 @@ from textual.binding import Binding
 
 from vcat_core.errors import VcatError
 from vcat_core.models import ClipSummary
-from vcat_core.store.ratings import LABELS
+from vcat_core.service import LABELS
 
 from .. import format as fmt
 from ..messages import LabelsApplied
