@@ -32,6 +32,7 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
+from tests.test_tui_catalogs import CODECS, RATES, SIZES  # noqa: E402 - the TUI bench catalog's mix
 from vcat_core.ai.local_embed import MODEL_NAME  # noqa: E402
 from vcat_core.config import Settings  # noqa: E402
 from vcat_core.models import ClipFilter  # noqa: E402
@@ -50,10 +51,7 @@ from vcat_core.store.tables import (  # noqa: E402
 
 WORK = ROOT / ".scale"
 FIXED = datetime(2026, 6, 1, tzinfo=timezone.utc)
-CODECS = ("h264", "hevc", "prores", "dnxhd")
 CAMERAS = (("Apple", "iPhone 15 Pro"), ("Sony", "ILCE-7M4"), ("Canon", "EOS C70"), ("Blackmagic", "Pocket 6K"))
-SIZES = ((1920, 1080), (3840, 2160), (1280, 720), (1080, 1920))
-RATES = (23.976, 25.0, 29.97, 59.94)
 SHOTS = ("wide", "medium", "close_up", "unknown")
 TOPICS = ("interview budget council", "beach sunset waves", "city traffic night", "kitchen cooking pasta",
           "football match crowd", "mountain hiking snow", "wedding speech toast", "factory machines workers")

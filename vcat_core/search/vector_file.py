@@ -176,7 +176,7 @@ def _refresh(engine, model: str, version: int, st: _State) -> None:
                     if st.dim and len(v) != st.dim:
                         continue  # another dimension under the same model name: never compared
                     st.dim = len(v)
-                    st.delta[int(i)] = v / max(float(np.linalg.norm(v)), 1e-12)
+                    st.delta[int(i)] = _unit(v[None, :])[0]
             st.seq = int(log[-1][0])
         if st.path is not None and (len(st.delta) >= MERGE_AT or (~st.alive).sum() > max(len(st.ids) // 5,
                                                                                          MERGE_AT)):
