@@ -12,7 +12,6 @@ import re
 import socket
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +141,6 @@ class CatalogStore:
 
     # ---- ingest side -------------------------------------------------------------------------------------------
 
-    def _stages_for(self, session: Session, clip_ids: Iterable[int]) -> dict[int, dict[str, str]]:
-        return locations.stages_of(session, clip_ids)
-
     def lookup_locations(self, paths: list[str]) -> dict[str, KnownLocation]:
         """Batch look-up of paths already catalogued (one query per 500 paths, not one per file)."""
         with Session(self.engine) as s:
@@ -203,9 +199,6 @@ class CatalogStore:
             locations.upsert_locations(s, [(clips[fp].clip_id, c) for fp, c in items if fp in clips])
             bump_changes(s)
         return found
-
-    def _upsert_location(self, s: Session, clip_id: int, cand: Candidate) -> None:
-        locations.upsert_locations(s, [(clip_id, cand)])
 
     @retry_transient
     def save_analysis(self, a: ClipAnalysis, *, owner: str | None = None,
@@ -767,6 +760,4 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _chunks(items: list, n: int):
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
+_chunks = locations.chunks  # the one chunker (IN (…) lists under SQLite's variable limit)
