@@ -89,6 +89,26 @@ def test_the_bound_grows_with_the_footage_a_task_reports():
     assert run(go()) == "finished"
 
 
+def test_a_claimed_duration_the_bytes_cannot_hold_buys_no_time():
+    """A hostile file of 2 KB claiming ten hours: the watchdog believes at most 2 s of footage (1 KB per second)."""
+    from vcat_core.pipeline.runner import Watchdog
+
+    budget = Watchdog(seconds=1, per_media_second=1, read_bytes_per_second=1e12).analysis(2000)
+    assert budget.total(36_000) == pytest.approx(3.0) and budget.total(1.0) == pytest.approx(2.0)
+
+    async def go():
+        p = WorkerPool(1)
+        try:
+            t = time.monotonic()
+            with pytest.raises(WatchdogTimeout):
+                await p.run(long_clip, 36_000.0, 60.0, budget=budget)
+            return time.monotonic() - t
+        finally:
+            p.shutdown()
+
+    assert run(go()) < 15
+
+
 def test_a_crashed_worker_fails_only_its_task():
     async def go():
         p = WorkerPool(2)

@@ -235,3 +235,26 @@ def test_rescue_of_stalled_jobs(pg, postgres_url: str, footage: Path):
     assert sum(map(len, asyncio.run(rescue_twice()))) == 1
     with QueueClient(postgres_url) as q:
         assert q.job(job_id)["status"] == "failed"
+
+
+def test_a_hung_decode_in_a_worker_is_stopped_by_the_watchdog(postgres_url: str, tmp_path: Path):
+    """Workers read files in their own processes under the same watchdog as a local run: a decode that hangs is
+    failed with the watchdog's reason, the other files are catalogued, and the worker finishes (issue 12)."""
+    folder = tmp_path / "clips"
+    media.make_segments(folder, 3, size="64x48", rate=5)
+    cat = tmp_path / "catalog"
+
+    def cli(*args: str, **env: str):
+        return run_cli(cat, "--database-url", postgres_url, *args, VCAT_ANALYSIS_DEPTH="quick", **env)
+
+    assert cli("schema", "apply").code == 0
+    assert cli("ingest", str(folder), "--queue", "--skip-ai").code == 0
+    w = cli("worker", "--concurrency", "2", "--until-empty", timeout=180, VCAT_FAULT_HANG="seg_00001.mp4",
+            VCAT_WATCHDOG_SECONDS="3", VCAT_WATCHDOG_PER_MEDIA_SECOND="1")
+    assert w.code == 0, w.stderr[-3000:]
+    failures = cli("failures", "--json").json()
+    assert [Path(f["path"]).name for f in failures] == ["seg_00001.mp4"]
+    assert "stopped by the watchdog" in failures[0]["error"]
+    assert sorted(d["file_name"] for d in cli("export").json()) == ["seg_00000.mp4", "seg_00002.mp4"]
+    status = {q["queue"]: q for q in cli("queue", "status", "--json").json()}
+    assert status["processing"]["failed"] == 0 and status["processing"]["succeeded"] == 3  # a result, not a crash

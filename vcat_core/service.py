@@ -93,8 +93,7 @@ class Catalog:
                              analysis=self._analysis_options(thumbnails), recursive=recursive, force=force,
                              stages=stages, limit=limit, priority=priority, min_age=min_age,
                              after_store=upload, project_id=project_id,
-                             watchdog=Watchdog(seconds=self.settings.watchdog_seconds,
-                                               per_media_second=self.settings.watchdog_per_media_second),
+                             watchdog=Watchdog.from_settings(self.settings),
                              pool=PoolLimits(max_tasks=self.settings.worker_max_tasks,
                                              max_rss_mb=self.settings.worker_max_memory_mb),
                              memory_limit_mb=self.settings.worker_address_space_mb)

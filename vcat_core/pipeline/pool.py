@@ -59,9 +59,13 @@ class Budget:
 
     seconds: float
     per_media_second: float = 0.0
+    # a file's claimed duration is believed only up to this (what its bytes can plausibly hold): a hostile file of
+    # a few KB claiming ten hours must not buy itself a day of decoding
+    max_media_seconds: float = float("inf")
 
     def total(self, media_seconds: float | None) -> float:
-        return self.seconds + self.per_media_second * max(0.0, media_seconds or 0.0)
+        media = min(max(0.0, media_seconds or 0.0), self.max_media_seconds)
+        return self.seconds + self.per_media_second * media
 
 
 @dataclass(frozen=True)
@@ -283,6 +287,12 @@ class WorkerPool:
                 if self._on_warning is not None:
                     self._on_warning(text)
                 await asyncio.get_running_loop().run_in_executor(None, worker.kill)
+
+    async def aclose(self) -> None:
+        """`shutdown()` from asyncio code without blocking its loop while workers finish (queue workers)."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+        await asyncio.to_thread(self.shutdown)
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop the pool. `wait=False` (cancelled or failed runs): kill every worker now, so no process outlives

@@ -62,12 +62,20 @@ class Watchdog:
     seconds: float = 300.0
     per_media_second: float = 3.0
     read_bytes_per_second: float = 10 * 2**20
+    # the leanest footage still takes ~1 KB per second (a static screen recording at 8 kbit/s): a longer claimed
+    # duration than the bytes allow is not believed (see Budget.max_media_seconds)
+    min_bytes_per_media_second: float = 1000.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "Watchdog":
+        return cls(seconds=settings.watchdog_seconds, per_media_second=settings.watchdog_per_media_second)
 
     def fingerprint(self, size: int) -> Budget:
         return Budget(self.seconds + size / self.read_bytes_per_second)
 
     def analysis(self, size: int) -> Budget:
-        return Budget(self.seconds + size / self.read_bytes_per_second, self.per_media_second)
+        return Budget(self.seconds + size / self.read_bytes_per_second, self.per_media_second,
+                      max_media_seconds=size / self.min_bytes_per_media_second)
 
 
 @dataclass

@@ -10,10 +10,12 @@ from typing import Any
 
 from procrastinate import exceptions as pexc
 
+from ..config import load_settings
 from ..errors import VcatError
 from ..store.engine import driver_url
 from .progress import STATUSES as JOB_STATUSES
 from .progress import queue_counts, schema_applied
+from .analysis_pool import pool_context, start_pool
 from .tasks import PRIORITY, QUEUES, RETRY, build_app
 
 __all__ = ["QueueError", "QueueClient", "QUEUES", "pending_migrations", "rescue_stalled_jobs"]
@@ -228,8 +230,17 @@ class QueueClient:
 
         worker_app = build_app(PsycopgConnector(conninfo=self.conninfo))
         beat = max(0.5, stalled_after / 3)
+        pool = start_pool(concurrency, load_settings())
+        context = {"database_url": self.database_url, **pool_context(pool, asyncio.get_running_loop())}
         options = dict(queues=queues, concurrency=concurrency, update_heartbeat_interval=beat,
-                       stalled_worker_timeout=stalled_after, additional_context={"database_url": self.database_url})
+                       stalled_worker_timeout=stalled_after, additional_context=context)
+        try:
+            await self._run_worker(worker_app, queues, until_empty, stalled_after, beat, options)
+        finally:
+            await pool.aclose()  # no worker process outlives the worker
+
+    async def _run_worker(self, worker_app, queues: list[str], until_empty: bool, stalled_after: float,
+                          beat: float, options: dict[str, Any]) -> None:
         async with worker_app.open_async():
             if not until_empty:
                 rescuer = asyncio.create_task(_rescue_forever(worker_app, queues, stalled_after, beat))

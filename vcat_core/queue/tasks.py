@@ -32,6 +32,7 @@ from ..pipeline.decide import content_action, location_of, path_action, unreadab
 from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
 from ..store import projects
 from ..store.catalog import NOT_SHARED, CatalogStore
+from .analysis_pool import in_pool, watchdog
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
 QUEUE_STAGES = {
@@ -122,7 +123,8 @@ def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str,
         fp = FingerprintResult(algorithm=settings.hash_algorithm, digest=known.fingerprint, size=cand.size)
     else:
         try:
-            fp = run_fingerprint(cand, settings.hash_algorithm)
+            fp = in_pool(context.additional_context, run_fingerprint, cand, settings.hash_algorithm,
+                         budget=watchdog(settings).fingerprint(cand.size), label=path)
         except MediaError as exc:
             store.record_failure(path, "fingerprint", str(exc), type(exc).__name__, size=cand.size,
                                  mtime_ns=cand.mtime_ns, owner=options.get("owner"))
@@ -162,7 +164,10 @@ def process_clip(context: procrastinate.JobContext, path: str, options: dict[str
     result = "nothing to do"
     clip_id = clip.clip_id if clip else None
     if stages:
-        analysis = run_analysis(cand, fp, stages, AnalysisOptions.from_settings(settings, options.get("thumbnails")))
+        try:
+            analysis = _analyse(context, settings, cand, fp, stages, options)
+        except MediaError as exc:
+            return _failed_stage(store, cand, stages[0], exc, options)
         analysis.outcomes.insert(0, StageOutcome(stage="fingerprint", status="succeeded", seconds=fp.seconds))
         bad = unreadable(analysis, cand, stages)
         if bad is not None:
@@ -206,14 +211,32 @@ def analyze_clip(context: procrastinate.JobContext, path: str, options: dict[str
     rows = store.load_clips([clip.clip_id])
     doc = clip_document(rows[0], settings.catalog) if rows else {}
     prior = {"thumbnails": doc.get("thumbnail_paths") or [], "vision": doc.get("quality")}
-    analysis = run_analysis(cand, fp, ("metadata", *stages),
-                            AnalysisOptions.from_settings(settings, options.get("thumbnails")), prior)
+    try:
+        analysis = _analyse(context, settings, cand, fp, ("metadata", *stages), options, prior)
+    except MediaError as exc:
+        return _failed_stage(store, cand, stages[0], exc, options)
     bad = unreadable(analysis, cand.model_copy(update={"by_content": False}), ("metadata", *stages))
     if bad is not None:  # it was a clip a moment ago: now a failure, whatever picked it
         return _failed(store, cand, bad, options)
     clip_id, _ = store.save_analysis(analysis, owner=options.get("owner"), project_id=options.get("project_id"))
     failed = [o for o in analysis.outcomes if o.status == "failed"]
     return f"analysed clip {clip_id}" + (f" ({failed[0].stage} failed)" if failed else "")
+
+
+def _analyse(context: procrastinate.JobContext, settings, cand: Candidate, fp: FingerprintResult,
+             stages: tuple[str, ...], options: dict[str, Any], prior: dict | None = None):
+    """The analysis stages of one file in the worker's pool, under the watchdog (queue/analysis_pool.py)."""
+    opts = AnalysisOptions.from_settings(settings, options.get("thumbnails"))
+    return in_pool(context.additional_context, run_analysis, cand, fp, stages, opts, prior,
+                   budget=watchdog(settings).analysis(cand.size), label=cand.path)
+
+
+def _failed_stage(store: CatalogStore, cand: Candidate, stage: str, exc: MediaError, options: dict[str, Any]) -> str:
+    """The file stopped by the watchdog or crashing its worker twice: a failure row, as in a local run (a later
+    run or `queue retry` tries it again), not a job failure retried at once."""
+    store.record_failure(cand.path, stage, str(exc), type(exc).__name__, size=cand.size, mtime_ns=cand.mtime_ns,
+                         owner=options.get("owner"))
+    return "failed"
 
 
 def _failed(store: CatalogStore, cand: Candidate, meta: StageOutcome, options: dict[str, Any]) -> str:
