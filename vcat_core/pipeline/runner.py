@@ -67,7 +67,7 @@ class Watchdog:
     min_bytes_per_media_second: float = 1000.0
 
     @classmethod
-    def from_settings(cls, settings) -> "Watchdog":
+    def from_settings(cls, settings) -> Watchdog:
         return cls(seconds=settings.watchdog_seconds, per_media_second=settings.watchdog_per_media_second)
 
     def fingerprint(self, size: int) -> Budget:

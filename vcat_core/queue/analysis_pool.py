@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..config import Settings
 from ..pipeline.pool import Budget, PoolLimits, WorkerCrashed, WorkerPool
