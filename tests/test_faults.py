@@ -91,3 +91,59 @@ def assert_consistent(catalog: Path) -> None:
         full = Path(p) if Path(p).is_absolute() else catalog / p
         assert full.exists() and full.stat().st_size > 0, full
         assert full.read_bytes()[-2:] == b"\xff\xd9" or full.suffix != ".jpg", f"{full} is cut short"
+
+
+def test_a_source_mount_going_away_mid_run_fails_the_rest_and_a_later_run_finishes(failing_disk, tmp_path):
+    """The drive is unmounted while a run reads it (a cable pulled, a network share dropped): the run does not
+    hang; every file is catalogued or failed naming the cause; a run while the drive is gone marks its locations
+    offline, never deletes them; once the drive is back, the next run catalogues the rest, each clip once."""
+    import json
+    import subprocess
+    import time
+
+    from .fault_fs import _run
+    from .helpers import VCAT_CORE, cli_env
+
+    drive = failing_disk.mountpoint
+    media.make_segments(drive, 12, size="64x48", rate=5)
+    failing_disk.freeze()
+    before = snapshot_tree(drive)
+    catalog = tmp_path / "catalog"
+    proc = subprocess.Popen([VCAT_CORE, "ingest", str(drive), "--workers", "1", "--json", *NO_AI],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=cli_env(catalog, VCAT_ANALYSIS_DEPTH="quick", VCAT_FAULT_HANG="seg_00004.mp4",
+                                        VCAT_WATCHDOG_SECONDS="4", VCAT_WATCHDOG_PER_MEDIA_SECOND="0"))
+    events, gone = [], False
+    started = time.monotonic()
+    for line in proc.stdout:  # one worker: four clips done, then it is held on seg_00004 (a stuck read)
+        events.append(json.loads(line))
+        if not gone and sum(e.get("kind") == "clip_done" for e in events) == 4:
+            _run("umount", "-l", str(drive))  # pull the drive while the rest wait
+            gone = True
+    proc.wait(timeout=120)
+    assert gone and time.monotonic() - started < 90, proc.stderr.read()[-2000:]
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr.read()
+    s = events[-1]["summary"]
+    assert s["new"] >= 4 and s["new"] + s["failed"] == 12, s
+    failures = run_cli(catalog, "failures", "--json").json()
+    assert len({f["path"] for f in failures}) == s["failed"]  # a row per failed stage, one file each
+    for f in failures:
+        assert any(w in f["error"].lower() for w in ("watchdog", "disappeared", "not run")), f
+    listed = {c["file_name"] for c in run_cli(catalog, "list", "--json").json()}
+    failed = {Path(f["path"]).name for f in failures}
+    assert listed | failed == {f"seg_{n:05d}.mp4" for n in range(12)}  # every file accounted for
+    assert len(listed - failed) == s["new"]  # (a clip whose thumbnails failed is both: catalogued, partial)
+    still_gone = run_cli(catalog, "ingest", str(drive), "--json", *NO_AI, VCAT_ANALYSIS_DEPTH="quick")
+    assert still_gone.code in (0, 1) and "Traceback" not in still_gone.stderr, still_gone.stderr[-2000:]
+    locations = [loc for d in run_cli(catalog, "export").json() for loc in d["locations"]]
+    assert locations and not any(loc["online"] for loc in locations)  # the drive is gone: offline, kept
+
+    _run("mount", "-o", "ro", failing_disk.device, str(drive))  # the drive is back
+    res = run_cli(catalog, "ingest", str(drive), "--workers", "1", "--json", *NO_AI, VCAT_ANALYSIS_DEPTH="quick")
+    assert res.code == 0, res.stderr[-2000:]
+    assert run_cli(catalog, "failures", "--json").json() == []
+    clips = run_cli(catalog, "list", "--json").json()
+    assert sorted(c["file_name"] for c in clips) == [f"seg_{n:05d}.mp4" for n in range(12)]
+    locations = [loc for d in run_cli(catalog, "export").json() for loc in d["locations"]]
+    assert len(locations) == 12 and all(loc["online"] for loc in locations)
+    assert snapshot_tree(drive) == before
