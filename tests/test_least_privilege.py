@@ -245,3 +245,71 @@ def test_a_member_cancelling_a_job_is_told_it_is_the_admins(catalog, postgres_ur
     res = run_cli(tmp_path / "alice", "queue", "cancel", "--task-id", str(job), VCAT_DATABASE_URL=alice.url)
     assert res.code == 1 and "not allowed" in res.stderr and "Traceback" not in res.stderr, res.stderr
     assert alice.one("SELECT status FROM procrastinate_jobs WHERE id = %s", job) == "todo"
+
+
+def test_a_worker_role_catalogues_for_every_member_and_can_do_nothing_else(catalog, postgres_url, tmp_path,
+                                                                           capsys):
+    """Workers log in as a role holding `vcat_worker` (`schema grant ROLE --worker`), not as the admin: it runs
+    two members' jobs, each clip and failure ending up theirs; everything an admin could do besides is refused."""
+    from . import media
+
+    alice, bob = catalog["logins"]
+    name = f"worker_{catalog['tag']}"
+    admin = Actor("admin", postgres_url)
+    admin.sql(f'CREATE ROLE "{name}" LOGIN PASSWORD \'pw-{name}\'')
+    worker = Actor(name, role_url(postgres_url, name, f"pw-{name}"))
+    shared = tmp_path / "shared-catalog"  # the thumbnails folder every machine mounts
+    res = run_cli(shared, "schema", "grant", name, "--worker", VCAT_DATABASE_URL=postgres_url)
+    assert res.code == 0 and "granted vcat_worker" in res.stdout, res.stderr
+    for who, size in ((alice, "64x48"), (bob, "96x64")):
+        folder = tmp_path / f"{who.name}-footage"
+        media.make_segments(folder, 1, size=size, rate=5, prefix=who.name)
+        if who is alice:
+            media.make_text(folder / "notes.mp4")
+        res = run_cli(shared, "ingest", str(folder), "--queue", "--skip-ai", "--json", VCAT_DATABASE_URL=who.url)
+        assert res.code == 0 and res.json()["queued"], res.stderr
+
+    res = run_cli(shared, "worker", "--until-empty", VCAT_DATABASE_URL=worker.url, VCAT_ANALYSIS_DEPTH="quick")
+    assert res.code == 0, res.stderr[-3000:]
+    owners = dict(admin.sql("SELECT name, owner FROM clips WHERE name LIKE %s OR name LIKE %s",
+                            f"{alice.name}%", f"{bob.name}%")[0])
+    assert owners == {f"{alice.name}_00000.mp4": alice.name, f"{bob.name}_00000.mp4": bob.name}
+    assert admin.sql("SELECT owner FROM file_failures WHERE path LIKE '%%notes.mp4'")[0] == [(alice.name,)]
+    assert [c["file_name"] for c in run_cli(shared, "list", "--json", VCAT_DATABASE_URL=alice.url).json()] == \
+        [f"{alice.name}_00000.mp4"]  # each member sees their own
+    status = {q["queue"]: q for q in run_cli(shared, "queue", "status", "--json",
+                                             VCAT_DATABASE_URL=postgres_url).json()}
+    assert status["ingest"]["failed"] == status["processing"]["failed"] == 0
+
+    project = admin.one("INSERT INTO projects (name, created_at, created_by) VALUES (%s, now(), %s) RETURNING id",
+                        f"p-{catalog['tag']}", alice.name)
+    beyond = {
+        "drop a table": "DROP TABLE clips",
+        "truncate": "TRUNCATE clips CASCADE",
+        "turn row security off": "ALTER TABLE clips DISABLE ROW LEVEL SECURITY",
+        "drop a policy": "DROP POLICY vcat_clips_select ON clips",
+        "add a policy": "CREATE POLICY evil ON clips FOR SELECT USING (true)",
+        "create a table": "CREATE TABLE evil (x int)",
+        "make a role": "CREATE ROLE evil_role",
+        "grant itself membership": f'GRANT vcat_member TO "{name}"',
+        "grant the worker role on": f'GRANT vcat_worker TO "{alice.name}"',
+        "join a project": f"INSERT INTO project_members (project_id, member, added_at) VALUES ({project}, "
+                          f"'{name}', now())",
+        "rename a project": f"UPDATE projects SET name = 'mine' WHERE id = {project}",
+        "delete a project": f"DELETE FROM projects WHERE id = {project}",
+        "make a collection": "INSERT INTO collections (name, created_at) VALUES ('evil', now())",
+        "rewrite the schema revision": "UPDATE alembic_version SET version_num = '0001'",
+        "re-run the worker grants": "SELECT vcat_secure_workers()",
+        "replace a function": "CREATE OR REPLACE FUNCTION vcat_current_user() RETURNS text LANGUAGE sql AS "
+                              "$$ SELECT 'postgres' $$",
+    }
+    let_through = [what for what, statement in beyond.items() if not refused(worker, lambda a, s=statement: a.sql(s))]
+    schema_apply = run_cli(shared, "schema", "apply", VCAT_DATABASE_URL=worker.url)
+    with capsys.disabled():
+        print(f"\nworker role: {len(beyond) + 1 - len(let_through) - (schema_apply.code == 0)} of "
+              f"{len(beyond) + 1} attempts beyond its job refused")
+    assert not let_through, let_through
+    assert schema_apply.code != 0 and "Traceback" not in schema_apply.stderr, schema_apply.stderr[-2000:]
+    assert admin.one("SELECT count(*) FROM project_members WHERE member = %s", name) == 0
+    admin.sql(f'DROP OWNED BY "{name}"')
+    admin.sql(f'DROP ROLE "{name}"')

@@ -202,11 +202,13 @@ class Catalog:
         """Create/upgrade everything: vcat's tables (done on open) and the job queue's schema."""
         queue_state = None
         if self.settings.database_url:
-            with self.queue() as q:
-                queue_state = q.apply_schema()
-            if queue_state != "current":  # members queue and work jobs too (migration 0009 granted what existed)
-                with self.store.writer.begin() as conn:
-                    projects.grant_member_privileges(conn)
+            with projects.denied_as_error("applying the schema", "only the catalog's admin (the role owning its "
+                                          "tables) creates or upgrades it"):
+                with self.queue() as q:
+                    queue_state = q.apply_schema()
+                if queue_state != "current":  # members and workers use the queue (migrations granted what existed)
+                    with self.store.writer.begin() as conn:
+                        projects.grant_role_privileges(conn)
         from .store import migrate
         from .store.vector_index import ensure_all_vector_indexes
 
@@ -467,9 +469,9 @@ class Catalog:
         """Put clips into a project (None: out of theirs); on Postgres only your own clips move."""
         return projects.assign(self.store, name, clip_ids)
 
-    def grant_member(self, role: str, *, revoke: bool = False) -> None:
-        """Make a Postgres role a team member of this catalog (admin only)."""
-        projects.grant_role(self.store, role, revoke=revoke)
+    def grant_member(self, role: str, *, revoke: bool = False, worker: bool = False) -> None:
+        """Make a Postgres role a team member of this catalog, or a queue worker (`worker`); admin only."""
+        projects.grant_role(self.store, role, revoke=revoke, worker=worker)
 
     def ingest_runs(self, *, limit: int = 20, running_only: bool = False) -> list[dict[str, Any]]:
         """Recent ingest runs with their (live, while running) counts."""

@@ -99,12 +99,16 @@ def _move(name: str | None, clips: list[str], where: str) -> None:
 
 def schema_grant(role: str = typer.Argument(..., help="An existing Postgres role (e.g. one made with CREATE ROLE "
                                                        "… LOGIN PASSWORD …, or Supabase's `authenticated`)."),
-                 revoke: bool = typer.Option(False, "--revoke", help="Take the membership away instead.")) -> None:
-    """Make a Postgres role a team member of this catalog (GRANT vcat_member TO ROLE); run as the admin."""
+                 revoke: bool = typer.Option(False, "--revoke", help="Take the membership away instead."),
+                 worker: bool = typer.Option(False, "--worker", help="A queue worker's login instead of a member: "
+                                             "every clip's rows for any owner, and nothing else (vcat_worker).")
+                 ) -> None:
+    """Make a Postgres role a team member of this catalog (GRANT vcat_member TO ROLE), or a queue worker
+    (--worker: GRANT vcat_worker); run as the admin."""
+    group = "vcat_worker" if worker else "vcat_member"
     try:
         with open_catalog() as cat:
-            cat.grant_member(role, revoke=revoke)
+            cat.grant_member(role, revoke=revoke, worker=worker)
     except VcatError as exc:
         fail(str(exc))
-    out.print(f"{'revoked' if revoke else 'granted'} vcat_member {'from' if revoke else 'to'} {role}",
-              highlight=False)
+    out.print(f"{'revoked' if revoke else 'granted'} {group} {'from' if revoke else 'to'} {role}", highlight=False)

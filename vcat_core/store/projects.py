@@ -22,6 +22,7 @@ from .engine import is_postgres
 from .tables import Clip, Project, ProjectMember
 
 MEMBER_ROLE = "vcat_member"
+WORKER_ROLE = "vcat_worker"  # queue workers: every clip's rows, nothing else (migration 0022)
 
 
 class ProjectError(VcatError):
@@ -33,7 +34,8 @@ class AccessDenied(VcatError):
 
 
 @contextmanager
-def denied_as_error(what: str) -> Iterator[None]:
+def denied_as_error(what: str, hint: str = "on a shared catalog only a clip's owner (or a project's creator) "
+                                           "may change it") -> Iterator[None]:
     """Turn Postgres' "permission denied" / "violates row-level security policy" (SQLSTATE 42501) into a sentence,
     instead of a driver traceback."""
     try:
@@ -45,8 +47,7 @@ def denied_as_error(what: str) -> Iterator[None]:
         if getattr(driver_error, "sqlstate", None) != "42501":
             raise
         detail = str(driver_error).splitlines()[0]
-        raise AccessDenied(f"{what}: not allowed ({detail}); on a shared catalog only a clip's owner "
-                           "(or a project's creator) may change it") from exc
+        raise AccessDenied(f"{what}: not allowed ({detail}); {hint}") from exc
 
 
 def normalise_name(name: str) -> str:
@@ -180,10 +181,11 @@ def _quote(conn: Connection, identifier: str) -> str:
     return conn.dialect.identifier_preparer.quote_identifier(identifier)
 
 
-def grant_member_privileges(conn: Connection) -> None:
+def grant_role_privileges(conn: Connection) -> None:
     """(Re)grant `vcat_member` what a team member needs: every vcat table and id sequence; of the job queue, which
     `schema apply` creates after the migrations ran, only reading their own jobs (`vcat_secure_queue`, migration
-    0013: members queue files through `vcat_defer_ingest`). Idempotent; run by the admin."""
+    0013: members queue files through `vcat_defer_ingest`). Then `vcat_worker` its narrow rights on every table
+    there is now (`vcat_secure_workers`, migration 0022). Idempotent; run by the admin."""
     names = sorted(SQLModel.metadata.tables)
     conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(names)} TO {MEMBER_ROLE}"))
     conn.execute(text(f"GRANT SELECT ON alembic_version TO {MEMBER_ROLE}"))
@@ -192,18 +194,21 @@ def grant_member_privileges(conn: Connection) -> None:
     for seq in filter(None, sequences):
         conn.execute(text(f"GRANT USAGE, SELECT ON SEQUENCE {seq} TO {MEMBER_ROLE}"))
     conn.execute(text("SELECT vcat_secure_queue()"))
+    conn.execute(text("SELECT vcat_secure_workers()"))
 
 
-def grant_role(store: CatalogStore, role: str, *, revoke: bool = False) -> None:
-    """Make an existing Postgres role a team member of this catalog (GRANT vcat_member TO role), or stop it."""
+def grant_role(store: CatalogStore, role: str, *, revoke: bool = False, worker: bool = False) -> None:
+    """Make an existing Postgres role a team member of this catalog (GRANT vcat_member TO role), or a queue worker
+    (`worker`: GRANT vcat_worker), or stop it."""
     if not is_postgres(store.engine):
         raise ConfigError("roles and grants exist on Postgres catalogs only (--database-url postgresql://…)")
+    group = WORKER_ROLE if worker else MEMBER_ROLE
     with store.writer.begin() as conn:
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
             raise ProjectError(f"no Postgres role {role!r}: create it first (CREATE ROLE … LOGIN PASSWORD …)")
-        with denied_as_error(f"granting {MEMBER_ROLE} to {role!r}"):
+        with denied_as_error(f"granting {group} to {role!r}"):
             if revoke:
-                conn.execute(text(f"REVOKE {MEMBER_ROLE} FROM {_quote(conn, role)}"))
+                conn.execute(text(f"REVOKE {group} FROM {_quote(conn, role)}"))
             else:
-                conn.execute(text(f"GRANT {MEMBER_ROLE} TO {_quote(conn, role)}"))
-                grant_member_privileges(conn)
+                conn.execute(text(f"GRANT {group} TO {_quote(conn, role)}"))
+                grant_role_privileges(conn)
