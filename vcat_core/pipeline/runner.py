@@ -34,6 +34,7 @@ from ..events import (
 )
 from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from ..store.catalog import NOT_SHARED, CatalogStore, KnownClip, KnownLocation
+from ..store.tables import utcnow
 from .decide import content_action, location_of, path_action, unreadable
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 from .pool import Budget, PoolLimits, WatchdogTimeout, WorkerCrashed, WorkerPool
@@ -109,7 +110,8 @@ class IngestRunner:
         self._queue: asyncio.Queue = asyncio.Queue()
         self._inflight: dict[str, asyncio.Future] = {}
         self._analysed: set[str] = set()  # contents analysed by this run (a look-up made before may be stale)
-        self._seen_paths: set[str] = set()
+        self._discovered = 0  # paths walked (a count: a drive of millions must not be held in memory)
+        self._started_at = utcnow()  # every location seen by this run is stamped at or after this
         self._unchanged: list[str] = []
         self._pending_locations: list[tuple[str, Candidate, str]] = []
         self._tasks: set[asyncio.Task] = set()
@@ -184,7 +186,7 @@ class IngestRunner:
                 if status == "finished":
                     await self._store(self.store.touch_locations, self._unchanged)
                     await self._store(self.store.mark_missing_offline,
-                                      [r for r in self.roots if os.path.isdir(r)], self._seen_paths)
+                                      [r for r in self.roots if os.path.isdir(r)], self._started_at)
                 counts = self.summary.model_dump(exclude={"stage_seconds"})  # uploads included
                 try:
                     await asyncio.shield(self._store(self.store.finish_run, run_id, status, counts))
@@ -203,7 +205,7 @@ class IngestRunner:
         while True:
             await asyncio.sleep(PROGRESS_EVERY)
             counts = self.summary.model_dump(exclude={"stage_seconds"})
-            counts["discovered"] = len(self._seen_paths)
+            counts["discovered"] = self._discovered
             if counts != last:
                 try:
                     await self._store(self.store.update_run, run_id, counts)
@@ -317,7 +319,7 @@ class IngestRunner:
                 await self._fail_path(item.path, "discover", item.error, "DiscoveryProblem")
                 continue
             cands.append(item)
-            self._seen_paths.update(item.paths)  # every part of a spanned recording
+            self._discovered += len(item.paths)  # every part of a spanned recording
             size += item.size
         known = await self._store(self.store.lookup_locations, [p for c in cands for p in c.paths])
         algo = self.opt.hash_algorithm

@@ -270,7 +270,7 @@ def _remote_storage(url: str, key: str, bucket: str):
 
 def mark_offline(context: procrastinate.JobContext, roots: list[str]) -> int:
     """Locations under these folders that are gone are marked offline (never deleted)."""
-    return _catalog(context).mark_missing_offline(roots, set())
+    return _catalog(context).mark_missing_offline(roots)
 
 
 def build_app(connector: procrastinate.BaseConnector) -> procrastinate.App:

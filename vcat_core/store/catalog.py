@@ -12,6 +12,7 @@ import re
 import socket
 import sqlite3
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -307,10 +308,11 @@ class CatalogStore:
             s.exec(delete(FileFailure).where(FileFailure.path == path))
 
     @retry_transient
-    def mark_missing_offline(self, roots: list[str], seen: set[str]) -> int:
-        """Locations under a scanned folder that were not found are marked offline (never deleted)."""
+    def mark_missing_offline(self, roots: list[str], since: datetime | None = None) -> int:
+        """Locations under a scanned folder that were not found are marked offline (never deleted); those a run
+        stamped as seen `since` it started are not looked at again."""
         with Session(self.writer) as s, s.begin():
-            changed = locations.offline_missing(s, roots, seen)
+            changed = locations.offline_missing(s, roots, since)
             if changed:
                 bump_changes(s)
         return changed

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
@@ -197,15 +198,18 @@ def touch_paths(s: Session, paths: list[str]) -> None:
                   .execution_options(synchronize_session=False))
 
 
-def offline_missing(s: Session, roots: list[str], seen: set[str]) -> int:
-    """Locations under a scanned folder that were not found are marked offline (never deleted)."""
+def offline_missing(s: Session, roots: list[str], since: datetime | None = None) -> int:
+    """Locations under a scanned folder that are not there are marked offline (never deleted). A run stamps every
+    location it sees (`seen_at`), so only those not stamped `since` its start are looked for on disk."""
     loc = ClipLocation.__table__.c
     gone: list[int] = []
     for root in roots:
         prefix = root.rstrip(os.sep) + os.sep
-        for lid, path in s.execute(select(loc.id, loc.path).where(loc.path.startswith(prefix, autoescape=True),
-                                                                  loc.online.is_(True))):
-            if path not in seen and not os.path.exists(path):
+        where = [loc.path.startswith(prefix, autoescape=True), loc.online.is_(True)]
+        if since is not None:
+            where.append(loc.seen_at < since)
+        for lid, path in s.execute(select(loc.id, loc.path).where(*where)):
+            if not os.path.exists(path):
                 gone.append(lid)
     for chunk in chunks(gone):
         s.execute(update(ClipLocation.__table__).where(loc.id.in_(chunk)).values(online=False)
