@@ -36,6 +36,8 @@ ALIASES: dict[str, list[str]] = {
     "color_primaries_name": ["capturecolorprimaries", "colorprimaries", "colorspace", "gamut"],
     "iso": ["isosensitivity", "iso", "exposureindexofphotometer", "ei"],
     "exposure": ["shutterspeed_angle", "shutterspeed_time", "shutterangle", "shutterspeed", "exposuretime"],
+    "frames": ["duration@value"],  # Sony: the clip's length in frames
+    "video_codec": ["videoframe@videocodec"],
 }
 
 # a camera's gamma names -> the log profile facet (S-Log3 …); HLG is a broadcast HDR curve, kept as both
@@ -154,6 +156,10 @@ def _normalise(facts: SidecarFacts) -> None:
         v["rate"] = snap_rate(m[1]) if m else None
         if v["rate"] is None:
             del v["rate"]
+    if "frames" in v:
+        v["frames"] = int(v["frames"]) if str(v["frames"]).isdigit() else None
+        if v["frames"] is None:
+            del v["frames"]
     if "iso" in v:
         m = re.match(r"\s*(\d+)", str(v["iso"]))
         if m:
