@@ -206,7 +206,8 @@ def _write_stage_runs(s: Session, clip_id: int, a: ClipAnalysis, now) -> dict[st
     existing = {stage: (status, attempts) for stage, status, attempts in s.execute(
         select(sr.c.stage, sr.c.status, sr.c.attempts).where(sr.c.clip_id == clip_id))}
     for out in a.outcomes:
-        values = {"status": out.status, "error": out.error, "seconds": out.seconds, "finished_at": now}
+        values = {"status": out.status, "error": out.error, "seconds": out.seconds, "finished_at": now,
+                  "read_from": out.read_from}
         if out.stage in existing:
             s.execute(update(sr).where(and_(sr.c.clip_id == clip_id, sr.c.stage == out.stage)).values(
                 attempts=(existing[out.stage][1] or 0) + 1, **values))
