@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from vcat_core.models import Candidate, ClipAnalysis, ClipPart, FingerprintResult, TechnicalMetadata
 from vcat_core.pipeline.cards.sidecars import parse_sidecar, sony_ltc
 from vcat_core.pipeline.cards.splits import SplitRule, Take, continues, numbered
 from vcat_core.pipeline.metadata.timecode import parse_timecode
@@ -125,6 +126,31 @@ def test_the_missing_part_arriving_later_joins_the_clip(splits, tmp_path):
     assert doc["duration_seconds"] == pytest.approx(2.6, abs=0.05)
     assert doc["rating"] == 4 and "aerial" in doc["tags"]  # the user's work on the clip stays
     assert max(t["timestamp_seconds"] for t in doc["thumbnails"]) >= 2.0
+
+
+def test_a_grown_span_keeps_its_clip_only_while_its_parts_hold_the_same_bytes(store_url):
+    """On both back ends: the part that arrives joins the clip; a card formatted and shot again under the same
+    names is new content, a new clip."""
+    from vcat_core.store.catalog import CatalogStore
+
+    def save(store, paths, digests, missing=None):
+        cands = [Candidate(path=p, size=10, mtime_ns=1, inode=i + 1, device=1) for i, p in enumerate(paths)]
+        head = cands[0].model_copy(update={"size": 10 * len(cands), "parts": cands, "missing_parts": missing})
+        md = TechnicalMetadata(codec="h264", duration_seconds=float(len(paths)), parts_missing=missing or [],
+                               parts=[ClipPart(index=i, path=p, size=10, fingerprint=d)
+                                      for i, (p, d) in enumerate(zip(paths, digests))])
+        return store.save_analysis(ClipAnalysis(candidate=head, metadata=md, fingerprint=FingerprintResult(
+            algorithm="xxh3_128", digest="+".join(digests), size=10 * len(paths), parts=digests)))
+
+    store = CatalogStore(store_url)
+    card = ["/card/C0004.MP4", "/card/C0005.MP4"]
+    first, created = save(store, card[:1], ["d4"], missing=["C0005.MP4"])
+    assert created
+    assert save(store, card, ["d4", "d5"]) == (first, False)  # the same clip, now whole
+    again, created = save(store, card[:1], ["e4"], missing=["C0005.MP4"])  # reformatted, shot again
+    assert created and again != first
+    later, created = save(store, card, ["f4", "e5"])  # C0004 changed under it: not the clip it was
+    assert created and later not in (first, again)
 
 
 def test_a_gopro_chapter_arriving_later_joins_the_clip(tmp_path):

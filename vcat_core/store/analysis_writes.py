@@ -104,17 +104,20 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
 
 def grown_span(s: Session, a: ClipAnalysis) -> int | None:
     """The clip a spanned recording already is, catalogued while a part was missing: one whose recording had
-    `parts_missing` and whose every location is one of this span's files. Adding the part changes the content's
-    fingerprint, never the clip (its tags, ratings, collections stay)."""
+    `parts_missing`, whose every location is one of this span's files and whose parts still hold the same bytes
+    (a card formatted and shot again reuses the names). Adding the part changes the content's fingerprint, never
+    the clip (its tags, ratings, collections stay)."""
     paths = [p.path for p in a.candidate.parts or []]
     if not paths:
         return None
-    loc, tm = ClipLocation.__table__.c, TechnicalMetadataRow.__table__.c
+    digests = dict(zip(paths, a.fingerprint.parts or []))
+    loc, tm, cp = ClipLocation.__table__.c, TechnicalMetadataRow.__table__.c, ClipPartRow.__table__.c
     owners = {cid for (cid,) in s.execute(select(loc.clip_id).where(loc.path.in_(paths)))}
     for cid in sorted(owners):
         missing = s.execute(select(tm.parts_missing).where(tm.clip_id == cid)).scalar()
         where = {p for (p,) in s.execute(select(loc.path).where(loc.clip_id == cid))}
-        if missing and where <= set(paths):
+        had = s.execute(select(cp.path, cp.fingerprint).where(cp.clip_id == cid, cp.role == "part")).all()
+        if missing and where <= set(paths) and had and all(fp and digests.get(path) == fp for path, fp in had):
             return cid
     return None
 
