@@ -33,9 +33,12 @@ def test_split_names_and_the_continuity_rule():
     t0 = datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
     first = Take(camera=("ILCE-7SM3", "1"), settings=("AVC", Fraction(25)), start=t0, seconds=600.0,
                  tc_frame=90000, frames=15000)
-    later = lambda **kw: Take(**{**first.__dict__, "start": t0.replace(minute=10), "tc_frame": 105000,  # noqa
-                                 **kw})
+
+    def later(**kw) -> Take:
+        return Take(**{**first.__dict__, "start": t0.replace(minute=10), "tc_frame": 105000, **kw})
+
     assert continues(first, later(), rule)
+    assert continues(first, later(start=t0), rule)  # stamped with the recording's start, as some bodies do
     assert not continues(first, later(tc_frame=105001), rule)  # one frame off: another take
     assert not continues(first, later(start=t0.replace(minute=12)), rule)  # record-run TC, but minutes later
     assert not continues(first, later(camera=("ILCE-7SM3", "2")), rule)  # another body
@@ -241,3 +244,18 @@ def test_the_real_sidecar_on_a_card(splits):
         ("ILME-FX3", "19:57:30:17", parse_timecode("19:57:30:17", 25).frame)
     assert src["camera_model"] == src["timecode"] == "sidecar"
     assert tm["created_at_local"] == "2022-09-25T11:57:59+10:00"
+
+
+def test_a_canon_xf_clip_xml_in_its_published_shape():
+    """Canon XF's clip XML as the Adobe XMP Toolkit's CanonXF handler reads it: root `VideoClip` in the
+    http://www.canon.com/ns/VideoClip namespace, `Device/Manufacturer|ModelName|SerialNo` (no timecode: that
+    lives in the binary .CIF)."""
+    xml = b"""<?xml version="1.0" encoding="UTF-8"?>
+<VideoClip xmlns="http://www.canon.com/ns/VideoClip"><Title>AA0001</Title><Creator>crew</Creator>
+<Device><Manufacturer>Canon</Manufacturer><ModelName>XF305</ModelName><SerialNo>123456789</SerialNo>
+<FirmVersion>1.0.1</FirmVersion></Device><Location><PlaceName>Harbour</PlaceName></Location></VideoClip>"""
+    facts = parse_sidecar("AA0001.XML", xml)
+    assert facts.kind == "canon_xml"
+    assert (facts.values["camera_make"], facts.values["camera_model"], facts.values["camera_serial"]) == \
+        ("Canon", "XF305", "123456789")
+    assert "timecode" not in facts.values

@@ -22,8 +22,8 @@ from ...models import Candidate
 from ..metadata.timecode import frames_in, parse_timecode, snap_rate
 
 FAT32_LIMIT = 2**32
-_NUMBERED = re.compile(r"^(?P<prefix>DJI_(?:\d{14}_)?|.*?)(?P<number>\d{4})(?P<suffix>(?:_[A-Z]+)?\.[^.]+)$", re.I)
-_DJI_STAMP = re.compile(r"^DJI_\d{14}_", re.I)
+_NUMBERED = re.compile(r"^(?P<prefix>DJI_(?:\d{14}_)?|.*?)(?P<number>\d{4})(?P<suffix>(?:_[A-Z]+)?\.[^.]+)$", re.IGNORECASE)
+_DJI_STAMP = re.compile(r"^DJI_\d{14}_", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,9 @@ def continues(prev: Take, nxt: Take, rule: SplitRule) -> bool:
             return False
         checked = True
     if prev.start is not None and nxt.start is not None and prev.seconds is not None:
-        gap = (nxt.start - prev.start).total_seconds() - prev.seconds
-        if abs(gap) > rule.start_slack_seconds:
+        apart = (nxt.start - prev.start).total_seconds()
+        # the next file is stamped where the previous one ended, or (some bodies) with the recording's own start
+        if abs(apart - prev.seconds) > rule.start_slack_seconds and abs(apart) > rule.start_slack_seconds:
             return False
         checked = True
     return checked
@@ -121,8 +122,8 @@ def media_take(path: str) -> Take | None:
 
 def find_splits(cands: list[Candidate], names: list[str], rule: SplitRule,
                 sidecar_for: dict[str, list[str]]) -> tuple[list[list[Candidate]], dict[str, list[str]]]:
-    """The folder's split recordings (chains of candidates, first to last, two or more files) and the file each
-    chain's last part says is missing (first part's name → [missing name])."""
+    """The folder's split recordings (chains of candidates, first to last: two or more files, or one cut at the
+    limit whose next file is not there) and the file each such chain is missing (first part's name → [name])."""
     by_key = {}
     for cand in cands:
         key = numbered(os.path.basename(cand.path))
