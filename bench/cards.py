@@ -4,12 +4,15 @@ card plans on and off. One command, figures printed:
     .venv/bin/python bench/cards.py [--folders 400] [--files 50]
 
 Ordinary folders must cost the same with plans on (a look at the path and the names already listed, no syscall);
-card folders pay for joining spans and naming sidecars (and AVCHD / P2 read their playlists or XML).
+card folders pay for joining spans and naming sidecars (and AVCHD / P2 read their playlists or XML). DJI folders
+check for 4 GB splits only where a file's size is near the limit: small files cost nothing more, files at the
+limit (sparse here, so unreadable as video: the worst case, every check opens both files) pay for the look.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -20,15 +23,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vcat_core.pipeline import discover as discover_mod  # noqa: E402
 
 
-def build(root: Path, folders: int, files: int, card: bool) -> None:
+def build(root: Path, folders: int, files: int, card: str | None) -> int:
+    """Empty files (sparse ones at the FAT32 limit for "dji_limit"); returns how many."""
+    made = 0
     for f in range(folders):
-        d = root / (f"card{f}/DCIM/100GOPRO" if card else f"shoot{f}/day")
+        folder = {"gopro": f"card{f}/DCIM/100GOPRO", None: f"shoot{f}/day"}.get(card, f"dji{f}/DCIM/100MEDIA")
+        d = root / folder
         d.mkdir(parents=True)
         for i in range(files):
-            name = f"GX{(i % 3) + 1:02d}{i // 3:04d}.MP4" if card else f"clip_{i:05d}.mp4"
+            name = {"gopro": f"GX{(i % 3) + 1:02d}{i // 3:04d}.MP4", None: f"clip_{i:05d}.mp4"}.get(
+                card, f"DJI_{i + 1:04d}.MP4")
             (d / name).touch()
-            if card:
+            if card == "dji_limit":
+                os.truncate(d / name, int(3.9 * 2**30))
+            if card == "gopro":
                 (d / name.replace("GX", "GL").replace(".MP4", ".LRV")).touch()
+            made += 2 if card == "gopro" else 1
+    return made
 
 
 def walk_seconds(root: Path, plans: bool, repeat: int = 3) -> tuple[float, int]:
@@ -52,12 +63,12 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=50)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for label, card in (("ordinary folders", False), ("GoPro card folders", True)):
+        for label, card, scale in (("ordinary folders", None, 1), ("GoPro card folders", "gopro", 1),
+                                   ("DJI card folders", "dji", 1), ("DJI files at 3.9 GiB", "dji_limit", 20)):
             root = Path(tmp) / label.replace(" ", "_")
-            build(root, args.folders, args.files, card)
+            files = build(root, max(1, args.folders // scale), args.files, card)
             off, n_off = walk_seconds(root, plans=False)
             on, n_on = walk_seconds(root, plans=True)
-            files = args.folders * args.files * (2 if card else 1)
             print(f"{label:20s} {files:>7,d} files: plans off {off * 1e6 / files:6.1f} µs/file ({n_off:,d} items), "
                   f"plans on {on * 1e6 / files:6.1f} µs/file ({n_on:,d} items), ratio {on / off:.2f}")
 

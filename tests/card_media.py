@@ -60,8 +60,8 @@ SONY = dict(make="Sony", model="ILCE-7SM3", serial="5551234", lens="FE 24-70mm F
             primaries="s-gamut3-cine", created="2024-03-02T09:15:30+09:00", iso=12800)
 
 
-def sony_xml(timecode: str, fps_label: str, frames: int) -> str:
-    s = SONY
+def sony_xml(timecode: str, fps_label: str, frames: int, created: str | None = None) -> str:
+    s = dict(SONY, created=created or SONY["created"])
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <NonRealTimeMeta xmlns="urn:schemas-professionalDisc:nonRealTimeMeta:ver.2.00"
   xmlns:lib="urn:schemas-professionalDisc:lib:ver.2.00" lastUpdate="2024-03-02T09:16:00+09:00">
@@ -288,3 +288,38 @@ def make_hdr10(path: Path) -> Path:
                      codec_options={"preset": "ultrafast", "x265-params": params},
                      color={"color_primaries": BT2020, "color_trc": TRC_PQ, "colorspace": SPC_BT2020NC,
                             "color_range": RANGE_LIMITED})
+
+
+def sony_take(folder: Path, number: int, timecode: str, created: str, seconds: float, fps: int = 25) -> Path:
+    """One Sony XAVC file `C<number>.MP4` with its `M01.XML` (start LTC, length in frames, creation time)."""
+    clip = tc_clip(folder / f"C{number:04d}.MP4", None, fps=fps, seconds=seconds)
+    (folder / f"C{number:04d}M01.XML").write_text(sony_xml(timecode, f"{fps}p", round(seconds * fps), created),
+                                                 encoding="utf-8")
+    return clip
+
+
+def dji_take(path: Path, created: str, seconds: float) -> Path:
+    """A DJI drone file: the encoder tag DJI writes, a creation time, no timecode."""
+    return make_clip(path, width=96, height=64, fps=25, seconds=seconds, codec_options=FAST,
+                     metadata={"creation_time": created, "encoder": "DJIMavic3"})
+
+
+def make_split_cards(root: Path) -> dict[str, list[Path]]:
+    """4 GB splits the names do not announce, made small: the "long" files (2 s) stand for ones cut at the size
+    limit, the short ones (0.5 s) for where a recording ended. A test sets the size window around the long files.
+
+    Sony `PRIVATE/M4ROOT/CLIP`: C0001 (long) + C0002 carry on (LTC, creation time) = one recording; C0003 carries
+    on from C0002 by record-run timecode but C0002 is short: a take of its own; C0004 (long) with no C0005 beside
+    it: a part missing. DJI `DCIM/100MEDIA`: DJI_0001 (long) + DJI_0002 = one recording (creation times);
+    DJI_0003 (long) and DJI_0004 started minutes apart: two takes."""
+    clip = root / "sony" / "PRIVATE" / "M4ROOT" / "CLIP"
+    sony = [sony_take(clip, 1, "01:00:00:00", "2024-05-01T10:00:00+02:00", 2.0),
+            sony_take(clip, 2, "01:00:02:00", "2024-05-01T10:00:02+02:00", 0.5),
+            sony_take(clip, 3, "01:00:02:12", "2024-05-01T10:07:00+02:00", 0.52),  # lengths differ: the same
+            sony_take(clip, 4, "02:00:00:00", "2024-05-01T11:00:00+02:00", 2.04)]  # bytes would be one clip
+    media = root / "dji" / "DCIM" / "100MEDIA"
+    dji = [dji_take(media / "DJI_0001.MP4", "2024-05-02T08:00:00Z", 2.0),
+           dji_take(media / "DJI_0002.MP4", "2024-05-02T08:00:02Z", 0.5),
+           dji_take(media / "DJI_0003.MP4", "2024-05-02T08:10:00Z", 2.0),
+           dji_take(media / "DJI_0004.MP4", "2024-05-02T08:20:00Z", 0.5)]
+    return {"sony": sony, "dji": dji}

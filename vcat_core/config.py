@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     gemini_model: str = Field(default="gemini-2.5-flash", description="Gemini model (key: GEMINI_API_KEY)")
     openai_embed_model: str = Field(default="text-embedding-3-small",
                                     description="OpenAI embedding model (key: OPENAI_API_KEY)")
+    card_split_min_bytes: int = Field(default=int(3.7 * 2**30), ge=0, description="DJI / Sony cards: a file at "
+                                      "least this big that the next-numbered file carries on from is one recording "
+                                      "cut at the FAT32 limit")
+    card_split_max_bytes: int = Field(default=2**32, ge=0, description="… and at most this big")
     supabase_url: str | None = Field(default=None, description="Supabase project URL: thumbnails also go to Storage")
     supabase_key: SecretStr | None = Field(default=None, description="Supabase service key (shown masked)")
     storage_bucket: str = Field(default="vcat-thumbnails", min_length=3, max_length=63,

@@ -101,7 +101,7 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
     }
     if detail:
         doc["stages"] = {s.stage: {"status": s.status, "error": s.error, "attempts": s.attempts,
-                                   "seconds": s.seconds} for s in row["stages"]}
+                                   "seconds": s.seconds, "read_from": s.read_from} for s in row["stages"]}
         doc["metadata_sources"] = (md.sources or {}) if md is not None else {}
         doc["metadata_warnings"] = (md.warnings or []) if md is not None else []
         doc["created_at_source"] = md.created_at_source if md is not None else None

@@ -170,6 +170,7 @@ class StageOutcome(BaseModel):
     error: str | None = None
     error_kind: str | None = None  # the error class name, e.g. NotAVideoError
     seconds: float = 0.0
+    read_from: list[str] | None = None  # the proxies a decoding stage read instead of the original
 
 
 class VisionResult(BaseModel):

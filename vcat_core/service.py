@@ -16,6 +16,7 @@ from .errors import ConfigError
 from .events import ClipDone, IngestEvent
 from .export import clip_document, write_csv, write_json
 from .models import ClipFilter, ClipSummary, FailureRecord
+from .pipeline.cards.splits import SplitRule
 from .pipeline.plan import IngestPlan, plan_ingest
 from .pipeline.pool import PoolLimits
 from .pipeline.runner import IngestOptions, IngestRunner, Watchdog
@@ -96,7 +97,7 @@ class Catalog:
                              watchdog=Watchdog.from_settings(self.settings),
                              pool=PoolLimits(max_tasks=self.settings.worker_max_tasks,
                                              max_rss_mb=self.settings.worker_max_memory_mb),
-                             memory_limit_mb=self.settings.worker_address_space_mb)
+                             memory_limit_mb=self.settings.worker_address_space_mb, split_rule=self.split_rule())
         events = IngestRunner(self.store, paths, opts).events()
         return events if storage is None else _closing(events, storage)
 
@@ -123,7 +124,12 @@ class Catalog:
                                    depth=self.settings.analysis_depth)
         return plan_ingest(self.store, [str(p) for p in paths], recursive=recursive, stages=stages, force=force,
                            limit=limit, workers=workers or self.settings.workers,
-                           hash_algorithm=self.fingerprint_algorithm(), exclude=[str(self.settings.catalog)])
+                           hash_algorithm=self.fingerprint_algorithm(), exclude=[str(self.settings.catalog)],
+                           split_rule=self.split_rule())
+
+    def split_rule(self) -> SplitRule:
+        """Where DJI and Sony cameras cut a recording into files (the card_split_* settings)."""
+        return SplitRule(min_bytes=self.settings.card_split_min_bytes, max_bytes=self.settings.card_split_max_bytes)
 
     async def watch(self, paths: list[str], *, settle: float = 5.0, recursive: bool = True,
                     **ingest_options: Any) -> AsyncIterator[IngestEvent]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..models import Candidate
 from .cards.layouts import layout_of, plan_folder
+from .cards.splits import SplitRule
 from .sniff import HEADER_BYTES, NON_VIDEO_EXTENSIONS, VIDEO_EXTENSIONS, is_appledouble, sniff_container
 
 
@@ -67,9 +68,10 @@ def classify(path: str, st: os.stat_result) -> Candidate | None:
 
 
 def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats | None = None,
-             exclude: list[str] | None = None) -> Iterator[Candidate | DiscoveryProblem]:
+             exclude: list[str] | None = None,
+             split_rule: SplitRule | None = None) -> Iterator[Candidate | DiscoveryProblem]:
     """Yield candidates (and problems) under `roots`, depth-first, in a stable (sorted) order. Folders in
-    `exclude` (the catalog's own folder) are never entered."""
+    `exclude` (the catalog's own folder) are never entered; `split_rule`: where DJI / Sony cards cut recordings."""
     stats = stats if stats is not None else DiscoveryStats()
     seen_dirs: set[tuple[int, int]] = set()
     for folder in exclude or []:
@@ -120,7 +122,7 @@ def discover(roots: list[str], *, recursive: bool = True, stats: DiscoveryStats 
             return
         # a camera card folder (decided from the names just listed, no syscall): its files become the card's clips
         names = tuple(e.name for e in entries)
-        plan = plan_folder(directory, list(names), parent_names)
+        plan = plan_folder(directory, list(names), parent_names, split_rule)
         held: list[Candidate] = []
         for entry in entries:
             path = entry.path

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..store.catalog import CatalogStore
+from .cards.splits import SplitRule
 from .decide import location_of, path_action
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 
@@ -49,11 +50,12 @@ class IngestPlan:
 
 def plan_ingest(store: CatalogStore, roots: list[str], *, recursive: bool = True, stages: tuple[str, ...],
                 force: bool = False, limit: int | None = None, workers: int = 1,
-                hash_algorithm: str = "xxh3_128", exclude: list[str] | None = None) -> IngestPlan:
+                hash_algorithm: str = "xxh3_128", exclude: list[str] | None = None,
+                split_rule: SplitRule | None = None) -> IngestPlan:
     plan = IngestPlan()
     stats = DiscoveryStats()
     candidates = []
-    for item in discover(roots, recursive=recursive, stats=stats, exclude=exclude):
+    for item in discover(roots, recursive=recursive, stats=stats, exclude=exclude, split_rule=split_rule):
         if isinstance(item, DiscoveryProblem):
             plan.problems.append(item)
         else:

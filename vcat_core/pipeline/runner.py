@@ -36,6 +36,7 @@ from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
 from ..store.catalog import NOT_SHARED, CatalogStore, KnownClip, KnownLocation
 from ..store.tables import utcnow
 from .decide import content_action, location_of, path_action, unreadable
+from .cards.splits import SplitRule
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 from .pool import Budget, PoolLimits, WatchdogTimeout, WorkerCrashed, WorkerPool
 from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprints, start_worker
@@ -97,6 +98,7 @@ class IngestOptions:
     watchdog: Watchdog = field(default_factory=Watchdog)
     pool: PoolLimits = field(default_factory=PoolLimits)  # worker recycling: tasks and memory per worker
     memory_limit_mb: int | None = None  # address-space cap per worker (None: the `worker_address_space_mb` setting)
+    split_rule: SplitRule | None = None  # camera cards: where DJI / Sony cut a recording (None: the FAT32 limit)
 
 
 class IngestRunner:
@@ -269,7 +271,7 @@ class IngestRunner:
             last = time.monotonic()
             try:
                 for item in discover(self.roots, recursive=self.opt.recursive, stats=stats,
-                                     exclude=[self.opt.analysis.catalog_dir]):
+                                     exclude=[self.opt.analysis.catalog_dir], split_rule=self.opt.split_rule):
                     batch.append(item)
                     if len(batch) >= LOOKUP_BATCH or time.monotonic() - last > WALK_FLUSH_SECONDS:
                         if stop.is_set() or not hand_over(batch):

@@ -224,19 +224,35 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
                 result.outcomes.append(StageOutcome(stage=stage, status="skipped", error=f"not decodable here: {why}"))
         return result
     with tempfile.TemporaryDirectory(prefix="vcat-span-") as scratch:
-        media = _media_path(candidate, result.metadata, scratch)
-        return _decoding_stages(result, candidate, fingerprint, stages, opts, prior, attempt, failed, media)
+        media, proxies = _media_path(candidate, result.metadata, scratch)
+        done = len(result.outcomes)
+        out = _decoding_stages(result, candidate, fingerprint, stages, opts, prior, attempt, failed, media)
+        for outcome in out.outcomes[done:]:  # each decoding stage says it read the proxies, not the original
+            if proxies and outcome.status == "succeeded" and outcome.stage in PROXY_READERS:
+                outcome.read_from = proxies
+        return out
 
 
-def _media_path(candidate: Candidate, md, scratch: str) -> str:
-    """What the decoding stages open: the file, or for a spanned recording one list of all its parts."""
-    if not candidate.parts:
-        return candidate.path
+PROXY_READERS = ("thumbnails", "exposure", "vision", "transcribe")  # stages that decode the footage's media
+
+
+def _media_path(candidate: Candidate, md, scratch: str) -> tuple[str, list[str] | None]:
+    """What the decoding stages open: the file, or for a spanned recording one list of all its parts; a proxy
+    (or one per part) that matches the original and is cheaper to decode instead, named in the second item."""
+    from .cards.proxies import analysis_proxies
     from .cards.span import write_concat_list
 
-    durations = [p.duration_seconds for p in md.parts] if md is not None and md.parts else \
+    proxies = analysis_proxies(md)
+    if proxies:
+        if len(proxies) == 1:
+            return proxies[0], proxies
+        durations = [p.duration_seconds for p in md.parts if p.role == "proxy"]
+        return write_concat_list(proxies, durations, scratch), proxies
+    if not candidate.parts:
+        return candidate.path, None
+    durations = [p.duration_seconds for p in md.parts if p.role == "part"] if md is not None and md.parts else \
         [_probe_duration(p.path) for p in candidate.parts]
-    return write_concat_list([p.path for p in candidate.parts], durations, scratch)
+    return write_concat_list([p.path for p in candidate.parts], durations, scratch), None
 
 
 def _decoding_stages(result: ClipAnalysis, candidate: Candidate, fingerprint: FingerprintResult,

@@ -19,6 +19,7 @@ from . import locations
 from .tables import (
     AnalysisRow,
     Clip,
+    ClipLocation,
     ClipPartRow,
     ClipTag,
     EmbeddingRow,
@@ -49,7 +50,13 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
     clips = Clip.__table__
     now = utcnow()
     clip_id = s.execute(select(clips.c.id).where(clips.c.fingerprint == a.fingerprint.digest)).scalar()
-    created = clip_id is None
+    if clip_id is None and (clip_id := grown_span(s, a)) is not None:  # its missing part arrived: same clip
+        s.execute(update(clips).where(clips.c.id == clip_id).values(
+            fingerprint=a.fingerprint.digest, hash_algorithm=a.fingerprint.algorithm, size=a.fingerprint.size,
+            name=os.path.basename(a.candidate.path)))
+        created = False
+    else:
+        created = clip_id is None
     if created:
         row = {"fingerprint": a.fingerprint.digest, "hash_algorithm": a.fingerprint.algorithm,
                "size": a.fingerprint.size, "name": os.path.basename(a.candidate.path), "project_id": project_id,
@@ -93,6 +100,26 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
     ff = FileFailure.__table__
     s.execute(delete(ff).where(ff.c.path.in_(a.candidate.paths)))
     return clip_id, created
+
+
+def grown_span(s: Session, a: ClipAnalysis) -> int | None:
+    """The clip a spanned recording already is, catalogued while a part was missing: one whose recording had
+    `parts_missing`, whose every location is one of this span's files and whose parts still hold the same bytes
+    (a card formatted and shot again reuses the names). Adding the part changes the content's fingerprint, never
+    the clip (its tags, ratings, collections stay)."""
+    paths = [p.path for p in a.candidate.parts or []]
+    if not paths:
+        return None
+    digests = dict(zip(paths, a.fingerprint.parts or []))
+    loc, tm, cp = ClipLocation.__table__.c, TechnicalMetadataRow.__table__.c, ClipPartRow.__table__.c
+    owners = {cid for (cid,) in s.execute(select(loc.clip_id).where(loc.path.in_(paths)))}
+    for cid in sorted(owners):
+        missing = s.execute(select(tm.parts_missing).where(tm.clip_id == cid)).scalar()
+        where = {p for (p,) in s.execute(select(loc.path).where(loc.clip_id == cid))}
+        had = s.execute(select(cp.path, cp.fingerprint).where(cp.clip_id == cid, cp.role == "part")).all()
+        if missing and where <= set(paths) and had and all(fp and digests.get(path) == fp for path, fp in had):
+            return cid
+    return None
 
 
 def _write_parts(s: Session, clip_id: int, a: ClipAnalysis) -> None:
@@ -182,7 +209,8 @@ def _write_stage_runs(s: Session, clip_id: int, a: ClipAnalysis, now) -> dict[st
     existing = {stage: (status, attempts) for stage, status, attempts in s.execute(
         select(sr.c.stage, sr.c.status, sr.c.attempts).where(sr.c.clip_id == clip_id))}
     for out in a.outcomes:
-        values = {"status": out.status, "error": out.error, "seconds": out.seconds, "finished_at": now}
+        values = {"status": out.status, "error": out.error, "seconds": out.seconds, "finished_at": now,
+                  "read_from": out.read_from}
         if out.stage in existing:
             s.execute(update(sr).where(and_(sr.c.clip_id == clip_id, sr.c.stage == out.stage)).values(
                 attempts=(existing[out.stage][1] or 0) + 1, **values))

@@ -234,6 +234,7 @@ class StageRun(SQLModel, table=True):
     seconds: Optional[float] = None
     version: Optional[str] = None
     finished_at: Optional[datetime] = None
+    read_from: Optional[list] = _json()  # the proxy files a decoding stage read instead of the clip's own
 
 
 class FileFailure(SQLModel, table=True):

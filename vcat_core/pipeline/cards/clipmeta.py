@@ -15,6 +15,7 @@ from ..metadata import extract_metadata
 from ..metadata.facets import derive_facets
 from ..metadata.reconcile import parse_date
 from .sidecars import SidecarFacts, parse_sidecar
+from .proxies import link_proxies
 from .span import combine_parts
 
 RAW_NAMES = {"braw": "Blackmagic RAW", "r3d": "RED R3D"}
@@ -36,37 +37,6 @@ def clip_metadata(cand: Candidate, fingerprint: FingerprintResult | None = None)
     apply_xmp(md, (md.raw or {}).get("exiftool") or {}, None)  # XMP embedded in the file itself
     link_proxies(md, cand.proxies or [])
     return derive_facets(md)
-
-
-PROXY_TOLERANCE_SECONDS = 0.5
-
-
-def link_proxies(md: TechnicalMetadata, paths: list[str]) -> None:
-    """The proxies that exist, listed on the clip (role `proxy`) with their duration and timecode; one whose
-    duration does not match the original's is flagged (it may belong to another take)."""
-    from ..av_open import open_video
-    from ..metadata.timecode import parse_timecode
-
-    pieces = [p.duration_seconds for p in md.parts if p.role == "part"]
-    # a spanned recording's proxies come one per part (GoPro LRV per chapter); otherwise each covers the clip
-    expected = pieces if pieces and len(pieces) == len(paths) else [md.duration_seconds] * len(paths)
-    found = 0
-    for path, want in zip(paths, expected):
-        try:
-            size = os.stat(path).st_size
-            with open_video(path, "reading a proxy") as container:
-                seconds = container.duration / 1_000_000 if container.duration else None
-                tc = next((dict(s.metadata).get("timecode") for s in container.streams
-                           if dict(s.metadata).get("timecode")), None) or dict(container.metadata).get("timecode")
-        except (OSError, MediaError):
-            continue
-        typed = parse_timecode(tc, md.frame_rate)
-        md.parts.append(ClipPart(index=found, path=path, role="proxy", size=size, duration_seconds=seconds,
-                                 timecode=str(typed) if typed else tc, timecode_frame=typed.frame if typed else None))
-        found += 1
-        if seconds is not None and want is not None and abs(seconds - want) > PROXY_TOLERANCE_SECONDS:
-            md.warnings.append(f"proxy_mismatch: {os.path.basename(path)} lasts {seconds:.2f} s, its original "
-                               f"{want:.2f} s")
 
 
 def _with_sidecars(md: TechnicalMetadata, paths: list[str] | None) -> TechnicalMetadata:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ...models import Candidate
 from .playlists import avchd_recordings, p2_recordings
+from .splits import SplitRule, find_splits
 
 # GoPro: HERO5 and before GOPR1234.MP4, then GP011234.MP4 …; HERO6+ GH011234.MP4, GH021234.MP4 (GX: HEVC)
 _GOPRO_FIRST = re.compile(r"^GOPR(\d{4})\.MP4$", re.I)
@@ -41,6 +42,8 @@ class FolderPlan:
     sidecar_for: dict[str, list[str]] = field(default_factory=dict)
     proxy_for: dict[str, list[str]] = field(default_factory=dict)  # clip file name -> its proxies' paths
     skip: set[str] = field(default_factory=set)
+    names: list[str] = field(default_factory=list)
+    split_rule: SplitRule | None = None  # DJI / Sony: 4 GB splits the names do not announce
 
     def apply(self, cands: list[Candidate]) -> list[Candidate]:
         """The folder's candidates as clips: spans joined, sidecars and the layout attached (order kept)."""
@@ -73,7 +76,17 @@ class FolderPlan:
             have = {os.path.basename(c.path) for c in parts}
             missing = [n for n in self.expected.get(key, []) if n not in have]
             out[first_at[key]] = join_parts(parts, missing)
+        if self.split_rule is not None:
+            out = self._join_splits(out)
         return out
+
+    def _join_splits(self, cands: list[Candidate]) -> list[Candidate]:
+        chains, missing = find_splits(cands, self.names, self.split_rule, self.sidecar_for)
+        if not chains:
+            return cands
+        head = {c[0].path: join_parts(c, missing.get(os.path.basename(c[0].path))) for c in chains}
+        inside = {p.path for c in chains for p in c[1:]}
+        return [head.get(c.path, c) for c in cands if c.path not in inside]
 
 
 def join_parts(parts: list[Candidate], missing: list[str] | None = None) -> Candidate:
@@ -118,9 +131,11 @@ def layout_of(directory: str) -> str | None:
     return None
 
 
-def plan_folder(directory: str, names: list[str], parent_names: tuple[str, ...] | list[str] = ()) -> FolderPlan | None:
+def plan_folder(directory: str, names: list[str], parent_names: tuple[str, ...] | list[str] = (),
+                split_rule: SplitRule | None = None) -> FolderPlan | None:
     """A plan for a card folder (or one with sidecars, proxies, undecodable camera raw); None for an ordinary folder.
-    `parent_names`: what the walk listed one level up (a Proxy/ folder's originals live there)."""
+    `parent_names`: what the walk listed one level up (a Proxy/ folder's originals live there); `split_rule`: where
+    DJI and Sony cameras cut a recording (default: the FAT32 limit)."""
     parts = _components(directory)
     last = parts[-1] if parts else ""
     up = parts[-2] if len(parts) > 1 else ""
@@ -131,7 +146,8 @@ def plan_folder(directory: str, names: list[str], parent_names: tuple[str, ...] 
     proxy_folder = last in PROXY_DIRS or (last == "SUB" and up in ("M4ROOT", "XDROOT"))
     if layout is None and not has_xmp and not raw and not proxy_dirs and not proxy_folder:
         return None
-    plan = FolderPlan(directory=directory, layout=layout)
+    plan = FolderPlan(directory=directory, layout=layout, names=list(names),
+                      split_rule=(split_rule or SplitRule()) if layout in ("dji", "xavc", "xdcam") else None)
     if layout == "avchd":
         _avchd_spans(plan, names)
     elif layout == "p2":

@@ -36,6 +36,8 @@ ALIASES: dict[str, list[str]] = {
     "color_primaries_name": ["capturecolorprimaries", "colorprimaries", "colorspace", "gamut"],
     "iso": ["isosensitivity", "iso", "exposureindexofphotometer", "ei"],
     "exposure": ["shutterspeed_angle", "shutterspeed_time", "shutterangle", "shutterspeed", "exposuretime"],
+    "frames": ["duration@value"],  # Sony: the clip's length in frames
+    "video_codec": ["videoframe@videocodec"],
 }
 
 # a camera's gamma names -> the log profile facet (S-Log3 …); HLG is a broadcast HDR curve, kept as both
@@ -89,18 +91,27 @@ def _flatten(root: ET.Element) -> dict[str, str]:
     return flat
 
 
-def _sony_ltc(value: str) -> tuple[str, bool] | None:
-    """Sony LtcChange value "15071601" (BCD bytes FF SS MM HH) → ("01:16:07:15", drop-frame)."""
-    if not re.fullmatch(r"[0-9a-fA-F]{8}", value or ""):
+def sony_ltc(value: str, half_step: bool = False) -> tuple[str, bool] | None:
+    """Sony LtcChange value "15071601" (packed LTC, BCD bytes FF SS MM HH; bit 0x40 of FF = drop-frame, the
+    flag bits of SS / MM / HH masked off) → ("01:16:07:15", drop-frame). Some bodies write "HH:MM:SS:FF" as is.
+    `half_step`: the table counts LTC at half the recording rate (tcFps="30" halfStep="true" for 59.94p), so
+    the frame label doubles."""
+    value = (value or "").strip()
+    if m := re.fullmatch(r"(\d\d):(\d\d):(\d\d)([:;.,])(\d\d)", value):
+        hh, mm, ss, ff, drop = int(m[1]), int(m[2]), int(m[3]), int(m[5]), m[4] in ";,"
+    elif re.fullmatch(r"[0-9a-fA-F]{8}", value):
+        b_ff, b_ss, b_mm, b_hh = (int(value[i:i + 2], 16) for i in range(0, 8, 2))
+        drop = bool(b_ff & 0x40)
+
+        def bcd(b: int, mask: int) -> int:
+            b &= mask
+            return (b >> 4) * 10 + (b & 0x0F)
+
+        hh, mm, ss, ff = bcd(b_hh, 0x3F), bcd(b_mm, 0x7F), bcd(b_ss, 0x7F), bcd(b_ff, 0x3F)
+    else:
         return None
-    ff, ss, mm, hh = (int(value[i:i + 2], 16) for i in range(0, 8, 2))
-    drop = bool(ff & 0x40)
-
-    def bcd(b: int, mask: int) -> int:
-        b &= mask
-        return (b >> 4) * 10 + (b & 0x0F)
-
-    return f"{bcd(hh, 0x3F):02d}:{bcd(mm, 0x7F):02d}:{bcd(ss, 0x7F):02d}{';' if drop else ':'}{bcd(ff, 0x3F):02d}", drop
+    ff = ff * 2 if half_step else ff
+    return f"{hh:02d}:{mm:02d}:{ss:02d}{';' if drop else ':'}{ff:02d}", drop
 
 
 def parse_sidecar(path: str, data: bytes) -> SidecarFacts | None:
@@ -123,8 +134,10 @@ def parse_sidecar(path: str, data: bytes) -> SidecarFacts | None:
         if value is not None:
             facts.values[fld] = value
     if kind == "sony_xml":
-        first = next((el for el in root.iter() if _local(el.tag) == "ltcchange"), None)
-        ltc = _sony_ltc(first.attrib.get("value", "")) if first is not None else None
+        changes = [el for el in root.iter() if _local(el.tag) == "ltcchange"]
+        first = next((el for el in changes if el.attrib.get("frameCount") == "0"), changes[0] if changes else None)
+        half = flat.get("ltcchangetable@halfstep", "").lower() == "true"
+        ltc = sony_ltc(first.attrib.get("value", ""), half) if first is not None else None
         if ltc:
             facts.values["timecode"], facts.values["drop_frame"] = ltc
     _normalise(facts)
@@ -154,6 +167,10 @@ def _normalise(facts: SidecarFacts) -> None:
         v["rate"] = snap_rate(m[1]) if m else None
         if v["rate"] is None:
             del v["rate"]
+    if "frames" in v:
+        v["frames"] = int(v["frames"]) if str(v["frames"]).isdigit() else None
+        if v["frames"] is None:
+            del v["frames"]
     if "iso" in v:
         m = re.match(r"\s*(\d+)", str(v["iso"]))
         if m:
