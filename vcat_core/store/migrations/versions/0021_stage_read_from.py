@@ -1,7 +1,7 @@
 """stage_runs.read_from: the files a decoding stage read when not the clip's own (a proxy)
 
 Revision ID: 0021
-Revises: 0013
+Revises: 0022
 Create Date: 2026-12-04 22:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0021'
-down_revision: Union[str, Sequence[str], None] = '0013'
+down_revision: Union[str, Sequence[str], None] = '0022'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
