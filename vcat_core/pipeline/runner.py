@@ -177,7 +177,10 @@ class IngestRunner:
             reporter.cancel()
             for t in list(self._tasks):
                 t.cancel()
-            self._pool.shutdown(wait=status == "finished")
+            if status == "finished":
+                await self._pool.aclose()  # workers finish in a thread, the loop's other work goes on
+            else:
+                self._pool.shutdown(wait=False)  # cancelled or crashed: kill every worker now
             self.summary.workers_started = self._pool.started
             try:
                 if self._net is not None:
