@@ -178,6 +178,8 @@ class VisionResult(BaseModel):
     quality: dict[str, Any]  # vision.ClipQuality
     shots: list[dict[str, Any]] = Field(default_factory=list)  # vision.Shot + "thumbnail_index" (representative)
     algorithm_version: str = "vision-1"
+    # on-screen text: vision.TextSpan dicts (text, start_seconds, end_seconds, score, frames); None: not read
+    screen_text: list[dict[str, Any]] | None = None
 
 
 class ClipAnalysis(BaseModel):

@@ -309,7 +309,8 @@ def search(
                         + (["why"] if explain else []), wrap=("moment", "why"))
     for i, h in enumerate(result.hits, 1):
         m = h.moment
-        moment = f"{_tc(m['start_seconds'])}{_source_tc(m)} “{m['snippet']}”" if m else ""
+        seen = "on screen " if m and m.get("kind") == "screen_text" else ""  # words shown in the picture, not said
+        moment = f"{_tc(m['start_seconds'])}{_source_tc(m)} {seen}“{m['snippet']}”" if m else ""
         row = [i, h.clip.id, escape(h.clip.name), f"{h.score:.4f}", escape(moment), escape(h.clip.path or "")]
         if explain:
             row.append(escape(", ".join(f"{k} #{v['rank']}" if isinstance(v, dict) else k

@@ -38,6 +38,8 @@ class AnalysisOptions:
     thresholds: ExposureThresholds = field(default_factory=ExposureThresholds)
     vision: VisionThresholds = field(default_factory=VisionThresholds)
     ai: dict = field(default_factory=dict)  # ai.AISettings fields (provider, models); API keys come from env
+    text_frames: int = 0  # frames per clip whose on-screen text the vision stage reads (0: none)
+    text_every: float = 2.0  # ... and at most one per this many seconds of footage
 
     @classmethod
     def from_settings(cls, s, thumbnails: int | None = None) -> "AnalysisOptions":
@@ -50,6 +52,7 @@ class AnalysisOptions:
             vision=VisionThresholds(blurry_sharpness=s.blurry_below_sharpness, noisy_sigma=s.noisy_above_sigma,
                                     heavy_blockiness=s.heavy_compression_above_blockiness,
                                     exposure_percentage=s.exposure_warn_percentage),
+            text_frames=s.screen_text_frames if s.screen_text else 0, text_every=s.screen_text_every_seconds,
             ai={"provider": s.ai_provider, "embed_provider": s.embed_provider, "whisper_model": s.whisper_model,
                 "gemini_model": s.gemini_model, "openai_embed_model": s.openai_embed_model})
 
@@ -281,7 +284,8 @@ def _decoding_stages(result: ClipAnalysis, candidate: Candidate, fingerprint: Fi
 
     def vision():
         _still_same_file(candidate)
-        outcome, kept = run_vision(media, result.thumbnails, opts.catalog_dir, thumbs_wanted, opts.vision)
+        outcome, kept = run_vision(media, result.thumbnails, opts.catalog_dir, thumbs_wanted, opts.vision,
+                                   opts.text_frames, opts.text_every)
         result.thumbnails = kept
         return outcome
 

