@@ -90,6 +90,8 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         "thumbnails": thumbs,
         "locations": [{"path": loc.path, "online": loc.online, "seen_at": _iso(loc.seen_at)} for loc in locs],
         "transcript": _transcript(row.get("transcript")),
+        "screen_text": [{"start_seconds": sp["start_seconds"], "end_seconds": sp["end_seconds"], "text": sp["text"]}
+                        for sp in row.get("screen_text") or []],
         "non_speech_events": list((row["transcript"].events or []) if row.get("transcript") else []),
         "analysis": _analysis(row.get("analysis")),
         "tags": list(row.get("tags", [])),

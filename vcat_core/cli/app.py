@@ -470,6 +470,8 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
         for seg in tr["segments"]:
             who = f"{seg['speaker']}: " if seg.get("speaker") else ""
             table.add_row(_tc(seg["start_seconds"]), escape(who + seg["text"].strip()))
+    for sp in doc.get("screen_text") or []:
+        table.add_row("on screen", f"{_tc(sp['start_seconds'])} – {_tc(sp['end_seconds'])} {escape(sp['text'])}")
     for ev in doc.get("non_speech_events") or []:
         table.add_row("sound", f"{_tc(ev.get('start'))} – {_tc(ev.get('end'))} {escape(str(ev.get('label')))}")
     table.print()

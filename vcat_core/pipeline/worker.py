@@ -184,7 +184,8 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
     """Run the analysis stages asked for, in order; a failed stage fails the ones that need it.
 
     `prior`: what the catalog already holds for stages not run now, for the AI stages' context when they run on
-    their own (a queue's `ai` job): {"thumbnails": [chosen image paths], "vision": quality figures}.
+    their own (a queue's `ai` job): {"thumbnails": [chosen image paths], "vision": quality figures,
+    "screen_text": [on-screen text spans]}.
     """
     from .cards.clipmeta import clip_metadata  # imported here: heavy, and only pool processes need it
 
@@ -334,16 +335,19 @@ def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOpti
         result.analysis = audio_box["analysis"].model_dump(mode="json")  # stored with complete=False
 
     def embed():
-        return embed_clip(audio_box["audio"].transcript, audio_box.get("analysis"), opts.ai)
+        seen = result.vision.screen_text if result.vision is not None and result.vision.screen_text is not None \
+            else prior.get("screen_text")
+        return embed_clip(audio_box["audio"].transcript, audio_box.get("analysis"), opts.ai, seen)
 
     blocked = ("transcribe",) if result.audio is None else ("analyze",) if "analysis" not in audio_box else ()
     result.embeddings = attempt("embed", blocked, embed)
 
 
-def embed_clip(transcript, analysis, ai_settings: dict) -> list[dict]:
-    """Vectors for one clip: the clip as a whole (summary, keywords, names, scene, transcript) and each transcript
-    segment (so search can land on a moment). `transcript` is an ai.Transcript, `analysis` anything with the
-    Analysis fields (or None)."""
+def embed_clip(transcript, analysis, ai_settings: dict, screen_text: list[dict] | None = None) -> list[dict]:
+    """Vectors for one clip: the clip as a whole (summary, keywords, names, scene, transcript), each transcript
+    segment and each on-screen text span (so search by meaning can land on a moment). `transcript` is an
+    ai.Transcript, `analysis` anything with the Analysis fields (or None), `screen_text` the spans
+    ({text, start_seconds, end_seconds})."""
     from .. import ai
 
     items = [{"kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
@@ -352,6 +356,9 @@ def embed_clip(transcript, analysis, ai_settings: dict) -> list[dict]:
         if seg.text.strip():
             items.append({"kind": "segment", "ref": i, "start_seconds": seg.start, "end_seconds": seg.end,
                           "text": seg.text.strip()})
+    for i, span in enumerate(screen_text or []):
+        items.append({"kind": "screen_text", "ref": i, "start_seconds": span["start_seconds"],
+                      "end_seconds": span["end_seconds"], "text": (span.get("text") or "").strip()})
     items = [it for it in items if it["text"]]
     vectors = ai.embed_texts([it["text"] for it in items], ai_settings) if items else []
     return [{**it, "model": v.model, "dim": v.dim, "vector": list(map(float, v.vector))}

@@ -205,7 +205,8 @@ def analyze_clip(context: procrastinate.JobContext, path: str, options: dict[str
         return "nothing to do"
     rows = store.load_clips([clip.clip_id])
     doc = clip_document(rows[0], settings.catalog) if rows else {}
-    prior = {"thumbnails": doc.get("thumbnail_paths") or [], "vision": doc.get("quality")}
+    prior = {"thumbnails": doc.get("thumbnail_paths") or [], "vision": doc.get("quality"),
+             "screen_text": doc.get("screen_text") or []}
     analysis = run_analysis(cand, fp, ("metadata", *stages),
                             AnalysisOptions.from_settings(settings, options.get("thumbnails")), prior)
     bad = unreadable(analysis, cand.model_copy(update={"by_content": False}), ("metadata", *stages))

@@ -157,6 +157,13 @@ class CatalogStore:
     def lookup_fingerprint(self, fingerprint: str) -> KnownClip | None:
         return self.lookup_fingerprints([fingerprint]).get(fingerprint)
 
+    def screen_text_of(self, fingerprint: str) -> list[dict[str, Any]]:
+        """The stored on-screen text of the clip holding this content (for its vectors when the vision stage that
+        read it does not run again)."""
+        with Session(self.engine) as s:
+            clip_id = s.execute(select(Clip.id).where(Clip.fingerprint == fingerprint)).scalar()
+            return [] if clip_id is None else screen_text_of(s, [clip_id])[clip_id]
+
     def lookup_fingerprints(self, fingerprints: list[str]) -> dict[str, KnownClip]:
         """The clips already holding these contents (one query per chunk, for a batch of fingerprinted files)."""
         with Session(self.engine) as s:
@@ -558,7 +565,8 @@ class CatalogStore:
                 for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
                     out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
                                     "thumbnails": [], "stages": [], "tags": [], "collections": [],
-                                    "transcript": None, "analysis": None, "rating": None, "parts": []}
+                                    "transcript": None, "analysis": None, "rating": None, "parts": [],
+                                    "screen_text": []}
                 for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
                     out[md.clip_id]["metadata"] = md
                 for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
@@ -583,6 +591,8 @@ class CatalogStore:
                     out[an.clip_id]["analysis"] = an
                 for rt in s.exec(select(ClipRating).where(col(ClipRating.clip_id).in_(chunk))):
                     out[rt.clip_id]["rating"] = rt
+                for cid, spans in screen_text_of(s, [c for c in chunk if c in out]).items():
+                    out[cid]["screen_text"] = spans
                 for cid, name in s.exec(select(CollectionClip.clip_id, Collection.name)
                                         .join(Collection, Collection.id == CollectionClip.collection_id)
                                         .where(col(CollectionClip.clip_id).in_(chunk)).order_by(Collection.name)):

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from ...ai.screen_text import TextLine
 
 SAME_TEXT = 0.8  # similarity at which two readings are the same text (OCR varies a letter between frames)
+MIN_CHARS = 2  # a block with fewer letters or digits is dropped: textures read as one glyph ("0" in a fractal)
 
 
 class TextSpan(BaseModel):
@@ -26,7 +27,7 @@ class TextSpan(BaseModel):
 
 def blocks(lines: list[TextLine]) -> list[tuple[str, float]]:
     """Lines (top to bottom) grouped into blocks: the next line starts within one line height below the last and
-    overlaps it horizontally. Returns (text, lowest confidence) per block."""
+    overlaps it horizontally. Returns (text, lowest confidence) per block of at least MIN_CHARS letters/digits."""
     groups: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda ln: (ln.box[1], ln.box[0])):
         last = groups[-1][-1] if groups else None
@@ -38,7 +39,8 @@ def blocks(lines: list[TextLine]) -> list[tuple[str, float]]:
                 groups[-1].append(line)
                 continue
         groups.append([line])
-    return [(" ".join(ln.text for ln in g), min(ln.score for ln in g)) for g in groups]
+    out = [(" ".join(ln.text for ln in g), min(ln.score for ln in g)) for g in groups]
+    return [(text, score) for text, score in out if sum(ch.isalnum() for ch in text) >= MIN_CHARS]
 
 
 def _key(text: str) -> str:
