@@ -58,23 +58,22 @@ def _show(cat: Path, name: str, **env: str) -> dict:
     return r.json()
 
 
-@pytest.mark.parametrize("query, clip, start, end, words", [
+FOUND = [  # query, clip, when the text is on screen, what the moment shows
     ("take 3", "slate", 2.0, 4.0, "TAKE 3"),  # the slate shows only from 2 s: the moment is when it is on screen
     ("exit 14", "sign", 0.0, 3.0, "EXIT 14"),
     ("Jane Okafor", "interview", 0.0, 3.0, "Jane Okafor"),
-])
-def test_burned_in_text_is_found_at_its_moment(catalog, query, clip, start, end, words):
-    hits = _search(catalog, query)
-    assert hits and Path(hits[0]["clip"]["name"]).stem == clip, [h["clip"]["name"] for h in hits]
-    moment = hits[0]["moment"]
-    assert moment["kind"] == "screen_text"
-    assert start <= moment["start_seconds"] <= moment["end_seconds"] <= end
-    assert words.lower() in moment["snippet"].lower()
+]
 
 
-def test_text_is_searched_by_meaning_too(catalog):
-    hits = _search(catalog, "exit 14")
-    assert hits[0]["parts"]["vector"]["matched"] == "screen_text"  # its own vector, not only the clip's words
+def test_burned_in_text_is_found_by_words_and_meaning_at_its_moment(catalog):
+    for query, clip, start, end, words in FOUND:
+        hits = _search(catalog, query)
+        assert hits and Path(hits[0]["clip"]["name"]).stem == clip, (query, [h["clip"]["name"] for h in hits])
+        moment = hits[0]["moment"]
+        assert moment["kind"] == "screen_text", query
+        assert start <= moment["start_seconds"] <= moment["end_seconds"] <= end, (query, moment)
+        assert words.lower() in moment["snippet"].lower(), (query, moment)
+        assert hits[0]["parts"]["vector"]["matched"] == "screen_text"  # its own vector, not only the clip's words
 
 
 def test_cli_marks_on_screen_moments_and_show_lists_the_text(catalog, footage):
@@ -92,7 +91,6 @@ def test_cli_marks_on_screen_moments_and_show_lists_the_text(catalog, footage):
 
 def test_clip_without_text_gets_no_text(catalog, footage):
     assert _show(catalog, str(footage / "plain.mp4"))["screen_text"] == []
-    assert all(Path(h["clip"]["name"]).stem != "plain" for h in _search(catalog, "take 3"))
 
 
 def test_setting_off_reads_no_text(tmp_path):
@@ -101,7 +99,6 @@ def test_setting_off_reads_no_text(tmp_path):
     r = run_cli(cat, "ingest", str(src), "--json", VCAT_SCREEN_TEXT="0", VCAT_ANALYSIS_DEPTH="standard")
     assert r.code == 0, r.stderr
     assert _show(cat, str(src / "sign.mp4"))["screen_text"] == []
-    assert not any((h.get("moment") or {}).get("kind") == "screen_text" for h in _search(cat, "exit 14"))
 
 
 def test_postgres_catalog_stores_and_finds_text(footage, postgres_url, tmp_path):
@@ -135,3 +132,40 @@ def test_text_on_consecutive_frames_is_one_span_and_a_return_is_another():
               (8.0, [_line("EXIT 14", 50)])]
     got = [(s.text, s.start_seconds, s.end_seconds, s.frames) for s in spans(frames)]
     assert got == [("EXIT 14", 2.0, 4.0, 2), ("EXIT 14", 8.0, 8.0, 1)]
+
+
+def test_tui_search_opens_the_clip_at_its_text(catalog):
+    """The app: search "take 3", open the hit: the playhead is at the slate and says what is on screen there; the
+    detail's metadata has an "On screen" section."""
+    from textual.widgets import Static
+
+    from vcat_tui.screens.detail_screen import DetailScreen
+    from vcat_tui.widgets.metadata_view import MetadataView
+    from vcat_tui.widgets.timeline import Timeline
+
+    from .test_tui_app import make_app, run, table_of, type_text
+    from .test_tui_catalogs import open_catalog, wait_for
+
+    cat = open_catalog(catalog)
+
+    async def go():
+        app = make_app(cat)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("2")
+            await type_text(pilot, "take 3")
+            results = table_of(app)
+            await wait_for(pilot, lambda: results.loaded and results.total >= 1, what="search results")
+            await pilot.press("down", "enter")
+            assert isinstance(app.screen, DetailScreen)
+            await wait_for(pilot, lambda: app.screen.doc is not None, what="the clip's detail")
+            assert app.screen.doc["file_name"] == "slate.mp4"
+            timeline = app.screen.query_one(Timeline)
+            await wait_for(pilot, lambda: "on screen “SCENE 42 TAKE 3”" in timeline.render().plain,
+                           what="the on-screen text at the playhead")
+            titles = [str(w.render()) for w in app.screen.query_one(MetadataView).query(Static)]
+            assert "On screen" in titles
+
+    try:
+        run(go())
+    finally:
+        cat.close()
