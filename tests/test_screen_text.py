@@ -116,6 +116,26 @@ def test_postgres_catalog_stores_and_finds_text(footage, postgres_url, tmp_path)
         ["SCENE 42 TAKE 3"]
 
 
+def test_gemini_on_screen_text_is_stored_the_same_way(tmp_path):
+    """The cloud path: Gemini's analysis lists the text it saw with times; stored and found like the OCR's."""
+    from .ai_fake_api import GOOD_ANALYSIS, FakeAPI
+
+    src = _make(tmp_path / "media", ("plain",))  # no text in the picture: what is found came from the answer
+    cat = tmp_path / "catalog"
+    with FakeAPI() as api:
+        api.analysis = dict(GOOD_ANALYSIS, on_screen_text=[
+            {"text": "NEXT STOP Harbour Bridge", "start_seconds": 0.5, "end_seconds": 1.5}])
+        r = run_cli(cat, "ingest", str(src), "--json", VCAT_SCREEN_TEXT="0", VCAT_AI_PROVIDER="gemini",
+                    GEMINI_API_KEY=api.gemini_key, VCAT_GEMINI_BASE_URL=api.url)
+        assert r.code == 0, r.stderr + r.stdout[-2000:]
+        assert api.calls(":generateContent")
+    assert _show(cat, str(src / "plain.mp4"))["screen_text"] == [
+        {"start_seconds": 0.5, "end_seconds": 1.5, "text": "NEXT STOP Harbour Bridge"}]
+    hits = _search(cat, "harbour bridge")
+    assert hits[0]["moment"]["kind"] == "screen_text" and hits[0]["moment"]["start_seconds"] == 0.5
+    assert hits[0]["parts"]["vector"]["matched"] == "screen_text"
+
+
 # ---- the pure parts: lines into blocks, frames into spans --------------------------------------------------------
 
 def _line(text: str, y: float, x: float = 100.0, h: float = 30.0) -> TextLine:

@@ -288,6 +288,7 @@ def _decoding_stages(result: ClipAnalysis, candidate: Candidate, fingerprint: Fi
         outcome, kept = run_vision(media, result.thumbnails, opts.catalog_dir, thumbs_wanted, opts.vision,
                                    opts.text_frames, opts.text_every)
         result.thumbnails = kept
+        result.screen_text = outcome.screen_text
         return outcome
 
     result.vision = attempt("vision", ("thumbnails",) if result.thumbnails is None else (), vision)
@@ -326,6 +327,8 @@ def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOpti
             speakers=audio.speakers,
             thumbnails=thumbs, video_path=candidate.path, settings=opts.ai)
         audio_box["analysis"] = analysis
+        if analysis.on_screen_text:  # the cloud path (Gemini watched the video): its text and times
+            result.screen_text = [t.model_dump() for t in analysis.on_screen_text if t.text.strip()]
         if not analysis.complete:  # kept for a look, but the stage fails so the next run tries again
             raise ai.AIError("analysis incomplete: " + "; ".join(analysis.problems or ["fields missing"]))
         return analysis.model_dump(mode="json")
@@ -335,8 +338,7 @@ def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOpti
         result.analysis = audio_box["analysis"].model_dump(mode="json")  # stored with complete=False
 
     def embed():
-        seen = result.vision.screen_text if result.vision is not None and result.vision.screen_text is not None \
-            else prior.get("screen_text")
+        seen = result.screen_text if result.screen_text is not None else prior.get("screen_text")
         return embed_clip(audio_box["audio"].transcript, audio_box.get("analysis"), opts.ai, seen)
 
     blocked = ("transcribe",) if result.audio is None else ("analyze",) if "analysis" not in audio_box else ()
