@@ -1,12 +1,17 @@
 """On-screen text: character accuracy (1 - CER) and ms per frame of OCR engines on generated frames.
 
     PYTHONPATH=$PWD .venv/bin/python bench/ocr.py [--frames 48] [--engines vcat,tesseract] [--threads 1]
+    PYTHONPATH=$PWD .venv/bin/python bench/ocr.py --pipeline    # the cost inside an ingest, and captions found
 
 The set: burned-in text (ffmpeg drawtext) in several Debian fonts and sizes (20-100 px at 720p) on flat, busy and
 gradient backgrounds, as centred titles, lower thirds, slates and small screen text, plus frames with no text.
 Each frame is read as the pipeline reads it — the largest thumbnail (640 px wide JPEG) — and at 1280x720 native.
 Accuracy is over all text frames (reference lines joined top to bottom, case kept); `no-text` counts the frames
 without text on which the engine still read something; ms/frame is the median wall time of one call on one thread.
+
+`--pipeline`: a 60 s 720p clip with six 8 s captions (slate, lower thirds, signs; several fonts) and a 60 s clip
+without text, each ingested (`vcat-core ingest`, depth standard, one worker) with on-screen text on and off: the
+vision stage's extra seconds per minute of footage, and which captions a search finds at the right moment.
 
 Engines: `vcat` (what the pipeline uses: vcat_core.ai.screen_text), and candidates when importable from
 `--candidates DIR` (one folder per engine: `pip install --no-deps --target DIR/<name> <package>`):
@@ -180,6 +185,60 @@ def measure(name: str, read, frames, view: int, verbose: bool) -> None:
           f"   no-text frames with text read: {false_text}")
 
 
+CAPTIONS = [("SCENE 42\nTAKE 3", "slate", "liberation-mono", 64), ("Jane Okafor, Head of Research", "lower_third",
+             "free-serif", 36), ("EXIT 14", "center", "dejavu-sans-bold", 80), ("Main Street", "top_left",
+             "liberation-serif", 40), ("Live from Central Station", "lower_third", "dejavu-sans", 30),
+            ("Quarterly budget 2026", "center", "liberation-sans", 48)]
+
+
+def _ingest(cat: Path, src: Path, screen_text: bool) -> dict:
+    import json
+    import subprocess
+
+    from tests.helpers import cli_env
+
+    env = cli_env(cat, VCAT_SCREEN_TEXT="1" if screen_text else "0", VCAT_ANALYSIS_DEPTH="standard")
+    out = subprocess.run([sys.executable, "-m", "vcat_core", "ingest", str(src), "--json", "--workers", "1"],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["summary"]
+
+
+def pipeline() -> None:
+    """Cost of on-screen text inside an ingest, and captions found by search at their moment."""
+    import json
+    import subprocess
+
+    from tests.helpers import cli_env
+
+    with tempfile.TemporaryDirectory(prefix="vcat-ocr-pipe-") as tmp:
+        tmp = Path(tmp)
+        for name, captions in (("captions", [Caption(t, font=f, size=z, layout=lay, start=2 + 10 * i,
+                                                     end=10 + 10 * i) for i, (t, lay, f, z) in enumerate(CAPTIONS)]),
+                               ("plain", [])):
+            (tmp / name).mkdir()
+            render(tmp / name / f"{name}.mp4", captions, seconds=60.0, background="gradient", rate=25)
+        for name in ("captions", "plain"):
+            vision = {}
+            for on in (False, True):
+                cat = tmp / f"cat-{name}-{on}"
+                vision[on] = _ingest(cat, tmp / name, on)["stage_seconds"]["vision"]
+            print(f"{name:<9} 60 s 720p: vision stage {vision[False]:.2f} s without text, {vision[True]:.2f} s with "
+                  f"(+{vision[True] - vision[False]:.2f} s per minute of footage, model load included)")
+        cat = tmp / "cat-captions-True"
+        found = 0
+        for i, (text, *_rest) in enumerate(CAPTIONS):
+            query = " ".join(text.split()[-2:])
+            r = subprocess.run([sys.executable, "-m", "vcat_core", "search", query, "--json"], capture_output=True,
+                               text=True, env=cli_env(cat), check=True)
+            hits = json.loads(r.stdout)["hits"]
+            m = (hits[0].get("moment") or {}) if hits else {}
+            ok = m.get("kind") == "screen_text" and 2 + 10 * i <= (m.get("start_seconds") or -1) <= 10 + 10 * i
+            found += ok
+            print(f"  {query!r:<22} shown {2 + 10 * i}-{10 + 10 * i} s: "
+                  + (f"found at {m['start_seconds']:.1f} s “{m['snippet']}”" if ok else f"NOT found ({m})"))
+        print(f"captions found at their moment: {found}/{len(CAPTIONS)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=48)
@@ -188,7 +247,11 @@ def main() -> None:
     ap.add_argument("--candidates", type=Path, default=Path("/tmp/ocrbench"))
     ap.add_argument("--native", action="store_true", help="also read the 1280x720 frames")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every misread frame")
+    ap.add_argument("--pipeline", action="store_true", help="measure inside an ingest instead (see above)")
     args = ap.parse_args()
+    if args.pipeline:
+        pipeline()
+        return
     with tempfile.TemporaryDirectory(prefix="vcat-ocr-bench-") as tmp:
         frames = build_set(Path(tmp), args.frames)
     print(f"{sum(bool(f[2]) for f in frames)} text frames, {sum(not f[2] for f in frames)} without text; "
