@@ -49,32 +49,39 @@ TEXTS = [
 SIZES = [22, 30, 40, 56, 80, 100]
 
 
-def build_set(dir: Path, count: int) -> list[tuple[np.ndarray, np.ndarray, str, str]]:
+def build_set(dir: Path, count: int, size: str = "1280x720", sizes: list[int] | None = None
+              ) -> list[tuple[np.ndarray, np.ndarray, str, str]]:
     """(640-wide JPEG thumbnail, native frame, reference text, description) for `count` text frames and a few
     without text."""
+    frame_size = size
     names = list(fonts())
     backs = list(BACKGROUNDS)
     out = []
     for i in range(count):
         layout, text = TEXTS[i % len(TEXTS)]
         font, back = names[i % len(names)], backs[(i // 2) % len(backs)]
-        size = SIZES[i % len(SIZES)] if layout != "top_left" else min(SIZES[i % len(SIZES)], 40)
-        if layout == "slate":
+        px = sizes or SIZES
+        size = px[i % len(px)] if layout != "top_left" else min(px[i % len(px)], 40)
+        if layout == "slate" and not sizes:
             size = max(size, 56)
         if layout == "lower_third":
             size = min(size, 56)  # a lower third fits the frame's width
         png = render(dir / f"f{i}.png", [Caption(text, font=font, size=size, layout=layout)], background=back,
-                     frame_only=True)
+                     frame_only=True, size=frame_size)
         out.append((*_views(png), " ".join(text.split()), f"{layout}/{font}/{size}px/{back}"))
     for j, back in enumerate(backs):
-        png = render(dir / f"empty{j}.png", [], background=back, frame_only=True)
+        png = render(dir / f"empty{j}.png", [], background=back, frame_only=True, size=frame_size)
         out.append((*_views(png), "", f"no-text/{back}"))
     return out
 
 
+READ_WIDTH = [640]
+
+
 def _views(png: Path) -> tuple[np.ndarray, np.ndarray]:
     native = np.asarray(Image.open(png).convert("RGB"))
-    small = Image.fromarray(native).resize((640, 360), Image.LANCZOS)
+    w = READ_WIDTH[0]
+    small = Image.fromarray(native).resize((w, w * native.shape[0] // native.shape[1]), Image.LANCZOS)
     buf = io.BytesIO()
     small.save(buf, format="JPEG", quality=85)
     return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB")), native
@@ -179,7 +186,7 @@ def measure(name: str, read, frames, view: int, verbose: bool) -> None:
             print(f"    {f[3]:<40} ref={ref!r} got={hyp!r}")
     text_times = [t for t, f in zip(times, frames) if f[2]]
     empty_times = [t for t, f in zip(times, frames) if not f[2]]
-    label = ("thumb 640" if view == 0 else "native 720p")
+    label = (f"{READ_WIDTH[0]} wide" if view == 0 else "native")
     print(f"{name:<10} {label:<12} accuracy {100 * (1 - errors / max(1, chars)):5.1f} %   "
           f"ms/frame median {statistics.median(text_times):6.1f} (no-text frames {statistics.median(empty_times):5.1f})"
           f"   no-text frames with text read: {false_text}")
@@ -245,15 +252,21 @@ def main() -> None:
     ap.add_argument("--engines", default="vcat")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--candidates", type=Path, default=Path("/tmp/ocrbench"))
-    ap.add_argument("--native", action="store_true", help="also read the 1280x720 frames")
+    ap.add_argument("--native", action="store_true", help="also read the frames at their own size")
+    ap.add_argument("--size", default="1280x720", help="frame size the text is drawn on (then scaled to 640 wide)")
+    ap.add_argument("--text-px", default="", help="text heights in px at that size, e.g. 16,20,24 (default: "
+                    + ",".join(map(str, SIZES)) + ")")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every misread frame")
     ap.add_argument("--pipeline", action="store_true", help="measure inside an ingest instead (see above)")
+    ap.add_argument("--read-width", type=int, default=640, help="width of the image read (the 640 px thumbnail)")
     args = ap.parse_args()
+    READ_WIDTH[0] = args.read_width
     if args.pipeline:
         pipeline()
         return
     with tempfile.TemporaryDirectory(prefix="vcat-ocr-bench-") as tmp:
-        frames = build_set(Path(tmp), args.frames)
+        frames = build_set(Path(tmp), args.frames, args.size,
+                           [int(x) for x in args.text_px.split(",")] if args.text_px else None)
     print(f"{sum(bool(f[2]) for f in frames)} text frames, {sum(not f[2] for f in frames)} without text; "
           f"{args.threads} thread(s)")
     for name in args.engines.split(","):

@@ -84,6 +84,9 @@ def test_cli_marks_on_screen_moments_and_show_lists_the_text(catalog, footage):
     assert r.code == 0, r.stderr
     line = next(ln for ln in r.stdout.splitlines() if "on screen" in ln)
     assert "SCENE 42 TAKE 3" in line and "0:00:0" in line
+    r = run_cli(catalog, "reindex")  # rebuilding the word index keeps the on-screen text (it is not re-derived)
+    assert r.code == 0, r.stderr
+    assert _search(catalog, "take 3")[0]["moment"]["kind"] == "screen_text"
     spans_ = _show(catalog, str(footage / "slate.mp4"))["screen_text"]
     assert [s["text"] for s in spans_] == ["SCENE 42 TAKE 3"]
     assert 2.0 <= spans_[0]["start_seconds"] <= spans_[0]["end_seconds"] < 4.0
