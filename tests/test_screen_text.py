@@ -92,6 +92,16 @@ def test_cli_marks_on_screen_moments_and_show_lists_the_text(catalog, footage):
     assert 2.0 <= spans_[0]["start_seconds"] <= spans_[0]["end_seconds"] < 4.0
 
 
+def test_exports_carry_the_text(catalog):
+    import csv
+    import io
+
+    r = run_cli(catalog, "export", "--format", "csv")
+    assert r.code == 0, r.stderr
+    rows = {row["file_name"]: row for row in csv.DictReader(io.StringIO(r.stdout))}
+    assert rows["slate.mp4"]["screen_text"] == "SCENE 42 TAKE 3" and rows["plain.mp4"]["screen_text"] == ""
+
+
 def test_clip_without_text_gets_no_text(catalog, footage):
     assert _show(catalog, str(footage / "plain.mp4"))["screen_text"] == []
 

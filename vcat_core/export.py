@@ -151,7 +151,7 @@ CSV_COLUMNS = (["id", "file_path", "file_name", "file_checksum", "checksum_algor
                + ["sharpness", "noise", "blockiness", "complexity", "shot_type", "quality_flags", "shots",
                   "summary", "keywords", "scene", "sentiment", "language", "transcript",
                   "locations", "tags", "collections", "thumbnail_count", "thumbnail_paths",
-                  "rating", "pick", "label"])
+                  "rating", "pick", "label", "screen_text"])
 
 
 def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
@@ -176,6 +176,7 @@ def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
     row["thumbnail_count"] = len(doc["thumbnail_paths"])
     row["thumbnail_paths"] = " | ".join(doc["thumbnail_paths"])
     row.update(rating=doc.get("rating", 0), pick=doc.get("pick"), label=doc.get("label"))
+    row["screen_text"] = " | ".join(sp["text"] for sp in doc.get("screen_text") or [])
     return row
 
 
