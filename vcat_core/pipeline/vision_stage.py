@@ -34,6 +34,7 @@ from .vision import (
     sharpness_of_analysis,
     shot_type,
 )
+from ..ai.screen_text import MODEL as TEXT_MODEL
 from .vision.text_spans import spans as text_spans
 from .vision.sharpness import analysis_luma, to_luma
 
@@ -114,7 +115,9 @@ def run_vision(path: str, thumbs: ThumbnailsResult, catalog_dir: str, keep: int,
                     and t.ranking.get("representative")), None)
         shot_rows.append({**shot.model_dump(), "thumbnail_index": rep.index if rep else None})
     screen_text = read_screen_text(kept, catalog_dir, text_frames, text_every) if text_frames > 0 else None
-    result = VisionResult(quality=clip.model_dump(), shots=shot_rows, algorithm_version=VERSION,
+    # the OCR model that read the text is part of the stage's version (vision_metrics.vision_version)
+    version = VERSION if screen_text is None else f"{VERSION}+text:{TEXT_MODEL}"
+    result = VisionResult(quality=clip.model_dump(), shots=shot_rows, algorithm_version=version,
                           screen_text=screen_text)
     return result, thumbs.model_copy(update={"thumbnails": kept})
 
