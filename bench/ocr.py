@@ -1,7 +1,7 @@
 """On-screen text: character accuracy (1 - CER) and ms per frame of OCR engines on generated frames.
 
     PYTHONPATH=$PWD .venv/bin/python bench/ocr.py [--frames 48] [--engines vcat,tesseract] [--threads 1]
-    PYTHONPATH=$PWD .venv/bin/python bench/ocr.py --pipeline    # the cost inside an ingest, and captions found
+    PYTHONPATH=$PWD .venv/bin/python bench/ocr.py --pipeline [--full]  # the cost in an ingest, captions found
 
 The set: burned-in text (ffmpeg drawtext) in several Debian fonts and sizes (20-100 px at 720p) on flat, busy and
 gradient backgrounds, as centred titles, lower thirds, slates and small screen text, plus frames with no text.
@@ -11,7 +11,8 @@ without text on which the engine still read something; ms/frame is the median wa
 
 `--pipeline`: a 60 s 720p clip with six 8 s captions (slate, lower thirds, signs; several fonts) and a 60 s clip
 without text, each ingested (`vcat-core ingest`, depth standard, one worker) with on-screen text on and off: the
-vision stage's extra seconds per minute of footage, and which captions a search finds at the right moment.
+vision stage's extra seconds per minute of footage, and which captions a search finds at the right moment; with
+`--full`, the same captions clip with speech (espeak-ng) ingested at full depth, text on and off: real-time factor.
 
 Engines: `vcat` (what the pipeline uses: vcat_core.ai.screen_text), and candidates when importable from
 `--candidates DIR` (one folder per engine: `pip install --no-deps --target DIR/<name> <package>`):
@@ -199,19 +200,46 @@ CAPTIONS = [("SCENE 42\nTAKE 3", "slate", "liberation-mono", 64), ("Jane Okafor,
             ("Quarterly budget 2026", "center", "liberation-sans", 48)]
 
 
-def _ingest(cat: Path, src: Path, screen_text: bool) -> dict:
+def _ingest(cat: Path, src: Path, screen_text: bool, depth: str = "standard") -> dict:
     import json
     import subprocess
 
     from tests.helpers import cli_env
 
-    env = cli_env(cat, VCAT_SCREEN_TEXT="1" if screen_text else "0", VCAT_ANALYSIS_DEPTH="standard")
+    env = cli_env(cat, VCAT_SCREEN_TEXT="1" if screen_text else "0", VCAT_ANALYSIS_DEPTH=depth)
     out = subprocess.run([sys.executable, "-m", "vcat_core", "ingest", str(src), "--json", "--workers", "1"],
                          capture_output=True, text=True, env=env, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])["summary"]
 
 
-def pipeline() -> None:
+SPEECH = ("We are standing at the harbour on a grey morning, and the boats are coming in with the first catch of "
+          "the day. The fishermen say the season has been long and the weather has not been kind. ") * 5
+
+
+def full_depth(tmp: Path, captions: Path) -> None:
+    """The whole pipeline (depth full: + speech, analysis, vectors) on one 60 s clip with speech, text on / off."""
+    import shutil
+    import subprocess
+
+    (tmp / "full").mkdir()
+    wav = tmp / "speech.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), SPEECH], check=True, capture_output=True)
+    clip = tmp / "full" / "captions_speech.mp4"
+    subprocess.run([shutil.which("ffmpeg") or "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(captions),
+                    "-i", str(wav), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-af", "apad",
+                    "-t", "60", str(clip)], check=True)
+    for on in (False, True):
+        t0 = time.perf_counter()
+        summary = _ingest(tmp / f"cat-full-{on}", tmp / "full", on, depth="full")
+        wall = time.perf_counter() - t0
+        stages = summary["stage_seconds"]
+        print(f"full depth, text {'on ' if on else 'off'}: {wall:.1f} s wall for 60 s of footage on one worker "
+              f"({60 / wall:.1f}x real time; x2 on 2 cores), vision {stages.get('vision', 0):.2f} s, "
+              f"transcribe {stages.get('transcribe', 0):.2f} s, analyze {stages.get('analyze', 0):.2f} s, "
+              f"embed {stages.get('embed', 0):.2f} s")
+
+
+def pipeline(full: bool = False) -> None:
     """Cost of on-screen text inside an ingest, and captions found by search at their moment."""
     import json
     import subprocess
@@ -245,6 +273,8 @@ def pipeline() -> None:
             print(f"  {query!r:<22} shown {2 + 10 * i}-{10 + 10 * i} s: "
                   + (f"found at {m['start_seconds']:.1f} s “{m['snippet']}”" if ok else f"NOT found ({m})"))
         print(f"captions found at their moment: {found}/{len(CAPTIONS)}")
+        if full:
+            full_depth(tmp, tmp / "captions" / "captions.mp4")
 
 
 def main() -> None:
@@ -259,11 +289,12 @@ def main() -> None:
                     + ",".join(map(str, SIZES)) + ")")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every misread frame")
     ap.add_argument("--pipeline", action="store_true", help="measure inside an ingest instead (see above)")
+    ap.add_argument("--full", action="store_true", help="with --pipeline: also the whole pipeline at full depth")
     ap.add_argument("--read-width", type=int, default=640, help="width of the image read (the 640 px thumbnail)")
     args = ap.parse_args()
     READ_WIDTH[0] = args.read_width
     if args.pipeline:
-        pipeline()
+        pipeline(args.full)
         return
     with tempfile.TemporaryDirectory(prefix="vcat-ocr-bench-") as tmp:
         frames = build_set(Path(tmp), args.frames, args.size,
