@@ -9,6 +9,10 @@ need=()
 command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+# fonts the on-screen text tests and bench/ocr.py burn into generated frames (tests/text_media.py)
+for font in fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf; do
+  dpkg -s "$font" >/dev/null 2>&1 || need+=("$font")
+done
 # the real-terminal test of the app's images (tests/test_tui_real_terminal.py): a headless X server, xterm (Sixel as
 # a VT340), kitty (graphics protocol, software OpenGL), screenshots (ImageMagick's import) and keystrokes (xdotool)
 command -v Xvfb >/dev/null || need+=(xvfb)

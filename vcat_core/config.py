@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     worker_address_space_mb: int = Field(default=4096, ge=0, description="hard cap on a pool worker's address "
                                          "space (RLIMIT_AS): an allocation past it fails that file, not the "
                                          "machine (0: none)")
+    screen_text: bool = Field(default=True, description="read on-screen text (slates, signs, lower thirds) in the "
+                              "vision stage, offline OCR; searchable as moments")
+    screen_text_frames: int = Field(default=12, ge=1, le=500, description="most frames per clip whose text is "
+                                    "read (each stretch's shot representative first)")
+    screen_text_every_seconds: float = Field(default=2.0, gt=0, description="on-screen text: at most one frame "
+                                             "read per this many seconds of footage (text shown for less may be "
+                                             "missed)")
     analysis_depth: Literal["quick", "standard", "full"] = Field(
         default="full", description="quick: metadata + thumbnails; standard: + vision, speech; full: + AI, search")
     ai_provider: Literal["local", "gemini"] = Field(default="local", description="structured analysis provider")

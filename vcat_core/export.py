@@ -90,6 +90,8 @@ def clip_document(row: dict[str, Any], catalog_dir: Path, *, detail: bool = Fals
         "thumbnails": thumbs,
         "locations": [{"path": loc.path, "online": loc.online, "seen_at": _iso(loc.seen_at)} for loc in locs],
         "transcript": _transcript(row.get("transcript")),
+        "screen_text": [{"start_seconds": sp["start_seconds"], "end_seconds": sp["end_seconds"], "text": sp["text"]}
+                        for sp in row.get("screen_text") or []],
         "non_speech_events": list((row["transcript"].events or []) if row.get("transcript") else []),
         "analysis": _analysis(row.get("analysis")),
         "tags": list(row.get("tags", [])),
@@ -149,7 +151,7 @@ CSV_COLUMNS = (["id", "file_path", "file_name", "file_checksum", "checksum_algor
                + ["sharpness", "noise", "blockiness", "complexity", "shot_type", "quality_flags", "shots",
                   "summary", "keywords", "scene", "sentiment", "language", "transcript",
                   "locations", "tags", "collections", "thumbnail_count", "thumbnail_paths",
-                  "rating", "pick", "label"])
+                  "rating", "pick", "label", "screen_text"])
 
 
 def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +176,7 @@ def csv_row(doc: dict[str, Any]) -> dict[str, Any]:
     row["thumbnail_count"] = len(doc["thumbnail_paths"])
     row["thumbnail_paths"] = " | ".join(doc["thumbnail_paths"])
     row.update(rating=doc.get("rating", 0), pick=doc.get("pick"), label=doc.get("label"))
+    row["screen_text"] = " | ".join(sp["text"] for sp in doc.get("screen_text") or [])
     return row
 
 

@@ -179,6 +179,8 @@ class VisionResult(BaseModel):
     quality: dict[str, Any]  # vision.ClipQuality
     shots: list[dict[str, Any]] = Field(default_factory=list)  # vision.Shot + "thumbnail_index" (representative)
     algorithm_version: str = "vision-1"
+    # on-screen text: vision.TextSpan dicts (text, start_seconds, end_seconds, score, frames); None: not read
+    screen_text: list[dict[str, Any]] | None = None
 
 
 class ClipAnalysis(BaseModel):
@@ -193,6 +195,9 @@ class ClipAnalysis(BaseModel):
     audio: dict[str, Any] | None = None  # ai.AudioAnalysis: transcript, speakers, non-speech events
     analysis: dict[str, Any] | None = None  # ai.Analysis (seed §2.6 fields + provider, model, complete)
     embeddings: list[dict[str, Any]] | None = None  # {kind, ref, start_seconds, end_seconds, text, model, dim, vector}
+    # on-screen text to store ({text, start_seconds, end_seconds}): the vision stage's OCR, or the cloud analysis's
+    # when it gave some; None: not read in this run (what the catalog holds stays)
+    screen_text: list[dict[str, Any]] | None = None
     outcomes: list[StageOutcome] = Field(default_factory=list)
 
 

@@ -175,15 +175,15 @@ class Catalog:
         rows = (row for i in range(0, len(ids), EXPORT_PAGE) for row in self.store.load_clips(ids[i:i + EXPORT_PAGE]))
         for row in rows:
             cid = row["clip"].id
-            tr, an = row["transcript"], row["analysis"]
-            if tr is None and an is None:
+            tr, an, seen = row["transcript"], row["analysis"], row["screen_text"]
+            if tr is None and an is None and not seen:
                 continue
             transcript = Transcript.model_validate({"language": tr.language, "no_speech": tr.no_speech,
                                                     "segments": tr.segments or []}) if tr is not None else None
             analysis = SimpleNamespace(summary=an.summary, keywords=an.keywords or [],
                                        entities=[SimpleNamespace(text=e.get("text", "")) for e in an.entities or []],
                                        scene_classification=an.scene_classification) if an is not None else None
-            vectors = embed_clip(transcript, analysis, ai_settings)
+            vectors = embed_clip(transcript, analysis, ai_settings, seen)
             self.store.replace_embeddings(cid, vectors)
             done += 1
             model = vectors[0]["model"] if vectors else model

@@ -54,7 +54,9 @@ metadata, transcript and audio events given as JSON, and fill the response schem
 - scene_classification: a short scene label (e.g. interview, talking head, b-roll, event, sports, music, nature);
 - sentiment: label positive/negative/neutral/mixed and score -1..1;
 - content_warnings: e.g. violence, profanity, nudity, flashing lights; empty list when none;
-- technical_quality: rating (excellent/good/fair/poor), score 0..1, issues, one sentence of notes.
+- technical_quality: rating (excellent/good/fair/poor), score 0..1, issues, one sentence of notes;
+- on_screen_text: each legible text shown in the picture (slate, sign, lower third, title, screen recording) as
+  written, with when it appears and disappears in seconds; empty list when none.
 Answer with JSON only."""
 
 

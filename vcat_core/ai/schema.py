@@ -107,6 +107,15 @@ class TechnicalQuality(BaseModel):
     notes: str | None = Field(default=None, description="one sentence on image and sound quality")
 
 
+class TextOnScreen(BaseModel):
+    """Text legible in the picture, with when it shows (the cloud path's on-screen text; locally the vision stage
+    reads it with OCR)."""
+
+    text: str = Field(description="the text as shown, e.g. a slate 'SC 42 TK 3', a sign, a lower third's name")
+    start_seconds: float = Field(description="when it appears, seconds from the start of the video")
+    end_seconds: float = Field(description="when it disappears, seconds from the start of the video")
+
+
 class AnalysisContent(BaseModel):
     """The structured analysis of one clip (seed §2.6). Remote models fill exactly this schema."""
 
@@ -117,6 +126,8 @@ class AnalysisContent(BaseModel):
     sentiment: Sentiment
     content_warnings: list[str] = Field(default_factory=list, description="e.g. profanity, violence; empty if none")
     technical_quality: TechnicalQuality
+    on_screen_text: list[TextOnScreen] = Field(default_factory=list, description="legible text shown in the "
+                                               "picture, each with its times; empty if none")
 
 
 class Usage(BaseModel):

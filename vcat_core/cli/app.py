@@ -309,7 +309,8 @@ def search(
                         + (["why"] if explain else []), wrap=("moment", "why"))
     for i, h in enumerate(result.hits, 1):
         m = h.moment
-        moment = f"{_tc(m['start_seconds'])}{_source_tc(m)} “{m['snippet']}”" if m else ""
+        seen = "on screen " if m and m.get("kind") == "screen_text" else ""  # words shown in the picture, not said
+        moment = f"{_tc(m['start_seconds'])}{_source_tc(m)} {seen}“{m['snippet']}”" if m else ""
         row = [i, h.clip.id, escape(h.clip.name), f"{h.score:.4f}", escape(moment), escape(h.clip.path or "")]
         if explain:
             row.append(escape(", ".join(f"{k} #{v['rank']}" if isinstance(v, dict) else k
@@ -469,6 +470,8 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
         for seg in tr["segments"]:
             who = f"{seg['speaker']}: " if seg.get("speaker") else ""
             table.add_row(_tc(seg["start_seconds"]), escape(who + seg["text"].strip()))
+    for sp in doc.get("screen_text") or []:
+        table.add_row("on screen", f"{_tc(sp['start_seconds'])} – {_tc(sp['end_seconds'])} {escape(sp['text'])}")
     for ev in doc.get("non_speech_events") or []:
         table.add_row("sound", f"{_tc(ev.get('start'))} – {_tc(ev.get('end'))} {escape(str(ev.get('label')))}")
     table.print()

@@ -518,8 +518,11 @@ class IngestRunner:
                                  fingerprinted: bool) -> None:
         for st in stages:
             self._emit(StageStarted(path=cand.path, stage=st))
+        prior = None
+        if "embed" in stages and "vision" not in stages:  # the on-screen text was read by an earlier run
+            prior = {"screen_text": await self._store(self.store.screen_text_of, fp.digest)}
         try:
-            analysis: ClipAnalysis = await self._in_pool(run_analysis, cand, fp, stages, self.opt.analysis,
+            analysis: ClipAnalysis = await self._in_pool(run_analysis, cand, fp, stages, self.opt.analysis, prior,
                                                          budget=self.opt.watchdog.analysis(cand.size),
                                                          label=cand.path)
         except MediaError as exc:

@@ -3,11 +3,14 @@ scene-aware thumbnail selection, shot type on the representative frames, and the
 
 Cost control: candidates are measured without the face detector (the dearest step) and with noise / blockiness on a
 native-resolution crop (they are per coded pixel, a crop keeps the block grid); faces are looked for only on the
-frames chosen as representative of their shot.
+frames chosen as representative of their shot. On-screen text is read on the largest thumbnail (640 px wide: a
+720p lower third's letters are ~11 px there, still read whole by bench/ocr.py) of each shot's representative frame
+or else a candidate in each stretch of `text_every` seconds, at most `text_frames` per clip.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,8 @@ from .vision import (
     sharpness_of_analysis,
     shot_type,
 )
+from ..ai.screen_text import MODEL as TEXT_MODEL
+from .vision.text_spans import spans as text_spans
 from .vision.sharpness import analysis_luma, to_luma
 
 CROP_W, CROP_H = 960, 544  # native-pixel window for noise and blockiness (multiples of 16: the block grid holds)
@@ -73,8 +78,10 @@ def candidate_quality(frame: Any, rgb: np.ndarray) -> dict[str, Any]:
 
 
 def run_vision(path: str, thumbs: ThumbnailsResult, catalog_dir: str, keep: int,
-               thresholds: VisionThresholds) -> tuple[VisionResult, ThumbnailsResult]:
-    """Shots, selection, shot type and aggregate; returns the result and the thumbnails with their ranking."""
+               thresholds: VisionThresholds, text_frames: int = 0,
+               text_every: float = 2.0) -> tuple[VisionResult, ThumbnailsResult]:
+    """Shots, selection, shot type, aggregate and (`text_frames` > 0) the on-screen text of at most `text_frames`
+    frames, one per `text_every` seconds; returns the result and the thumbnails with their ranking."""
     shots: list[Shot] = detect_cuts(path)
     measured = [t for t in thumbs.thumbnails if t.quality]
     cands = [CandidateScore(index=t.index, timestamp_seconds=t.timestamp_seconds,
@@ -107,8 +114,44 @@ def run_vision(path: str, thumbs: ThumbnailsResult, catalog_dir: str, keep: int,
         rep = next((t for t in kept if t.ranking and t.ranking.get("shot_index") == i
                     and t.ranking.get("representative")), None)
         shot_rows.append({**shot.model_dump(), "thumbnail_index": rep.index if rep else None})
-    result = VisionResult(quality=clip.model_dump(), shots=shot_rows, algorithm_version=VERSION)
+    screen_text = read_screen_text(kept, catalog_dir, text_frames, text_every) if text_frames > 0 else None
+    # the OCR model that read the text is part of the stage's version (vision_metrics.vision_version)
+    version = VERSION if screen_text is None else f"{VERSION}+text:{TEXT_MODEL}"
+    result = VisionResult(quality=clip.model_dump(), shots=shot_rows, algorithm_version=version,
+                          screen_text=screen_text)
     return result, thumbs.model_copy(update={"thumbnails": kept})
+
+
+def text_frames_of(thumbs: list, limit: int, every: float) -> list:
+    """The thumbnails whose text is read: at most one per `every` seconds of the clip and `limit` in all (OCR's
+    cost follows the footage's length, so a drive of short clips stays cheap), spread evenly: the clip is cut into
+    that many equal stretches and each gives its shot's representative frame when it holds one, else its middle
+    candidate (any candidate, not only the chosen: a caption over a static shot can make its frame a
+    near-duplicate). In time order."""
+    framed = sorted((t for t in thumbs if t.images), key=lambda t: t.timestamp_seconds)
+    if not framed:
+        return []
+    first, last = framed[0].timestamp_seconds, framed[-1].timestamp_seconds
+    count = min(limit, len(framed), max(1, math.ceil((last - first) / max(every, 1e-3)) + 1))
+    width = (last - first) / count or 1.0
+    picked = []
+    for i in range(count):
+        lo, hi = first + i * width, first + (i + 1) * width
+        stretch = [t for t in framed if lo <= t.timestamp_seconds < hi or (i == count - 1 and t is framed[-1])]
+        if stretch:
+            reps = [t for t in stretch if (t.ranking or {}).get("representative")]
+            picked.append(reps[0] if reps else stretch[len(stretch) // 2])
+    return picked
+
+
+def read_screen_text(thumbs: list, catalog_dir: str, limit: int, every: float) -> list[dict[str, Any]]:
+    """Timed on-screen text of the clip (vision.TextSpan dicts)."""
+    from ..ai.screen_text import reader
+
+    ocr = reader()
+    frames = [(t.timestamp_seconds, ocr.read(_read_rgb(Path(catalog_dir) / t.images[-1].path)))
+              for t in text_frames_of(thumbs, limit, every)]
+    return [s.model_dump() for s in text_spans(frames)]
 
 
 def _read_rgb(path: Path) -> np.ndarray:

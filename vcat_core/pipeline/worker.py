@@ -38,6 +38,8 @@ class AnalysisOptions:
     thresholds: ExposureThresholds = field(default_factory=ExposureThresholds)
     vision: VisionThresholds = field(default_factory=VisionThresholds)
     ai: dict = field(default_factory=dict)  # ai.AISettings fields (provider, models); API keys come from env
+    text_frames: int = 0  # frames per clip whose on-screen text the vision stage reads (0: none)
+    text_every: float = 2.0  # ... and at most one per this many seconds of footage
 
     @classmethod
     def from_settings(cls, s, thumbnails: int | None = None) -> "AnalysisOptions":
@@ -50,6 +52,7 @@ class AnalysisOptions:
             vision=VisionThresholds(blurry_sharpness=s.blurry_below_sharpness, noisy_sigma=s.noisy_above_sigma,
                                     heavy_blockiness=s.heavy_compression_above_blockiness,
                                     exposure_percentage=s.exposure_warn_percentage),
+            text_frames=s.screen_text_frames if s.screen_text else 0, text_every=s.screen_text_every_seconds,
             ai={"provider": s.ai_provider, "embed_provider": s.embed_provider, "whisper_model": s.whisper_model,
                 "gemini_model": s.gemini_model, "openai_embed_model": s.openai_embed_model})
 
@@ -181,7 +184,8 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
     """Run the analysis stages asked for, in order; a failed stage fails the ones that need it.
 
     `prior`: what the catalog already holds for stages not run now, for the AI stages' context when they run on
-    their own (a queue's `ai` job): {"thumbnails": [chosen image paths], "vision": quality figures}.
+    their own (a queue's `ai` job): {"thumbnails": [chosen image paths], "vision": quality figures,
+    "screen_text": [on-screen text spans]}.
     """
     from .cards.clipmeta import clip_metadata  # imported here: heavy, and only pool processes need it
 
@@ -297,8 +301,10 @@ def _decoding_stages(result: ClipAnalysis, candidate: Candidate, fingerprint: Fi
 
     def vision():
         _still_same_file(candidate)
-        outcome, kept = run_vision(media, result.thumbnails, opts.catalog_dir, thumbs_wanted, opts.vision)
+        outcome, kept = run_vision(media, result.thumbnails, opts.catalog_dir, thumbs_wanted, opts.vision,
+                                   opts.text_frames, opts.text_every)
         result.thumbnails = kept
+        result.screen_text = outcome.screen_text
         return outcome
 
     result.vision = attempt("vision", ("thumbnails",) if result.thumbnails is None else (), vision)
@@ -337,6 +343,8 @@ def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOpti
             speakers=audio.speakers,
             thumbnails=thumbs, video_path=candidate.path, settings=opts.ai)
         audio_box["analysis"] = analysis
+        if analysis.on_screen_text:  # the cloud path (Gemini watched the video): its text and times
+            result.screen_text = [t.model_dump() for t in analysis.on_screen_text if t.text.strip()]
         if not analysis.complete:  # kept for a look, but the stage fails so the next run tries again
             raise ai.AIError("analysis incomplete: " + "; ".join(analysis.problems or ["fields missing"]))
         return analysis.model_dump(mode="json")
@@ -346,16 +354,18 @@ def _ai_stages(result: ClipAnalysis, stages: tuple[str, ...], opts: AnalysisOpti
         result.analysis = audio_box["analysis"].model_dump(mode="json")  # stored with complete=False
 
     def embed():
-        return embed_clip(audio_box["audio"].transcript, audio_box.get("analysis"), opts.ai)
+        seen = result.screen_text if result.screen_text is not None else prior.get("screen_text")
+        return embed_clip(audio_box["audio"].transcript, audio_box.get("analysis"), opts.ai, seen)
 
     blocked = ("transcribe",) if result.audio is None else ("analyze",) if "analysis" not in audio_box else ()
     result.embeddings = attempt("embed", blocked, embed)
 
 
-def embed_clip(transcript, analysis, ai_settings: dict) -> list[dict]:
-    """Vectors for one clip: the clip as a whole (summary, keywords, names, scene, transcript) and each transcript
-    segment (so search can land on a moment). `transcript` is an ai.Transcript, `analysis` anything with the
-    Analysis fields (or None)."""
+def embed_clip(transcript, analysis, ai_settings: dict, screen_text: list[dict] | None = None) -> list[dict]:
+    """Vectors for one clip: the clip as a whole (summary, keywords, names, scene, transcript), each transcript
+    segment and each on-screen text span (so search by meaning can land on a moment). `transcript` is an
+    ai.Transcript, `analysis` anything with the Analysis fields (or None), `screen_text` the spans
+    ({text, start_seconds, end_seconds})."""
     from .. import ai
 
     items = [{"kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
@@ -364,6 +374,9 @@ def embed_clip(transcript, analysis, ai_settings: dict) -> list[dict]:
         if seg.text.strip():
             items.append({"kind": "segment", "ref": i, "start_seconds": seg.start, "end_seconds": seg.end,
                           "text": seg.text.strip()})
+    for i, span in enumerate(screen_text or []):
+        items.append({"kind": "screen_text", "ref": i, "start_seconds": span["start_seconds"],
+                      "end_seconds": span["end_seconds"], "text": (span.get("text") or "").strip()})
     items = [it for it in items if it["text"]]
     vectors = ai.embed_texts([it["text"] for it in items], ai_settings) if items else []
     return [{**it, "model": v.model, "dim": v.dim, "vector": list(map(float, v.vector))}

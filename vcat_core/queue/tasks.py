@@ -210,7 +210,8 @@ def analyze_clip(context: procrastinate.JobContext, path: str, options: dict[str
         return "nothing to do"
     rows = store.load_clips([clip.clip_id])
     doc = clip_document(rows[0], settings.catalog) if rows else {}
-    prior = {"thumbnails": doc.get("thumbnail_paths") or [], "vision": doc.get("quality")}
+    prior = {"thumbnails": doc.get("thumbnail_paths") or [], "vision": doc.get("quality"),
+             "screen_text": doc.get("screen_text") or []}
     try:
         analysis = _analyse(context, settings, cand, fp, ("metadata", *stages), options, prior)
     except MediaError as exc:

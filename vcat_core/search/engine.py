@@ -9,7 +9,8 @@
   the process's memory stays at one chunk however large the catalog); Postgres: pgvector `<=>` with an HNSW index
   on the model's vectors.
 * Fusion: reciprocal-rank fusion (k = 60) of the two lists at clip level (a clip's best document in each list);
-  the moment shown is the clip's best-ranked transcript segment, when one matched. Quality (sharpness) breaks ties.
+  the moment shown is the clip's best-ranked transcript segment or on-screen text span (`screen_text`), when one
+  matched. Quality (sharpness) breaks ties.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CANDIDATES = 200
 # Below this cosine similarity (all-MiniLM-L6-v2 scale) a vector hit is noise: every clip has *some* similarity to
 # any query, and listing the whole catalog is not an answer.
 MIN_SIMILARITY = 0.2
+MOMENT_KINDS = ("segment", "screen_text")  # documents that are a time inside the clip
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
@@ -151,7 +153,8 @@ def _pg_vector_search(store: CatalogStore, q: np.ndarray, model: str, limit: int
 
 def fuse(text_docs: list[Doc], vector_docs: list[Doc], allowed: set[int] | None,
          sharpness: dict[int, float] | None = None) -> list[Hit]:
-    """Reciprocal-rank fusion at clip level; the moment is the best transcript segment that matched."""
+    """Reciprocal-rank fusion at clip level; the moment is the best transcript segment or on-screen text that
+    matched."""
     hits: dict[int, Hit] = {}
     best_moment: dict[int, tuple[float, Doc]] = {}
     for source, docs in (("text", text_docs), ("vector", vector_docs)):
@@ -161,7 +164,7 @@ def fuse(text_docs: list[Doc], vector_docs: list[Doc], allowed: set[int] | None,
             if allowed is not None and doc.clip_id not in allowed:
                 continue
             contribution = 1.0 / (RRF_K + rank + 1)
-            if doc.kind == "segment":
+            if doc.kind in MOMENT_KINDS:
                 prev = best_moment.get(doc.clip_id)
                 if prev is None or contribution > prev[0]:
                     best_moment[doc.clip_id] = (contribution, doc)
@@ -175,7 +178,7 @@ def fuse(text_docs: list[Doc], vector_docs: list[Doc], allowed: set[int] | None,
             rank += 1
     for cid, (_, doc) in best_moment.items():
         if cid in hits:
-            hits[cid].moment = {"kind": "segment", "start_seconds": doc.start_seconds,
+            hits[cid].moment = {"kind": doc.kind, "start_seconds": doc.start_seconds,
                                 "end_seconds": doc.end_seconds, "snippet": doc.text[:200]}
     sharp = sharpness or {}
     return sorted(hits.values(), key=lambda h: (-h.score, -(sharp.get(h.clip_id) or 0.0), h.clip_id))

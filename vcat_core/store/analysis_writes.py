@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..models import ClipAnalysis
 from . import locations
+from .screen_text import write_screen_text
 from .tables import (
     AnalysisRow,
     Clip,
@@ -91,6 +92,8 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
             values.update(shots=a.vision.shots, vision_version=a.vision.algorithm_version)
         vm = VisionMetrics.__table__
         upsert(s, vm, {"clip_id": clip_id}, {k: v for k, v in values.items() if k in vm.c})
+    if a.screen_text is not None:  # None: not read this time, the old text stays
+        write_screen_text(s, clip_id, a.screen_text)
     _write_ai(s, clip_id, a, now)
     statuses = _write_stage_runs(s, clip_id, a, now)
     has_metadata = md is not None or s.execute(select(TechnicalMetadataRow.__table__.c.clip_id).where(

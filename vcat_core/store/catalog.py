@@ -30,6 +30,7 @@ from ..models import (
 from . import integrity, locations, migrate
 from .analysis_writes import write_analysis, write_embeddings
 from .locations import PATH_DOC, KnownClip, KnownLocation
+from .screen_text import SCREEN_TEXT_DOC, screen_text_of
 from .engine import make_engine, retry_transient, sqlite_url, write_engine
 from .timecodes import SourceTimecode, source_timecodes
 from .vector_index import ensure_all_vector_indexes, ensure_vector_index
@@ -70,9 +71,10 @@ def index_clip(s: Session, clip_id: int) -> None:
     """Rebuild the clip's search documents (inside the caller's write transaction): the clip as a whole and one per
     transcript segment. The full-text indexes follow (triggers on SQLite, an expression index on Postgres). Its
     locations' words live in documents of their own (kind `path`, store/locations.py), written with each location,
-    so a clip with 10,000 copies is not re-read 10,000 times."""
+    so a clip with 10,000 copies is not re-read 10,000 times; so does its on-screen text (store/screen_text.py),
+    whose words the clip's document also holds."""
     sd = SearchDocument.__table__
-    s.execute(delete(sd).where(sd.c.clip_id == clip_id, sd.c.kind != PATH_DOC))
+    s.execute(delete(sd).where(sd.c.clip_id == clip_id, sd.c.kind.notin_((PATH_DOC, SCREEN_TEXT_DOC))))
     name = s.execute(select(Clip.__table__.c.name).where(Clip.__table__.c.id == clip_id)).scalar()
     if name is None:
         return
@@ -93,6 +95,7 @@ def index_clip(s: Session, clip_id: int) -> None:
                   " ".join(e.get("text", "") for e in entities or [])]
     if transcript is not None and transcript.text:
         words.append(transcript.text)
+    words += [span["text"] for span in screen_text_of(s, [clip_id])[clip_id]]
     docs = [{"clip_id": clip_id, "kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
              "text": " ".join(w for w in words if w)}]
     for i, seg in enumerate((transcript.segments or []) if transcript is not None else []):
@@ -154,6 +157,13 @@ class CatalogStore:
 
     def lookup_fingerprint(self, fingerprint: str) -> KnownClip | None:
         return self.lookup_fingerprints([fingerprint]).get(fingerprint)
+
+    def screen_text_of(self, fingerprint: str) -> list[dict[str, Any]]:
+        """The stored on-screen text of the clip holding this content (for its vectors when the vision stage that
+        read it does not run again)."""
+        with Session(self.engine) as s:
+            clip_id = s.execute(select(Clip.id).where(Clip.fingerprint == fingerprint)).scalar()
+            return [] if clip_id is None else screen_text_of(s, [clip_id])[clip_id]
 
     def lookup_fingerprints(self, fingerprints: list[str]) -> dict[str, KnownClip]:
         """The clips already holding these contents (one query per chunk, for a batch of fingerprinted files)."""
@@ -557,7 +567,8 @@ class CatalogStore:
                 for clip in s.exec(select(Clip).where(col(Clip.id).in_(chunk))):
                     out[clip.id] = {"clip": clip, "metadata": None, "vision": None, "locations": [],
                                     "thumbnails": [], "stages": [], "tags": [], "collections": [],
-                                    "transcript": None, "analysis": None, "rating": None, "parts": []}
+                                    "transcript": None, "analysis": None, "rating": None, "parts": [],
+                                    "screen_text": []}
                 for md in s.exec(select(TechnicalMetadataRow).where(col(TechnicalMetadataRow.clip_id).in_(chunk))):
                     out[md.clip_id]["metadata"] = md
                 for vm in s.exec(select(VisionMetrics).where(col(VisionMetrics.clip_id).in_(chunk))):
@@ -582,6 +593,8 @@ class CatalogStore:
                     out[an.clip_id]["analysis"] = an
                 for rt in s.exec(select(ClipRating).where(col(ClipRating.clip_id).in_(chunk))):
                     out[rt.clip_id]["rating"] = rt
+                for cid, spans in screen_text_of(s, [c for c in chunk if c in out]).items():
+                    out[cid]["screen_text"] = spans
                 for cid, name in s.exec(select(CollectionClip.clip_id, Collection.name)
                                         .join(Collection, Collection.id == CollectionClip.collection_id)
                                         .where(col(CollectionClip.clip_id).in_(chunk)).order_by(Collection.name)):

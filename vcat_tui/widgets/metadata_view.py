@@ -147,6 +147,12 @@ def _transcript_rows(transcript: Any) -> list[Row]:
     return rows
 
 
+def _screen_text_rows(spans: Any) -> list[Row]:
+    """Text seen in the picture (slates, signs, lower thirds), from when to when."""
+    return [(fmt.timestamp(sp.get("start_seconds")),
+             f"{sp.get('text', '')}  (to {fmt.timestamp(sp.get('end_seconds'))})", None) for sp in spans[:200]]
+
+
 def _timecode(tm: dict[str, Any]) -> str | None:
     """"01:00:00;00  29.97 fps drop-frame": the source start timecode with its rate."""
     tc = tm.get("timecode")
@@ -186,6 +192,7 @@ def _analysis_rows(analysis: Any) -> list[Row]:
 EXTRA_SECTIONS: list[tuple[str, str, Callable[[Any], list[Row]]]] = [
     ("parts", "Card", _part_rows),
     ("transcript", "Transcript", _transcript_rows),
+    ("screen_text", "On screen", _screen_text_rows),
     ("analysis", "Analysis", _analysis_rows),
 ]
 """Sections drawn when the detail document carries them (the transcript and AI stages add these keys)."""

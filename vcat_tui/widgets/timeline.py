@@ -28,6 +28,7 @@ class Marks:
     speech: list[tuple[float, float, str]] = field(default_factory=list)  # start, end, text
     frames: list[float] = field(default_factory=list)  # thumbnail timestamps
     moments: list[float] = field(default_factory=list)  # search hits inside the clip
+    seen: list[tuple[float, float, str]] = field(default_factory=list)  # on-screen text: first, last seen, text
 
     @classmethod
     def of(cls, doc: dict[str, Any], moments: list[float] | None = None) -> "Marks":
@@ -38,7 +39,8 @@ class Marks:
         speech = [(s["start_seconds"] or 0.0, s["end_seconds"] or 0.0, (s.get("text") or "").strip())
                   for s in tr.get("segments") or [] if s.get("start_seconds") is not None]
         frames = sorted({t["timestamp_seconds"] for t in doc.get("thumbnails") or []})
-        return cls(duration, shots, speech, frames, list(moments or []))
+        seen = [(s["start_seconds"], s["end_seconds"], s["text"]) for s in doc.get("screen_text") or []]
+        return cls(duration, shots, speech, frames, list(moments or []), seen)
 
     def shot_at(self, t: float) -> int | None:
         return next((i for i, (a, b) in enumerate(self.shots) if a <= t < b or (i == len(self.shots) - 1 and t >= a)),
@@ -46,6 +48,10 @@ class Marks:
 
     def speech_at(self, t: float) -> str | None:
         return next((text for a, b, text in self.speech if a <= t < b), None)
+
+    def text_at(self, t: float) -> str | None:
+        """The on-screen text read between its first and last frame around `t` (frames are read ~2 s apart)."""
+        return next((text for a, b, text in self.seen if a - 0.05 <= t <= b + 0.05), None)
 
 
 def _cell(t: float, duration: float, width: int) -> int:
@@ -106,7 +112,7 @@ def timeline_lines(marks: Marks, position: float, width: int) -> Text:
 
 
 def caption(marks: Marks, position: float) -> Text:
-    """`0:12.4 / 0:30.0 · shot 3/7 · “what is said here”`."""
+    """`0:12.4 / 0:30.0 · shot 3/7 · “what is said here” · on screen “EXIT 14”`."""
     parts = [f"{fmt.timestamp(position)} / {fmt.timestamp(marks.duration)}"]
     shot = marks.shot_at(position)
     if shot is not None:
@@ -114,6 +120,9 @@ def caption(marks: Marks, position: float) -> Text:
     said = marks.speech_at(position)
     if said:
         parts.append(f"“{said}”")
+    seen = marks.text_at(position)
+    if seen:
+        parts.append(f"on screen “{seen}”")
     return Text(" · ".join(parts), no_wrap=True, overflow="ellipsis", style="dim")
 
 
