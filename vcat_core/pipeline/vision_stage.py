@@ -10,6 +10,7 @@ or else a candidate in each stretch of `text_every` seconds, at most `text_frame
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from .vision.sharpness import analysis_luma, to_luma
 
 CROP_W, CROP_H = 960, 544  # native-pixel window for noise and blockiness (multiples of 16: the block grid holds)
 VERSION = "vision-1"
+log = logging.getLogger(__name__)
 
 
 def native_luma(frame: Any) -> np.ndarray:
@@ -114,7 +116,12 @@ def run_vision(path: str, thumbs: ThumbnailsResult, catalog_dir: str, keep: int,
         rep = next((t for t in kept if t.ranking and t.ranking.get("shot_index") == i
                     and t.ranking.get("representative")), None)
         shot_rows.append({**shot.model_dump(), "thumbnail_index": rep.index if rep else None})
-    screen_text = read_screen_text(kept, catalog_dir, text_frames, text_every) if text_frames > 0 else None
+    screen_text = None
+    if text_frames > 0:
+        try:
+            screen_text = read_screen_text(kept, catalog_dir, text_frames, text_every)
+        except Exception as exc:  # noqa: BLE001 - the text is extra: the clip keeps its vision figures
+            log.warning("on-screen text not read for %s: %s", path, exc)
     # the OCR model that read the text is part of the stage's version (vision_metrics.vision_version)
     version = VERSION if screen_text is None else f"{VERSION}+text:{TEXT_MODEL}"
     result = VisionResult(quality=clip.model_dump(), shots=shot_rows, algorithm_version=version,
