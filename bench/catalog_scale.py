@@ -8,7 +8,9 @@
 Synthetic rows through the real schema (the catalog is opened, so every migration runs): clips with a location,
 technical metadata (four codecs, cameras, sizes, rates), vision metrics (sharpness, shot type, flags, exposure
 warnings), tags on 1 in 20, a clip search document and a path document each, and one 384-dim vector per clip
-(MiniLM-sized, clustered by topic). Built once under bench/.scale/catalog-<n>/ and reused.
+(MiniLM-sized, clustered at two scales as text embeddings are: 8 topics of 100 subjects each — isotropic noise around
+8 centres alone has no near neighbours to find, and every approximate index scores badly on it). Built once under
+bench/.scale/catalog-<n>/ and reused.
 
 Printed: build time; p50 / p95 of each `list` filter (the service call the CLI makes, first page of 100, sorted by
 name); p50 / p95 of `search` (hybrid: words + vectors + filters, the query embedded by the local model); the
@@ -57,8 +59,23 @@ CAMERAS = (("Apple", "iPhone 15 Pro"), ("Sony", "ILCE-7M4"), ("Canon", "EOS C70"
 SHOTS = ("wide", "medium", "close_up", "unknown")
 TOPICS = ("interview budget council", "beach sunset waves", "city traffic night", "kitchen cooking pasta",
           "football match crowd", "mountain hiking snow", "wedding speech toast", "factory machines workers")
+SUBJECTS = 100  # per topic
 CHUNK = 50_000
 DIM = 384
+
+
+def subject_centres(seed: int = 1) -> np.ndarray:
+    """(topics x subjects x DIM) centres the synthetic vectors lie around."""
+    rng = np.random.default_rng([seed, 7])
+    topics = rng.standard_normal((len(TOPICS), 1, DIM)).astype(np.float32)
+    return topics + 0.6 * rng.standard_normal((len(TOPICS), SUBJECTS, DIM)).astype(np.float32)
+
+
+def synthetic_vectors(ids, rng: np.random.Generator, centres: np.ndarray) -> np.ndarray:
+    """The vector of each clip id (its topic is id % 8, as its texts say): its subject's centre plus noise."""
+    ids = np.asarray(ids)
+    around = centres[ids % len(TOPICS), (ids // len(TOPICS)) % SUBJECTS]
+    return around + 0.35 * rng.standard_normal(around.shape).astype(np.float32)
 
 
 def build(folder: Path, n: int, seed: int = 1, database_url: str | None = None) -> float:
@@ -66,14 +83,14 @@ def build(folder: Path, n: int, seed: int = 1, database_url: str | None = None) 
     started = time.perf_counter()
     store = CatalogStore.open_dir(folder, database_url)
     rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((len(TOPICS), DIM)).astype(np.float32)
+    centres = subject_centres(seed)
     with store.writer.begin() as conn:
         conn.execute(insert(Tag.__table__), [{"id": i + 1, "name": t, "created_at": FIXED}
                                               for i, t in enumerate(("selects", "b-roll", "client"))])
     for lo in range(1, n + 1, CHUNK):
         ids = range(lo, min(n, lo + CHUNK - 1) + 1)
         clips, locs, meta, vision, docs, vecs, tags = [], [], [], [], [], [], []
-        noise = rng.standard_normal((len(ids), DIM)).astype(np.float32)
+        vectors = synthetic_vectors(ids, rng, centres)
         for j, i in enumerate(ids):
             topic = i % len(TOPICS)
             name = f"clip_{(i * 7919) % n:07d}.mov"
@@ -96,9 +113,8 @@ def build(folder: Path, n: int, seed: int = 1, database_url: str | None = None) 
             docs.append(dict(clip_id=i, kind="clip", ref=0, text=f"{name} {CODECS[(i // 7) % 4]} {make} {model} "
                                                                  f"{TOPICS[topic]}"))
             docs.append(dict(clip_id=i, kind="path", ref=i, text=path.replace("/", " ").replace("_", " ")))
-            v = centres[topic] + 0.6 * noise[j]
             vecs.append(dict(clip_id=i, kind="clip", ref=0, text=TOPICS[topic], model=MODEL_NAME,
-                             dim=DIM, vector=v))
+                             dim=DIM, vector=vectors[j]))
             if i % 20 == 0:
                 tags.append(dict(clip_id=i, tag_id=1 + (i // 20) % 3, added_at=FIXED))
         with store.writer.begin() as conn:
