@@ -389,7 +389,7 @@ class CatalogStore:
         else:
             stmt = stmt.where(col(Clip.status).in_(("ready", "partial")))
         if f.codec:
-            stmt = stmt.where(func.lower(TechnicalMetadataRow.codec) == f.codec.lower())
+            stmt = stmt.where(TechnicalMetadataRow.codec == f.codec.lower())  # stored lower case (indexed)
         if f.resolution:
             stmt = _resolution_filter(stmt, f.resolution)
         if f.camera:
@@ -466,24 +466,28 @@ class CatalogStore:
     }
 
     def _ids_statement(self, f: ClipFilter, key, descending: bool = False, limit: int | None = None,
-                       offset: int = 0):
+                       offset: int = 0, from_end: bool = False):
         stmt = (select(Clip.id).select_from(Clip)
                 .outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
                 .outerjoin(VisionMetrics, VisionMetrics.clip_id == Clip.id))
         stmt = self._filtered(stmt, f)
-        stmt = stmt.order_by(key.desc() if descending else key.asc(), Clip.id).offset(offset)
+        backwards = descending != from_end  # read from the end: every key of the order turned round
+        stmt = stmt.order_by(key.desc() if backwards else key.asc(),
+                             Clip.id.desc() if from_end else Clip.id.asc()).offset(offset)
         return stmt.limit(limit) if limit is not None else stmt
 
     def list_clips(self, f: ClipFilter | None = None, *, sort: str = "name", descending: bool = False,
-                   limit: int | None = None, offset: int = 0) -> list[ClipSummary]:
-        """A page of clips as table rows; the query pages in the database, it never loads the whole catalog."""
+                   limit: int | None = None, offset: int = 0, from_end: bool = False) -> list[ClipSummary]:
+        """A page of clips as table rows; the query pages in the database, it never loads the whole catalog.
+        `from_end`: `offset` counts back from the last row (the page is still in the order asked for), so the end
+        of a million clips is read as quickly as its start (an OFFSET walks every row it skips)."""
         f = f or ClipFilter()
         key = self.SORTS.get(sort)
         if key is None:
             raise ValueError(f"unknown sort {sort!r}; one of: {', '.join(self.SORTS)}")
         # two steps: the page's ids (filter, sort, offset: cheap columns only), then the rows of just those ids, so
         # a page deep into 100k clips does not compute every skipped row's columns
-        ids_stmt = self._ids_statement(f, key, descending, limit, offset)
+        ids_stmt = self._ids_statement(f, key, descending, limit, offset, from_end)
         first_path = (select(func.min(ClipLocation.path)).where(ClipLocation.clip_id == Clip.id)
                       .correlate(Clip).scalar_subquery())
         n_locations = (select(func.count(ClipLocation.id)).where(ClipLocation.clip_id == Clip.id)
@@ -493,6 +497,8 @@ class CatalogStore:
             page = list(s.exec(ids_stmt).all())
             if not page:
                 return []
+            if from_end:
+                page.reverse()
             order = {cid: i for i, cid in enumerate(page)}
             stmt = (select(Clip, TechnicalMetadataRow, VisionMetrics, first_path, n_locations)
                     .outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
