@@ -166,12 +166,18 @@ SEARCHES = ("interview about the budget", "beach at sunset", "football crowd in 
 def measure(folder: Path, repeat: int, database_url: str | None = None) -> None:
     cat = Catalog(Settings(catalog=folder, database_url=database_url))
     proc = psutil.Process()
-    print(f"list (first page of 100, sorted by name; p50 / p95 over {repeat} calls):")
+    print(f"list (first page of 100, sorted by name; p50 / p95 over {repeat} calls) · count of the same filter:")
     for label, f in LIST_FILTERS.items():
         p50, p95, rows = timed(lambda: cat.list_clips(f, sort="name", limit=100), repeat)
-        print(f"  {label:<22} {p50:8.1f} / {p95:8.1f} ms   ({len(rows)} rows)")
-    p50, p95, _ = timed(lambda: cat.list_clips(ClipFilter(), sort="duration", descending=True, limit=100), repeat)
-    print(f"  {'sorted by duration':<22} {p50:8.1f} / {p95:8.1f} ms")
+        c50, c95, total = timed(lambda: cat.count_clips(f), max(3, repeat // 4))
+        print(f"  {label:<22} {p50:8.1f} / {p95:8.1f} ms   ({len(rows)} rows) · count {c50:6.1f} / {c95:6.1f} ms "
+              f"({total:,})")
+    for label, kw in (("sorted by duration", dict(sort="duration", descending=True)),
+                      ("sorted by sharpness", dict(sort="sharpness", descending=True)),
+                      ("last page (from_end)", dict(sort="name", from_end=True)),
+                      ("page at 10,000", dict(sort="name", offset=10_000))):
+        p50, p95, _ = timed(lambda: cat.list_clips(ClipFilter(), limit=100, **kw), repeat)
+        print(f"  {label:<22} {p50:8.1f} / {p95:8.1f} ms")
     t = time.perf_counter()
     cat.search_hits(SEARCHES[0])  # the first search builds the vector file (and loads the embedding model)
     first = time.perf_counter() - t
@@ -185,6 +191,7 @@ def measure(folder: Path, repeat: int, database_url: str | None = None) -> None:
     lat.sort()
     print(f"  p50 {statistics.median(lat) * 1000:.1f} ms · p95 {lat[int(len(lat) * 0.95)] * 1000:.1f} ms over "
           f"{len(lat)} searches ({len(hits.hits) if hasattr(hits, 'hits') else '?'} hits for the last)")
+    parts(cat.store, repeat)
     mem = proc.memory_full_info()
     vec_files = list((folder / "vectors").glob("*.vec"))
     size = sum(f.stat().st_size for f in vec_files) / 2**20
@@ -192,6 +199,61 @@ def measure(folder: Path, repeat: int, database_url: str | None = None) -> None:
           f"anonymous (the process's own) {(mem.rss - mem.shared) / 2**20:.0f} MB; vector file {size:.0f} MB "
           f"mapped (page cache)")
     cat.close()
+
+
+def parts(store: CatalogStore, repeat: int, queries: int = 30) -> None:
+    """The two retrievals apart: full text alone, and the vector index against an exact scan (recall@10)."""
+    from vcat_core.search import engine
+
+    lat = []
+    for q in SEARCHES * max(1, repeat // len(SEARCHES)):
+        t = time.perf_counter()
+        engine.text_search(store, q)
+        lat.append(time.perf_counter() - t)
+    lat.sort()
+    print(f"  full text alone: p50 {statistics.median(lat) * 1000:.1f} ms · p95 {lat[int(len(lat) * 0.95)] * 1000:.1f}"
+          f" ms")
+    rng = np.random.default_rng(99)
+    vectors = synthetic_vectors(rng.integers(1, 10**6, queries), rng, subject_centres())
+    approx_ms, exact_ms, recall = [], [], []
+    for v in vectors:
+        q = v / np.linalg.norm(v)
+        t = time.perf_counter()
+        got = [d.clip_id for d in engine.vector_search(store, q, MODEL_NAME, 10)]
+        approx_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        want = exact_top(store, q, 10)
+        exact_ms.append((time.perf_counter() - t) * 1000)
+        recall.append(len(set(got) & set(want)) / 10)
+    approx_ms.sort()
+    exact_ms.sort()
+    p95 = int(queries * 0.95)
+    print(f"  vectors alone: p50 {statistics.median(approx_ms):.1f} ms · p95 {approx_ms[p95]:.1f} ms; exact scan p50 "
+          f"{statistics.median(exact_ms):.1f} ms · p95 {exact_ms[p95]:.1f} ms; recall@10 {np.mean(recall):.3f} "
+          f"(min {min(recall):.1f}) over {queries} queries")
+
+
+def exact_top(store: CatalogStore, q: np.ndarray, k: int) -> list[int]:
+    """Clip ids of the k nearest vectors by an exact scan of every vector (SQLite: the vector file; Postgres: a
+    sequential scan, the index switched off)."""
+    from sqlalchemy import text
+
+    from vcat_core.search import vector_file
+
+    if store.engine.dialect.name == "postgresql":
+        literal = "[" + ",".join(f"{x:.7g}" for x in q) + "]"
+        with store.engine.begin() as conn:
+            conn.execute(text("SET LOCAL enable_indexscan = off"))
+            return [r[0] for r in conn.execute(text(
+                f"SELECT clip_id FROM embeddings WHERE model = :m ORDER BY (vector::vector({DIM})) <=> "
+                f"CAST(:q AS vector({DIM})) LIMIT :k"), {"m": MODEL_NAME, "q": literal, "k": k})]
+    found = vector_file._read_file(vector_file._file_for(store.engine, MODEL_NAME))
+    sims = np.concatenate([np.asarray(found.matrix[i:i + 65536]) @ q for i in range(0, len(found.ids), 65536)])
+    eids = found.ids[np.argsort(-sims)[:k]]
+    with store.engine.connect() as conn:  # the vector file holds embedding ids
+        by_id = dict(conn.exec_driver_sql(f"SELECT id, clip_id FROM embeddings WHERE id IN "
+                                          f"({','.join(map(str, eids))})").all())
+    return [by_id[int(e)] for e in eids]
 
 
 def postgres(n: int, repeat: int) -> None:
