@@ -541,20 +541,22 @@ class CatalogStore:
             if from_end:
                 page.reverse()
             order = {cid: i for i, cid in enumerate(page)}
-            stmt = (select(Clip, TechnicalMetadataRow, VisionMetrics, first_path, n_locations)
+            c, md, vm = Clip.__table__.c, TechnicalMetadataRow.__table__.c, VisionMetrics.__table__.c
+            # the columns a row shows, not whole ORM objects: building three objects a row (with metadata's raw
+            # JSON) cost more than the query for a page of search hits
+            stmt = (select(c.id, c.name, first_path, c.size, c.duration_seconds, md.width, md.height,
+                           md.frame_rate, md.codec, md.camera_make, md.camera_model, c.created_at, md.is_vfr,
+                           vm.exposure_warning, c.status, n_locations, vm.flags, vm.shot_type, vm.sharpness)
+                    .select_from(Clip)
                     .outerjoin(TechnicalMetadataRow, TechnicalMetadataRow.clip_id == Clip.id)
                     .outerjoin(VisionMetrics, VisionMetrics.clip_id == Clip.id).where(col(Clip.id).in_(page)))
-            rows = sorted(s.exec(stmt).all(), key=lambda r: order[r[0].id])
-            for clip, md, vm, path, nloc in rows:
-                warn = vm.exposure_warning if vm else None
+            for r in sorted(s.exec(stmt).all(), key=lambda r: order[r[0]]):
                 out.append(ClipSummary(
-                    id=clip.id, name=clip.name, path=path, size=clip.size, duration_seconds=clip.duration_seconds,
-                    width=md.width if md else None, height=md.height if md else None,
-                    frame_rate=md.frame_rate if md else None, codec=md.codec if md else None,
-                    camera=_camera(md), created_at=clip.created_at, is_vfr=md.is_vfr if md else None,
-                    exposure_warning=warn, status=clip.status, locations=nloc or 0,
-                    flags=list(vm.flags or []) if vm else [], shot_type=vm.shot_type if vm else None,
-                    sharpness=vm.sharpness if vm else None,
+                    id=r.id, name=r.name, path=r[2], size=r.size, duration_seconds=r.duration_seconds,
+                    width=r.width, height=r.height, frame_rate=r.frame_rate, codec=r.codec,
+                    camera=_camera(r.camera_make, r.camera_model), created_at=r.created_at, is_vfr=r.is_vfr,
+                    exposure_warning=r.exposure_warning, status=r.status, locations=r[15] or 0,
+                    flags=list(r.flags or []), shot_type=r.shot_type, sharpness=r.sharpness,
                 ))
             if out:
                 tags: dict[int, list[str]] = defaultdict(list)
@@ -728,10 +730,8 @@ def _group_row(name: str, clips: int, seconds: float, size: int) -> dict[str, An
     return {"name": name, "clips": int(clips), "hours": round(float(seconds) / 3600, 4), "bytes": int(size)}
 
 
-def _camera(md: TechnicalMetadataRow | None) -> str | None:
-    if md is None:
-        return None
-    parts = [p for p in (md.camera_make, md.camera_model) if p]
+def _camera(make: str | None, model: str | None) -> str | None:
+    parts = [p for p in (make, model) if p]
     if len(parts) == 2 and parts[1].lower().startswith(parts[0].lower()):
         parts = parts[1:]
     return " ".join(parts) or None
