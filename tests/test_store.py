@@ -156,3 +156,57 @@ def test_two_processes_write_at_once(store_url: str):
     store = CatalogStore(store_url)
     assert store.count_clips() == 25  # no duplicate clips
     assert sum(c.locations for c in store.list_clips()) == 50  # every path kept
+
+
+def test_planner_statistics_are_gathered_when_missing_and_never_wait_on_a_writer(tmp_path, monkeypatch):
+    """A catalog filled by ingest has no SQLite statistics, and without them a page of `list` sorted every clip
+    (bench/catalog_scale.py): opening one gathers them, again once it has doubled, and skips them while another
+    process holds the write lock instead of waiting for it."""
+    import sqlite3
+    import time
+
+    from vcat_core.store import planner_stats
+
+    monkeypatch.setattr(planner_stats, "MIN_CLIPS", 4)
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    store = CatalogStore(url)
+    for i in range(5):
+        store.save_analysis(analysis(f"/p/{i}.mov", f"stat{i}"))
+    store.close()
+
+    def stats() -> dict:
+        with sqlite3.connect(tmp_path / "catalog.db") as conn:
+            return dict(conn.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'clips'").fetchall())
+
+    CatalogStore(url).close()
+    assert stats()["ix_clips_name"].split()[0] == "5"
+    for i in range(5, 8):  # not doubled yet: left as they are
+        store.save_analysis(analysis(f"/p/{i}.mov", f"stat{i}"))
+    assert planner_stats.refresh_if_stale(store.engine) is False
+    for i in range(8, 11):
+        store.save_analysis(analysis(f"/p/{i}.mov", f"stat{i}"))
+    blocker = sqlite3.connect(tmp_path / "catalog.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # an ingest writing
+    started = time.monotonic()
+    assert planner_stats.refresh_if_stale(store.engine) is False
+    assert time.monotonic() - started < 5
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    assert planner_stats.refresh_if_stale(store.engine) is True
+    assert stats()["ix_clips_name"].split()[0] == "11"
+    store.close()
+
+
+def test_a_page_found_in_the_head_of_the_order_is_the_page(tmp_path, monkeypatch):
+    """`list` looks for a filtered page among the first clips of the sort order first (an index walk that stops),
+    then among more, then everywhere: the rows are the same whichever answers."""
+    monkeypatch.setattr(CatalogStore, "HEAD_ROWS", (40, 50))
+    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
+    for i in range(60):  # prores only on the last ten names: missed by both heads
+        store.save_analysis(analysis(f"/h/{i:03d}.mov", f"head{i}", codec="prores" if i >= 50 else "h264"))
+    for codec, want in (("h264", [f"{i:03d}.mov" for i in range(4)]), ("prores", [f"{i:03d}.mov" for i in
+                                                                                range(50, 54)])):
+        assert [c.name for c in store.list_clips(ClipFilter(codec=codec), limit=4)] == want
+        assert [c.name for c in store.list_clips(ClipFilter(codec=codec), limit=4, descending=True)] == \
+            [n for n in sorted((c.name for c in store.list_clips(ClipFilter(codec=codec))), reverse=True)][:4]
+    store.close()
