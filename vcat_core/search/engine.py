@@ -110,14 +110,31 @@ def _text_query(store: CatalogStore, terms: list[str], op: str, limit: int) -> l
         tsq = (" & " if op == "AND" else " | ").join(f"{t}:*" for t in cleaned if t)
         if not tsq:
             return []
+        ids = _pg_newest_matches(conn, tsq)
+        if not ids:
+            return []
         rows = conn.execute(text(
             "SELECT clip_id, kind, ref, start_seconds, end_seconds, text, r FROM ("
-            "SELECT clip_id, kind, ref, start_seconds, end_seconds, text, "
-            f"{_PG_RANK} AS r, "
-            f"{_one_path_per_clip(_PG_RANK + ' DESC')} FROM (SELECT * FROM search_documents "
-            "WHERE to_tsvector('english', text) @@ to_tsquery('english', :q) ORDER BY id DESC LIMIT :cap) AS d"
-            ") AS m WHERE n = 1 ORDER BY r DESC LIMIT :k"), {"q": tsq, "k": limit, "cap": RANK_CAP}).all()
+            f"SELECT m.*, {_one_path_per_clip('r DESC')} FROM ("
+            f"SELECT clip_id, kind, ref, start_seconds, end_seconds, text, {_PG_RANK} AS r "
+            "FROM search_documents WHERE id = ANY(:ids)) AS m) AS x WHERE n = 1 ORDER BY r DESC LIMIT :k"),
+            {"q": tsq, "k": limit, "ids": ids}).all()
         return [Doc(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6])) for r in rows]
+
+
+def _pg_newest_matches(conn, tsq: str) -> list[int]:
+    """Ids of the newest RANK_CAP documents matching, looked for among the newest 16 x RANK_CAP documents first,
+    then among all: the newest of 125,000 matches are otherwise found by reading every match's row (~160 ms at 10⁶
+    clips), where a window of recent ids is read through the primary key alongside the word index."""
+    top = conn.execute(text("SELECT coalesce(max(id), 0) FROM search_documents")).scalar()
+    for window in (16 * RANK_CAP, None):
+        floor = 0 if window is None else top - window
+        ids = [r[0] for r in conn.execute(text(
+            "SELECT id FROM search_documents WHERE to_tsvector('english', text) @@ to_tsquery('english', :q) "
+            "AND id > :floor ORDER BY id DESC LIMIT :cap"), {"q": tsq, "floor": floor, "cap": RANK_CAP})]
+        if len(ids) == RANK_CAP or floor <= 0:
+            return ids
+    return []
 
 
 # ---- vectors --------------------------------------------------------------------------------------------------------
