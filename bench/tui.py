@@ -77,7 +77,7 @@ async def run(catalog_dir: Path) -> None:
         pages = [await keys.press("pagedown", settle=0.01) for _ in range(50)]
         print(figures("keystroke: page down x50", pages))
 
-        for key, label, note in (("end", "end (last row)", " (the catalog's OFFSET query)"),
+        for key, label, note in (("end", "end (last row)", " (read from the end)"),
                                  ("s", "s (sort by next column)", ""), ("home", "home (first row)", "")):
             sent = time.perf_counter()
             latency = await keys.press(key)

@@ -216,3 +216,27 @@ def test_vectors_too_long_for_hnsw_on_postgres(postgres_url):
                                         "vector": vec}])
     assert [d.clip_id for d in engine.vector_search(store, vec, "text-embedding-3-large")] == [clip_id]
     store.close()
+
+
+def test_broad_words_rank_only_the_newest_matches(store_url, monkeypatch):
+    """Words found in more than RANK_CAP documents: only the newest RANK_CAP are ranked (at 10⁶ clips ranking
+    every match cost 0.4–0.7 s); below the cap the best match still comes first, whatever its age."""
+    from sqlalchemy import insert
+
+    from vcat_core.search import engine
+    from vcat_core.store.catalog import CatalogStore
+    from vcat_core.store.tables import Clip, SearchDocument, utcnow
+
+    store = CatalogStore(store_url)
+    texts = ["harbour harbour harbour harbour"] + [f"harbour at dusk with boats, take {i} of many" for i in range(5)]
+    with store.writer.begin() as conn:
+        conn.execute(insert(Clip.__table__), [
+            {"id": i + 1, "fingerprint": f"{i + 1:032x}", "hash_algorithm": "xxh3_128", "size": 1,
+             "name": f"c{i + 1}", "status": "ready", "first_seen_at": utcnow()} for i in range(len(texts))])
+        conn.execute(insert(SearchDocument.__table__), [
+            {"id": i + 1, "clip_id": i + 1, "kind": "clip", "ref": 0, "text": t} for i, t in enumerate(texts)])
+    assert [d.clip_id for d in engine.text_search(store, "harbour")][0] == 1  # the best match, though the oldest
+    monkeypatch.setattr(engine, "RANK_CAP", 3)
+    assert sorted(d.clip_id for d in engine.text_search(store, "harbour")) == [4, 5, 6]
+    assert [d.clip_id for d in engine.text_search(store, "take 1")] == [3]  # fewer matches than the cap: all ranked
+    store.close()

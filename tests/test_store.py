@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
 from sqlalchemy import inspect
 
 from vcat_core.models import (
@@ -99,13 +100,41 @@ def test_filters_and_failures(store_url: str):
     assert names(ClipFilter(resolution="1080x1920")) == ["vertical.mp4"]
     assert names(ClipFilter(codec="PRORES")) == ["fhd.mov"]
     assert len(names(ClipFilter(camera="ilce"))) == 4
+    store.save_analysis(analysis("/m/dnx.mxf", "e", codec="DNxHD"))  # stored lower case: the index answers
+    assert names(ClipFilter(codec="dnxhd")) == names(ClipFilter(codec="DNXHD")) == ["dnx.mxf"]
+    assert store.list_clips(ClipFilter(codec="dnxhd"))[0].codec == "dnxhd"
     store.record_failure("/m/bad.mp4", "metadata", "not a video", "NotAVideoError")
     fails = store.failures()
     assert [(f.path, f.stage) for f in fails] == [("/m/bad.mp4", "metadata"), ("/m/uhd.mp4", "exposure")]
     assert store.list_clips(ClipFilter(resolution="4k"))[0].status == "partial"
     stats = store.stats()
-    assert stats["clips"] == 4 and stats["failures"] == 1
-    assert {g["name"]: g["clips"] for g in stats["by_codec"]} == {"h264": 2, "prores": 1, "hevc": 1}
+    assert stats["clips"] == 5 and stats["failures"] == 1
+    assert {g["name"]: g["clips"] for g in stats["by_codec"]} == {"h264": 2, "prores": 1, "hevc": 1, "dnxhd": 1}
+
+
+@pytest.mark.parametrize("sort", ["name", "duration", "sharpness"])
+def test_pages_read_from_the_end_match_pages_read_from_the_start(store_url: str, sort: str):
+    """`from_end` (the TUI's `end` on a million clips) gives the same rows as OFFSET paging, ties and missing
+    values included, in both directions."""
+    from sqlalchemy import update
+
+    from vcat_core.store.tables import Clip, VisionMetrics
+
+    store = CatalogStore(store_url)
+    for i in range(9):
+        store.save_analysis(analysis(f"/e/{'ab'[i % 2]}{i % 3}.mov", f"end{i}"))
+    with store.writer.begin() as conn:  # durations with ties and one missing; sharpness on some clips only
+        for i, cid in enumerate(store.clip_ids(sort="id")):
+            conn.execute(update(Clip).where(Clip.id == cid).values(duration_seconds=None if i == 4 else i % 3))
+            if i % 2:
+                conn.execute(update(VisionMetrics).where(VisionMetrics.clip_id == cid).values(sharpness=i % 4))
+    for descending in (False, True):
+        every = [c.id for c in store.list_clips(sort=sort, descending=descending)]
+        assert len(every) == 9
+        for back in range(0, 10):
+            page = store.list_clips(sort=sort, descending=descending, limit=4, offset=back, from_end=True)
+            assert [c.id for c in page] == every[max(len(every) - back - 4, 0):len(every) - back], (descending, back)
+    store.close()
 
 
 def _writer(url: str, worker: int, n: int) -> None:
@@ -127,3 +156,57 @@ def test_two_processes_write_at_once(store_url: str):
     store = CatalogStore(store_url)
     assert store.count_clips() == 25  # no duplicate clips
     assert sum(c.locations for c in store.list_clips()) == 50  # every path kept
+
+
+def test_planner_statistics_are_gathered_when_missing_and_never_wait_on_a_writer(tmp_path, monkeypatch):
+    """A catalog filled by ingest has no SQLite statistics, and without them a page of `list` sorted every clip
+    (bench/catalog_scale.py): opening one gathers them, again once it has doubled, and skips them while another
+    process holds the write lock instead of waiting for it."""
+    import sqlite3
+    import time
+
+    from vcat_core.store import planner_stats
+
+    monkeypatch.setattr(planner_stats, "MIN_CLIPS", 4)
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    store = CatalogStore(url)
+    for i in range(5):
+        store.save_analysis(analysis(f"/p/{i}.mov", f"stat{i}"))
+    store.close()
+
+    def stats() -> dict:
+        with sqlite3.connect(tmp_path / "catalog.db") as conn:
+            return dict(conn.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'clips'").fetchall())
+
+    CatalogStore(url).close()
+    assert stats()["ix_clips_name"].split()[0] == "5"
+    for i in range(5, 8):  # not doubled yet: left as they are
+        store.save_analysis(analysis(f"/p/{i}.mov", f"stat{i}"))
+    assert planner_stats.refresh_if_stale(store.engine) is False
+    for i in range(8, 11):
+        store.save_analysis(analysis(f"/p/{i}.mov", f"stat{i}"))
+    blocker = sqlite3.connect(tmp_path / "catalog.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # an ingest writing
+    started = time.monotonic()
+    assert planner_stats.refresh_if_stale(store.engine) is False
+    assert time.monotonic() - started < 5
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    assert planner_stats.refresh_if_stale(store.engine) is True
+    assert stats()["ix_clips_name"].split()[0] == "11"
+    store.close()
+
+
+def test_a_page_found_in_the_head_of_the_order_is_the_page(tmp_path, monkeypatch):
+    """`list` looks for a filtered page among the first clips of the sort order first (an index walk that stops),
+    then among more, then everywhere: the rows are the same whichever answers."""
+    monkeypatch.setattr(CatalogStore, "HEAD_ROWS", (40, 50))
+    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.db'}")
+    for i in range(60):  # prores only on the last ten names: missed by both heads
+        store.save_analysis(analysis(f"/h/{i:03d}.mov", f"head{i}", codec="prores" if i >= 50 else "h264"))
+    for codec, want in (("h264", [f"{i:03d}.mov" for i in range(4)]), ("prores", [f"{i:03d}.mov" for i in
+                                                                                range(50, 54)])):
+        assert [c.name for c in store.list_clips(ClipFilter(codec=codec), limit=4)] == want
+        assert [c.name for c in store.list_clips(ClipFilter(codec=codec), limit=4, descending=True)] == \
+            [n for n in sorted((c.name for c in store.list_clips(ClipFilter(codec=codec))), reverse=True)][:4]
+    store.close()

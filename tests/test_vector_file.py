@@ -117,3 +117,57 @@ def test_a_damaged_file_is_rebuilt_from_the_catalog(store):
     vector_file.forget(store)
     assert top_clips(store, q, 1) == [43]
     assert vector_file._read_file(path) is not None
+
+
+def clustered(rng, n: int, subjects: int = 60) -> np.ndarray:
+    """Vectors around `subjects` centres, as text embeddings cluster (an index has neighbours to find)."""
+    centres = rng.standard_normal((subjects, DIM)).astype(np.float32)
+    return centres[rng.integers(0, subjects, n)] + 0.3 * rng.standard_normal((n, DIM)).astype(np.float32)
+
+
+def lists_in_file(store) -> int:
+    path = next(vector_file.vector_dir(store.engine).glob("*.vec"))
+    return len(vector_file._read_file(path).centroids)
+
+
+def test_a_large_file_is_indexed_and_reads_only_the_nearest_lists(store, monkeypatch):
+    monkeypatch.setattr(vector_file, "IVF_MIN_ROWS", 3000)
+    rng = np.random.default_rng(11)
+    vectors = clustered(rng, 6000)
+    add_vectors(store, vectors)
+    queries = clustered(np.random.default_rng(11), 6000)[:40] + 0.05 * rng.standard_normal((40, DIM))
+    recall = []
+    for q in queries.astype(np.float32):
+        q /= np.linalg.norm(q)
+        want = {i + 1 for i in exact(vectors, q, 10)}
+        recall.append(len(want & set(top_clips(store, q, 10))) / 10)
+    assert np.mean(recall) >= 0.9, np.mean(recall)
+    assert lists_in_file(store) == vector_file.ivf.list_count(6000)
+    st = next(iter(vector_file._states.values()))
+    read = sum(hi - lo for lo, hi in vector_file._ranges(st, queries[0] / np.linalg.norm(queries[0])))
+    assert read < 6000 / 3  # a fraction of the rows, not all of them
+
+
+def test_an_indexed_file_follows_the_catalog_and_is_retrained_as_it_grows(store, monkeypatch):
+    monkeypatch.setattr(vector_file, "IVF_MIN_ROWS", 1000)
+    monkeypatch.setattr(vector_file, "MERGE_AT", 400)
+    rng = np.random.default_rng(13)
+    first = clustered(rng, 1200)
+    add_vectors(store, first)
+    q = first[10] / np.linalg.norm(first[10])
+    assert top_clips(store, q, 1) == [11]
+    lists = lists_in_file(store)
+    more = clustered(rng, 500)  # past MERGE_AT: filed under the existing centroids
+    add_vectors(store, more, first_clip=1201)
+    q2 = more[100] / np.linalg.norm(more[100])
+    assert top_clips(store, q2, 1) == [1301]
+    assert lists_in_file(store) == lists
+    store.replace_embeddings(11, [{"kind": "clip", "ref": 0, "start_seconds": None, "end_seconds": None,
+                                   "text": "new", "model": "m", "dim": DIM, "vector": list(-first[10])}])
+    assert 11 not in top_clips(store, q, 5)
+    assert top_clips(store, -q, 1) == [11]
+    grown = clustered(rng, 4 * lists ** 2)  # RETRAIN_GROWTH times the rows its lists were made for
+    add_vectors(store, grown, first_clip=2001)
+    q3 = grown[-1] / np.linalg.norm(grown[-1])
+    assert top_clips(store, q3, 1) == [2000 + len(grown)]
+    assert lists_in_file(store) == vector_file.ivf.list_count(1700 + len(grown))

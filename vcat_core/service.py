@@ -275,8 +275,10 @@ class Catalog:
     # ---- reading -----------------------------------------------------------------------------------------------
 
     def list_clips(self, filters: ClipFilter | None = None, *, sort: str = "name", descending: bool = False,
-                   limit: int | None = None, offset: int = 0) -> list[ClipSummary]:
-        return self.store.list_clips(filters, sort=sort, descending=descending, limit=limit, offset=offset)
+                   limit: int | None = None, offset: int = 0, from_end: bool = False) -> list[ClipSummary]:
+        """A page of clips; `from_end`: `offset` counts back from the last row (deep pages read quickly)."""
+        return self.store.list_clips(filters, sort=sort, descending=descending, limit=limit, offset=offset,
+                                     from_end=from_end)
 
     def count_clips(self, filters: ClipFilter | None = None) -> int:
         return self.store.count_clips(filters)

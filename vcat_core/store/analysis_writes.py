@@ -72,6 +72,8 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
         tm = TechnicalMetadataRow.__table__
         fields = md.model_dump(exclude={"raw", "sources", "warnings"})
         fields = {k: v for k, v in fields.items() if k in tm.c}
+        if fields.get("codec"):
+            fields["codec"] = fields["codec"].lower()  # compared as written: `list --codec` uses the index
         s.execute(delete(tm).where(tm.c.clip_id == clip_id))
         s.execute(insert(tm).values(clip_id=clip_id, sources=dict(md.sources), warnings=list(md.warnings),
                                     raw=_jsonable(md.raw), **fields))

@@ -73,6 +73,8 @@ class ClipPages:
             owner.post_message(PagesCounted(generation, total))
 
         owner.run_worker(work, thread=True, group="clip-pages-count", exit_on_error=False)
+        if not keep_rows:
+            self._start(0)  # the first page is read beside the count (at 10⁶ clips each takes a few hundred ms)
 
     def row(self, index: int) -> ClipSummary | None:
         if self.total is None or not 0 <= index < self.total:
