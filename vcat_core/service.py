@@ -84,7 +84,8 @@ class Catalog:
             raise ConfigError(f"unknown priority {priority!r}; use interactive or batch")
         if stages is None:
             stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
-                                   depth=self.settings.analysis_depth)
+                                   depth=self.settings.analysis_depth,
+                                   faces=self.settings.face_analysis)
         project_id = projects.ensure_project(self.store, self.settings.project) if self.settings.project else None
         storage = open_remote_storage(self.settings)  # thumbnails also to Supabase Storage, after each clip
         upload = None if storage is None else (
@@ -121,7 +122,8 @@ class Catalog:
                     skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None) -> IngestPlan:
         """What `ingest` would do with the same arguments (`--dry-run`): files, bytes, an estimate of time."""
         stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
-                                   depth=self.settings.analysis_depth)
+                                   depth=self.settings.analysis_depth,
+                                   faces=self.settings.face_analysis)
         return plan_ingest(self.store, [str(p) for p in paths], recursive=recursive, stages=stages, force=force,
                            limit=limit, workers=workers or self.settings.workers,
                            hash_algorithm=self.fingerprint_algorithm(), exclude=[str(self.settings.catalog)])
@@ -221,7 +223,8 @@ class Catalog:
                      priority: str = "batch") -> dict[str, Any]:
         """`ingest --queue`: queue every file that needs work for the workers instead of running it here."""
         stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
-                                   depth=self.settings.analysis_depth)
+                                   depth=self.settings.analysis_depth,
+                                   faces=self.settings.face_analysis)
         plan = self.plan_ingest(paths, recursive=recursive, force=force, focus=focus, skip_visual=skip_visual,
                                 skip_audio=skip_audio, skip_ai=skip_ai, limit=limit)
         options = {"stages": list(stages), "force": force, "thumbnails": thumbnails,

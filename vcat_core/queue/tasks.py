@@ -35,7 +35,7 @@ from ..store.catalog import NOT_SHARED, CatalogStore
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
 QUEUE_STAGES = {
-    "processing": ("metadata", "thumbnails", "exposure", "vision"),
+    "processing": ("metadata", "thumbnails", "exposure", "vision", "faces"),
     "ai": ("transcribe", "analyze", "embed"),
 }
 PRIORITY = {"interactive": 10, "batch": 0}
