@@ -23,7 +23,7 @@ from .pipeline.stages import select_stages
 from .pipeline.watch import watch_batches
 from .pipeline.worker import AnalysisOptions
 from . import reports, system
-from .store import labels, projects, ratings
+from .store import labels, people, projects, ratings
 from .store.catalog import CatalogStore
 # what the TUI needs of culling's vocabulary, through the one API (DESIGN §1: the UI never reaches into store/)
 from .store.ratings import LABELS, RatingError, describe_rating, parse_rating  # noqa: F401 - re-exported
@@ -289,7 +289,11 @@ class Catalog:
         if clip_id is None:
             return None
         rows = self.store.load_clips([clip_id])
-        return clip_document(rows[0], self.settings.catalog, detail=True) if rows else None
+        if not rows:
+            return None
+        doc = clip_document(rows[0], self.settings.catalog, detail=True)
+        doc["people"] = people.clip_people(self.store, clip_id)  # who is seen, and when
+        return doc
 
     def poster_thumbnails(self, clip_ids: list[int], width: int = 160) -> dict[int, str]:
         """One thumbnail file per clip (absolute paths) for grids: {clip id: path}; clips without one are absent."""
@@ -452,6 +456,33 @@ class Catalog:
         """Give clips a colour label (red, yellow, green, blue, purple), or clear it (None)."""
         with projects.denied_as_error("labelling"):
             return ratings.set_label(self.store, clip_ids, label)
+
+    # ---- people (faces grouped across the catalog: store/people.py) -------------------------------------------
+
+    def list_people(self, *, named_only: bool = False) -> list[dict[str, Any]]:
+        """Every person seen (and every named one), most often seen first, with the path of a face thumbnail."""
+        return people.list_people(self.store, named_only=named_only)
+
+    def person(self, ref: str) -> dict[str, Any]:
+        """One person (id, "#id" or name): counts and the clips they are seen in, with the times."""
+        return people.person_detail(self.store, ref)
+
+    def people_in_clip(self, clip_id: int) -> list[dict[str, Any]]:
+        return people.clip_people(self.store, clip_id)
+
+    def name_person(self, ref: str, name: str) -> dict[str, Any]:
+        return people.name_person(self.store, ref, name)
+
+    def merge_people(self, refs: list[str]) -> dict[str, Any]:
+        return people.merge_people(self.store, refs)
+
+    def split_person(self, ref: str, *, face_ids: list[int] | None = None,
+                     clip_ids: list[int] | None = None) -> dict[str, Any]:
+        return people.split_person(self.store, ref, face_ids=face_ids, clip_ids=clip_ids)
+
+    def forget_faces(self) -> dict[str, int]:
+        """Delete every face vector, person and face crop of the catalog."""
+        return people.forget_faces(self.store, self.settings.catalog)
 
     # ---- projects (shared catalogs) ----------------------------------------------------------------------------
 

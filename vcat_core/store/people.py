@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlmodel import Session
 
 from ..errors import VcatError
 from ..models import FacesResult
