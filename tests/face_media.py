@@ -11,6 +11,7 @@ Files are found by location (`importlib.util.find_spec`), without importing the 
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from pathlib import Path
 
 import av
@@ -97,3 +98,28 @@ def make_people_clips(dir: Path) -> dict[str, Path]:
                            2.0),
     }
     return {name: write(dir / name, frames) for name, frames in clips.items()}
+
+
+def clustering_figures(seen: dict[str, set[int]]) -> tuple[float, float]:
+    """Pairwise precision and recall of the grouping against TRUTH: over every pair of (clip, person)
+    sightings, pairs grouped together that are one person / pairs of one person grouped together."""
+    truth = [(clip, who) for clip, people in TRUTH.items() for who in people]
+    # each true sighting -> the person id found in that clip that is also seen in a clip holding only them
+    found = {}
+    for clip, people in TRUTH.items():
+        ids = seen.get(clip, set())
+        for who in people:
+            found[(clip, who)] = next((i for i in ids if _is(seen, i, who)), None)
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(truth, 2):
+        same_truth = a[1] == b[1]
+        same_found = found[a] is not None and found[a] == found[b]
+        tp += same_truth and same_found
+        fp += same_found and not same_truth
+        fn += same_truth and not same_found
+    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+
+
+def _is(seen: dict[str, set[int]], person_id: int, who: str) -> bool:
+    """`person_id` is seen in a clip that holds `who` alone."""
+    return any(person_id in seen.get(clip, set()) for clip, people in TRUTH.items() if people == [who])

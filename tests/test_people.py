@@ -3,7 +3,6 @@ people across clips, named once and found everywhere — through the real CLI on
 
 from __future__ import annotations
 
-import itertools
 import shutil
 from pathlib import Path
 
@@ -48,38 +47,13 @@ def _people_of_clips(cat: Path, **env: str) -> dict[str, set[int]]:
     return out
 
 
-def clustering_figures(seen: dict[str, set[int]]) -> tuple[float, float]:
-    """Pairwise precision and recall of the grouping against face_media.TRUTH: over every pair of (clip, person)
-    sightings, pairs grouped together that are one person / pairs of one person grouped together."""
-    truth = [(clip, who) for clip, people in face_media.TRUTH.items() for who in people]
-    # match each true sighting to a found person id: in a clip, the found ids sorted by who they are elsewhere
-    found = {}
-    for clip, people in face_media.TRUTH.items():
-        ids = seen.get(clip, set())
-        for who in people:
-            found[(clip, who)] = next((i for i in ids if _is(seen, i, who)), None)
-    tp = fp = fn = 0
-    for a, b in itertools.combinations(truth, 2):
-        same_truth = a[1] == b[1]
-        same_found = found[a] is not None and found[a] == found[b]
-        tp += same_truth and same_found
-        fp += same_found and not same_truth
-        fn += same_truth and not same_found
-    return tp / max(1, tp + fp), tp / max(1, tp + fn)
-
-
-def _is(seen: dict[str, set[int]], person_id: int, who: str) -> bool:
-    """`person_id` is seen in a clip that holds `who` alone."""
-    return any(person_id in seen.get(clip, set()) for clip, people in face_media.TRUTH.items() if people == [who])
-
-
 def test_one_person_across_two_clips_and_people_apart(catalog, seen):
     assert "empty.mp4" not in seen
     assert len(seen["car_a.mp4"]) == 1 and seen["car_a.mp4"] == seen["car_b.mp4"]  # the same man, other frames
     carphone, hopper, astronaut = (next(iter(seen[c])) for c in ("car_a.mp4", "hopper.mp4", "astronaut.mp4"))
     assert len({carphone, hopper, astronaut}) == 3  # three people, kept apart
     assert seen["hopper_and_astronaut.mp4"] == {hopper, astronaut}  # both found again in one frame
-    precision, recall = clustering_figures(seen)
+    precision, recall = face_media.clustering_figures(seen)
     assert (precision, recall) == (1.0, 1.0)
     listed = run_cli(catalog, "people", "list", "--json").json()
     assert {p["id"] for p in listed} == {carphone, hopper, astronaut}
