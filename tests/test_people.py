@@ -176,3 +176,21 @@ def test_postgres_members_see_faces_of_clips_they_see(postgres_url, team, people
     # the admin sees every face; face vectors never reach the text embeddings
     assert _sql(postgres_url, "SELECT count(*) FROM faces")[0] == [(3,)]
     assert _sql(postgres_url, "SELECT count(*) FROM embeddings")[0] == [(0,)]
+
+
+def test_shot_type_sees_faces_the_cascade_missed():
+    """A person filmed wide: her face is a tenth of the frame's height. The cascade alone finds nothing
+    (`unknown`); with dlib's detector the frame is told apart (shot type from the face's size)."""
+    import cv2
+    import numpy as np
+
+    from vcat_core.pipeline import faces
+    from vcat_core.pipeline.vision.shot_type import shot_type
+
+    canvas = np.full((720, 1280, 3), 110, np.uint8)
+    portrait = cv2.resize(face_media.hopper(), (154, 180))
+    canvas[400:580, 600:754] = portrait
+    frame = cv2.resize(canvas, (640, 360), interpolation=cv2.INTER_AREA)
+    assert shot_type(frame) == ("unknown", None, 0)
+    kind, ratio, count = shot_type(frame, [box for box, _ in faces.detect(frame)])
+    assert count == 1 and kind in ("wide", "medium") and 0.08 <= ratio <= 0.12

@@ -75,6 +75,26 @@ def detect(rgb: np.ndarray, upsample: int = UPSAMPLE) -> list[tuple[tuple[int, i
     return out
 
 
+_DETECTED: dict[tuple[str, int], list] = {}  # per process: (image path, mtime) -> boxes, the last few frames
+_DETECTED_KEEP = 64
+
+
+def detect_file(path: str) -> tuple[np.ndarray, list[tuple[tuple[int, int, int, int], float]]]:
+    """(RGB pixels, `detect`'s boxes) of an image file. The boxes are remembered for the last few files, so the
+    vision stage (shot type on each shot's representative frame) and the faces stage (the same frames among
+    others) detect once."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        rgb = np.asarray(img.convert("RGB"))
+    key = (str(path), os.stat(path).st_mtime_ns)
+    if key not in _DETECTED:
+        if len(_DETECTED) >= _DETECTED_KEEP:
+            _DETECTED.pop(next(iter(_DETECTED)))
+        _DETECTED[key] = detect(rgb)
+    return rgb, _DETECTED[key]
+
+
 def find_faces(rgb: np.ndarray, *, boxes: list | None = None, with_chips: bool = True) -> list[Face]:
     """Every face dlib finds in an RGB frame (or the `boxes` `detect` gave for it), with its 128-d description and
     the aligned crop."""

@@ -14,7 +14,6 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from ..models import FaceSeen, FacesResult, ThumbnailsResult
@@ -45,10 +44,8 @@ def run_faces(thumbs: ThumbnailsResult, catalog_dir: str, fingerprint: str,
     detect_s = embed_s = 0.0
     for thumb in frames_for(thumbs, duration):
         image = thumb.images[-1]
-        with Image.open(Path(catalog_dir) / image.path) as img:
-            rgb = np.asarray(img.convert("RGB"))
         started = time.perf_counter()
-        boxes = face_model.detect(rgb)
+        rgb, boxes = face_model.detect_file(str(Path(catalog_dir) / image.path))
         detect_s += time.perf_counter() - started
         result.frames += 1
         if not boxes:

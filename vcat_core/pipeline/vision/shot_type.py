@@ -2,7 +2,9 @@
 
 The rule:
 
-1. Faces are found with OpenCV's bundled Haar frontal-face cascade (``haarcascade_frontalface_default.xml``, shipped
+1. Faces are found by dlib's HOG detector (pipeline/faces.py, the people stage's: faces from ~36 px on the 640-px
+   thumbnail, about 10 % of a 16:9 frame's height, and it finds faces the cascade misses — glasses, beards,
+   uneven light) together with OpenCV's bundled Haar frontal-face cascade (``haarcascade_frontalface_default.xml``, shipped
    with opencv-python 4.x under ``cv2.data.haarcascades``) on the grey frame resized so its shorter side is 270 px;
    scale step 1.15, at least 6 neighbouring detections, smallest face 24 px, and a final-stage confidence (the
    cascade's level weight) of at least 3 -- drawn faces score 6-11 and a real talking head (the QCIF "carphone" test
@@ -25,6 +27,8 @@ The rule:
 3. No face: ``unknown``. Framing cannot be told from a frame without a subject cue we trust: OpenCV's HOG
    people detector was tried and fires on shapes and text in busy frames, so it is not used, and a landscape gives
    no size reference. ``unknown`` is returned rather than a guess.
+
+Either detector alone suffices: without dlib the cascade decides, without the cascade (opencv 5) dlib does.
 
 ``classify_face_ratio`` and ``shot_type_from_faces`` are the rule alone, for callers (and tests) that have face boxes
 from elsewhere. If the cascade is missing (opencv-python 5.x dropped them) detection returns no faces.
@@ -114,11 +118,22 @@ def detect_faces(luma: np.ndarray) -> list[Box]:
     return boxes  # type: ignore[return-value]
 
 
-def shot_type(image: np.ndarray) -> tuple[ShotType, float | None, int]:
-    """(shot type, largest face height / frame height or None, number of faces) of an RGB or luma frame."""
+def merge_boxes(found: Sequence[Box], more: Sequence[Box]) -> list[Box]:
+    """`found` plus the boxes of `more` whose centre lies in none of them (one face found twice counts once)."""
+    out = list(found)
+    for x, y, w, h in more:
+        cx, cy = x + w / 2, y + h / 2
+        if not any(fx <= cx <= fx + fw and fy <= cy <= fy + fh for fx, fy, fw, fh in out):
+            out.append((x, y, w, h))
+    return out
+
+
+def shot_type(image: np.ndarray, faces: Sequence[Box] | None = None) -> tuple[ShotType, float | None, int]:
+    """(shot type, largest face height / frame height or None, number of faces) of an RGB or luma frame;
+    `faces`: boxes another detector found on it (dlib's, pipeline/faces.py), counted with the cascade's."""
     from vcat_core.pipeline.vision.sharpness import to_luma
 
     lum = to_luma(image)
-    boxes = detect_faces(lum)
+    boxes = merge_boxes(list(faces or []), detect_faces(lum))
     kind, ratio = shot_type_from_faces(boxes, lum.shape[0])
     return kind, ratio, len(boxes)
