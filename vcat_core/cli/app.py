@@ -455,6 +455,9 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
                                         f"{q['blockiness']}, shot {q['shot_type']}, flags {flags}"))
     for shot in doc.get("shots") or []:
         table.add_row("shot", f"{_tc(shot['start_seconds'])} – {_tc(shot['end_seconds'])}")
+    for p in doc.get("people") or []:
+        table.add_row("person", escape(f"{p['name'] or '#' + str(p['id'])} at "
+                                       + ", ".join(_tc(t) for t in p["times"][:8])))
     an = doc.get("analysis")
     if an:
         table.add_row("summary", escape(an["summary"]) + ("" if an["complete"] else "  [red](incomplete)[/red]"))
