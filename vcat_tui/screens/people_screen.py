@@ -1,6 +1,6 @@
 """People: everyone the faces were grouped into (left, most often seen first), the highlighted person's face and
 the clips they are seen in (right). Name a person once (`n`), join two groups of one person (`m`), part a group
-that holds two people (`S`); enter on a clip opens it."""
+that holds two people (`S`); enter on a clip opens it, and the clip keys (tag, collect, play…) work on the list."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from ..sources import CatalogSource
 from ..widgets.clip_table import ClipTable
 from ..widgets.mode_bar import ModeBar
 from ..widgets.thumbnail import Thumbnail
+from .clip_actions import CLIP_BINDINGS, ClipActions
 from .detail_screen import DetailScreen
 from .prompt_screen import PromptScreen
 
@@ -33,12 +34,13 @@ def person_label(p: dict) -> str:
     return p["name"] or f"Person #{p['id']}"
 
 
-class PeopleScreen(Screen):
+class PeopleScreen(ClipActions, Screen):
     BINDINGS = [
         Binding("n", "name_person", "Name"),
         Binding("m", "merge_person", "Merge into…"),
         Binding("S", "split_person", "Split"),
         Binding("tab", "switch_pane", "Switch pane", show=False),
+        *CLIP_BINDINGS,
     ]
 
     class _Listed(Message, bubble=False):
@@ -156,14 +158,14 @@ class PeopleScreen(Screen):
         if msg.person_id == self.current:
             self.query_one("#people-face", Thumbnail).show(msg.image, None if msg.image else "no face")
 
-    def on_labels_applied(self, msg: LabelsApplied) -> None:
-        msg.stop()
-        if msg.error:
-            self.notify(msg.text, title="Not changed", severity="error")
-            return
-        self.notify(msg.text)
-        self.app.catalog_changed()
-        self.reload_clips()
+    # ---- ClipActions -------------------------------------------------------------------------------------------
+
+    def clip_targets(self) -> list[int]:
+        return self.table.target_ids() if self.table.has_focus or self.table.selected else []
+
+    def clip_path(self) -> str | None:
+        current = self.table.current
+        return current.path if current and self.table.has_focus else None
 
     @on(ClipChosen)
     def _chosen(self, msg: ClipChosen) -> None:
