@@ -22,7 +22,8 @@ Focus = Literal["audio", "visual", "metadata"]
 
 DEPTHS: dict[str, tuple[str, ...]] = {
     "quick": ("metadata", "thumbnails", "exposure"),  # technical catalogue only: seconds per clip
-    "standard": ("metadata", "thumbnails", "exposure", "vision", "faces", "transcribe"),  # + image quality, shots, speech
+    # + image quality, shots, faces, speech
+    "standard": ("metadata", "thumbnails", "exposure", "vision", "faces", "transcribe"),
     "full": ALL_ANALYSIS,  # + structured analysis and embeddings for search
 }
 

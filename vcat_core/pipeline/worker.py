@@ -26,7 +26,8 @@ ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision", "faces", "tra
 # recomputed in the same run (vision measures the thumbnail stage's frames; analysis reads the transcript; the
 # embeddings embed the analysis and the transcript). `vcat-core reembed` re-embeds from the catalog instead.
 MIN_THUMBNAIL_SPACING = 0.25  # seconds between thumbnail candidates, at least
-NEEDS = {"vision": ("thumbnails", "exposure"), "faces": ("thumbnails", "exposure", "vision"), "analyze": ("transcribe",), "embed": ("transcribe", "analyze")}
+NEEDS = {"vision": ("thumbnails", "exposure"), "faces": ("thumbnails", "exposure", "vision"),
+         "analyze": ("transcribe",), "embed": ("transcribe", "analyze")}
 
 
 @dataclass(frozen=True)

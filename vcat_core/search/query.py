@@ -137,7 +137,8 @@ FPS_TOLERANCE = 0.5
 # ---- result ----------------------------------------------------------------------------------------------------
 
 CLIP_FILTER_FIELDS = ("codec", "resolution", "camera", "min_duration", "max_duration", "vfr", "exposure_warning",
-                      "tags", "collection", "shot_type", "blurry", "min_rating", "max_rating", "pick", "label", "hdr", "log", "gamma", "person")
+                      "tags", "collection", "shot_type", "blurry", "min_rating", "max_rating", "pick", "label", "hdr", "log", "gamma",
+                      "person")
 EXTRA_FIELDS = ("vertical", "min_fps", "max_fps", "created_from", "created_to", "camera_model")
 FILTER_FIELDS = ("codec", "resolution", "vertical", "min_fps", "max_fps", "vfr", "camera", "camera_model",
                  "min_duration", "max_duration", "created_from", "created_to", "shot_type", "blurry",

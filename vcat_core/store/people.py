@@ -44,6 +44,8 @@ class PeopleError(VcatError):
 
 def write_faces(s: Session, clip_id: int, result: FacesResult) -> None:
     """Replace the clip's faces with `result`'s and place each in a person (see the module docstring)."""
+    if not result.faces and s.execute(select(F.id).where(F.clip_id == clip_id).limit(1)).first() is None:
+        return  # nobody seen, before or now: no person to compare with
     if s.connection().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
     old = s.execute(select(F.person_id, F.vector).where(F.clip_id == clip_id, F.person_id.is_not(None))).all()
