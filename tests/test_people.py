@@ -194,3 +194,40 @@ def test_shot_type_sees_faces_the_cascade_missed():
     assert shot_type(frame) == ("unknown", None, 0)
     kind, ratio, count = shot_type(frame, [box for box, _ in faces.detect(frame)])
     assert count == 1 and kind in ("wide", "medium") and 0.08 <= ratio <= 0.12
+
+
+def test_grouping_follows_edits_made_between_clips(tmp_path):
+    """The store keeps every person's mean face between clips; a split made meanwhile (here in the same process,
+    as the TUI would) is seen by the next clip's faces, and a clip re-analysed takes its faces out of the means."""
+    import numpy as np
+    from sqlmodel import Session
+
+    from vcat_core.models import FaceSeen, FacesResult
+    from vcat_core.store import people
+    from vcat_core.store.catalog import CatalogStore
+
+    from .test_tui_catalogs import build_demo_catalog
+
+    store = CatalogStore.open_dir(build_demo_catalog(tmp_path / "catalog"))
+    try:
+        listed = {p["name"]: p for p in people.list_people(store)}
+        other = listed[None]["id"]
+        with Session(store.engine) as s:
+            centre = {pid: np.asarray(c, np.float32) for pid, c in s.execute(
+                people.select(people.P.id, people.P.centroid))}
+
+        def store_face(clip_id: int, near: int) -> int:
+            face = FaceSeen(time_seconds=1.0, frame_index=0, box=[0, 0, 80, 80], frame_width=640, frame_height=360,
+                            score=1.0, vector=(centre[near] + 0.01).tolist())
+            with store.writer.begin() as conn, Session(bind=conn) as s:
+                people.write_faces(s, clip_id, FacesResult(faces=[face]))
+            return next(p["id"] for p in people.clip_people(store, clip_id))
+
+        assert store_face(7, near=other) == other
+        split = people.split_person(store, str(other), clip_ids=[7])["new_id"]  # that face alone: a new person
+        assert store_face(8, near=other) == split  # exactly its face: the split was seen, no stale means
+        before = {p["id"]: p["faces"] for p in people.list_people(store)}
+        assert store_face(8, near=other) == split  # the same clip again: its old face is replaced, not added
+        assert {p["id"]: p["faces"] for p in people.list_people(store)} == before
+    finally:
+        store.close()

@@ -52,19 +52,17 @@ def write_faces(s: Session, clip_id: int, result: FacesResult) -> None:
     s.execute(delete(FaceRow.__table__).where(F.clip_id == clip_id))
     people = _centroids(s, result.model)
     for person_id, vector in old:  # take the old faces out of their people's means
-        if person_id in people:
-            people[person_id].remove(np.asarray(vector, dtype=np.float32))
+        people.remove(person_id, np.asarray(vector, dtype=np.float32))
     touched = {pid for pid, _ in old}
     rows = []
     for face in sorted(result.faces, key=lambda f: -f.score):
         vec = np.asarray(face.vector, dtype=np.float32)
-        person_id = _nearest(people, vec)
+        person_id = people.nearest(vec)
         if person_id is None:
             person_id = s.execute(insert(Person.__table__).values(
                 model=result.model, face_count=0, clip_count=0, created_at=utcnow(), updated_at=utcnow())
                 .returning(P.id)).scalar_one()
-            people[person_id] = _Mean(None, 0)
-        people[person_id].add(vec)
+        people.add(person_id, vec)
         touched.add(person_id)
         rows.append({"clip_id": clip_id, "time_seconds": face.time_seconds, "frame_index": face.frame_index,
                      "box": list(face.box), "frame_width": face.frame_width, "frame_height": face.frame_height,
@@ -73,53 +71,83 @@ def write_faces(s: Session, clip_id: int, result: FacesResult) -> None:
     if rows:
         s.execute(insert(FaceRow.__table__), rows)
     for person_id in touched:
-        if person_id in people:
-            s.execute(update(Person.__table__).where(P.id == person_id).values(
-                centroid=people[person_id].centroid()))
+        if person_id in people.row:
+            s.execute(update(Person.__table__).where(P.id == person_id).values(centroid=people.centroid(person_id)))
     _refresh(s, touched)
+    kept = set(s.execute(select(P.id).where(P.id.in_(sorted(touched)))).scalars()) if touched else set()
+    for person_id in touched - kept:
+        people.drop(person_id)
+    _CACHE[_cache_key(s, result.model)] = (_signature(s, result.model), people)
 
 
-class _Mean:
-    """A person's running mean face vector."""
+class _Centroids:
+    """Every person's mean face vector, one matrix row each, with their face counts. Kept per process between
+    clips (the store thread writes them one after another) while the catalog's people are as this process left them:
+    a person named, merged or split elsewhere changes the signature (highest id, latest update) and it is read
+    again. A person without faces keeps its last mean (a named person takes their faces back on a re-run)."""
 
-    def __init__(self, centroid: np.ndarray | None, count: int) -> None:
-        self.sum = np.zeros(128, np.float32) if centroid is None else np.asarray(centroid, np.float32) * count
-        self.count = count
-        self.fixed = None if count else centroid  # a named person without faces keeps where it was
+    def __init__(self, rows) -> None:
+        rows = [(int(pid), np.asarray(c, np.float32), int(n)) for pid, c, n in rows]
+        self.row = {pid: i for i, (pid, _, _) in enumerate(rows)}
+        self.ids = [pid for pid, _, _ in rows]
+        self.matrix = np.stack([c for _, c, _ in rows]) if rows else np.zeros((0, 128), np.float32)
+        self.counts = np.array([n for _, _, n in rows], np.int64)
 
-    def add(self, v: np.ndarray) -> None:
-        self.sum = self.sum + v if self.sum.shape == v.shape else v.copy()
-        self.count += 1
+    def nearest(self, vec: np.ndarray) -> int | None:
+        if not self.ids or self.matrix.shape[1] != vec.shape[0]:
+            return None
+        d = np.linalg.norm(self.matrix - vec, axis=1)
+        best = int(np.argmin(d))
+        return self.ids[best] if d[best] < MATCH_DISTANCE else None
 
-    def remove(self, v: np.ndarray) -> None:
-        if self.count > 0:
-            self.sum, self.count = self.sum - v, self.count - 1
-            if self.count == 0:
-                self.fixed = self.sum + v  # its last face: remember where it was
+    def add(self, pid: int, vec: np.ndarray) -> None:
+        i = self.row.get(pid)
+        if i is None:
+            self.row[pid], i = len(self.ids), len(self.ids)
+            self.ids.append(pid)
+            self.matrix = np.vstack([self.matrix, vec[None, :]])
+            self.counts = np.append(self.counts, 0)
+        n = self.counts[i]
+        self.matrix[i] = vec if n == 0 else (self.matrix[i] * n + vec) / (n + 1)
+        self.counts[i] = n + 1
 
-    def centroid(self) -> np.ndarray | None:
-        if self.count:
-            return self.sum / self.count
-        return None if self.fixed is None else np.asarray(self.fixed, np.float32)
+    def remove(self, pid: int, vec: np.ndarray) -> None:
+        i = self.row.get(pid)
+        if i is None or self.counts[i] == 0:
+            return
+        n = self.counts[i]
+        if n > 1:
+            self.matrix[i] = (self.matrix[i] * n - vec) / (n - 1)
+        self.counts[i] = n - 1
+
+    def centroid(self, pid: int) -> np.ndarray:
+        return self.matrix[self.row[pid]].copy()
+
+    def drop(self, pid: int) -> None:
+        i = self.row.pop(pid, None)
+        if i is not None:
+            self.matrix[i] = np.inf  # never the nearest again; the row stays so the others keep their places
+            self.ids[i] = -1
 
 
-def _centroids(s: Session, model: str) -> dict[int, _Mean]:
-    return {pid: _Mean(np.asarray(c, np.float32), int(n)) for pid, c, n in s.execute(
-        select(P.id, P.centroid, P.face_count).where(P.model == model, P.centroid.is_not(None)))}
+_CACHE: dict[tuple[str, str], tuple[tuple, _Centroids]] = {}
 
 
-def _nearest(people: dict[int, _Mean], vec: np.ndarray) -> int | None:
-    ids, cents = [], []
-    for pid, mean in people.items():
-        c = mean.centroid()
-        if c is not None and c.shape == vec.shape:
-            ids.append(pid)
-            cents.append(c)
-    if not ids:
-        return None
-    d = np.linalg.norm(np.stack(cents) - vec, axis=1)
-    best = int(np.argmin(d))
-    return ids[best] if d[best] < MATCH_DISTANCE else None
+def _cache_key(s: Session, model: str) -> tuple[str, str]:
+    return (s.connection().engine.url.render_as_string(hide_password=True), model)
+
+
+def _signature(s: Session, model: str) -> tuple:
+    return tuple(s.execute(select(func.max(P.id), func.max(P.updated_at), func.count()).where(P.model == model)).one())
+
+
+def _centroids(s: Session, model: str) -> _Centroids:
+    key = _cache_key(s, model)
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] == _signature(s, model):
+        return cached[1]
+    return _Centroids(s.execute(select(P.id, P.centroid, P.face_count)
+                                .where(P.model == model, P.centroid.is_not(None)).order_by(P.id)))
 
 
 def _refresh(s: Session, person_ids) -> None:
