@@ -198,7 +198,8 @@ def test_shot_type_sees_faces_the_cascade_missed():
 
 def test_grouping_follows_edits_made_between_clips(tmp_path):
     """The store keeps every person's mean face between clips; a split made meanwhile (here in the same process,
-    as the TUI would) is seen by the next clip's faces, and a clip re-analysed takes its faces out of the means."""
+    as the TUI would) is seen by the next clip's faces, and a clip re-analysed takes its faces out of the means;
+    a merge keeps both groups' means, so faces like either join the merged person."""
     import numpy as np
     from sqlmodel import Session
 
@@ -229,5 +230,11 @@ def test_grouping_follows_edits_made_between_clips(tmp_path):
         before = {p["id"]: p["faces"] for p in people.list_people(store)}
         assert store_face(8, near=other) == split  # the same clip again: its old face is replaced, not added
         assert {p["id"]: p["faces"] for p in people.list_people(store)} == before
+        # merging two groups that look unalike (one person, years apart): a face like either joins the merge
+        maria = listed["Maria Lopez"]["id"]
+        people.merge_people(store, [str(maria), str(other), str(split)])
+        assert store_face(9, near=other) == maria and store_face(10, near=maria) == maria
+        assert [p["id"] for p in people.list_people(store)] == [maria]
+        assert people.person_detail(store, str(other))["id"] == maria  # the old id answers as the merged person
     finally:
         store.close()

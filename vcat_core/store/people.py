@@ -87,24 +87,26 @@ class _Centroids:
     again. A person without faces keeps its last mean (a named person takes their faces back on a re-run)."""
 
     def __init__(self, rows) -> None:
-        rows = [(int(pid), np.asarray(c, np.float32), int(n)) for pid, c, n in rows]
-        self.row = {pid: i for i, (pid, _, _) in enumerate(rows)}
-        self.ids = [pid for pid, _, _ in rows]
-        self.matrix = np.stack([c for _, c, _ in rows]) if rows else np.zeros((0, 128), np.float32)
-        self.counts = np.array([n for _, _, n in rows], np.int64)
+        rows = [(int(pid), np.asarray(c, np.float32), int(n), owner) for pid, c, n, owner in rows]
+        self.row = {pid: i for i, (pid, _, _, _) in enumerate(rows)}
+        self.ids = [pid for pid, _, _, _ in rows]
+        self.owner = [owner or pid for pid, _, _, owner in rows]  # a look-alike row answers as its person
+        self.matrix = np.stack([c for _, c, _, _ in rows]) if rows else np.zeros((0, 128), np.float32)
+        self.counts = np.array([n for _, _, n, _ in rows], np.int64)
 
     def nearest(self, vec: np.ndarray) -> int | None:
         if not self.ids or self.matrix.shape[1] != vec.shape[0]:
             return None
         d = np.linalg.norm(self.matrix - vec, axis=1)
         best = int(np.argmin(d))
-        return self.ids[best] if d[best] < MATCH_DISTANCE else None
+        return self.owner[best] if d[best] < MATCH_DISTANCE else None
 
     def add(self, pid: int, vec: np.ndarray) -> None:
         i = self.row.get(pid)
         if i is None:
             self.row[pid], i = len(self.ids), len(self.ids)
             self.ids.append(pid)
+            self.owner.append(pid)
             self.matrix = np.vstack([self.matrix, vec[None, :]])
             self.counts = np.append(self.counts, 0)
         n = self.counts[i]
@@ -124,10 +126,13 @@ class _Centroids:
         return self.matrix[self.row[pid]].copy()
 
     def drop(self, pid: int) -> None:
-        i = self.row.pop(pid, None)
-        if i is not None:
-            self.matrix[i] = np.inf  # never the nearest again; the row stays so the others keep their places
-            self.ids[i] = -1
+        """A person deleted (with their look-alikes): their rows are never the nearest again (the rows stay, so
+        the others keep their places)."""
+        for i, owner in enumerate(self.owner):
+            if owner == pid:
+                self.matrix[i] = np.inf
+                self.row.pop(self.ids[i], None)
+                self.ids[i] = self.owner[i] = -1
 
 
 _CACHE: dict[tuple[str, str], tuple[tuple, _Centroids]] = {}
@@ -146,7 +151,7 @@ def _centroids(s: Session, model: str) -> _Centroids:
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == _signature(s, model):
         return cached[1]
-    return _Centroids(s.execute(select(P.id, P.centroid, P.face_count)
+    return _Centroids(s.execute(select(P.id, P.centroid, P.face_count, P.merged_into)
                                 .where(P.model == model, P.centroid.is_not(None)).order_by(P.id)))
 
 
@@ -163,7 +168,8 @@ def _refresh(s: Session, person_ids) -> None:
         cover = s.execute(select(F.id).where(F.person_id == pid).order_by(F.score.desc(), F.id).limit(1)).scalar()
         s.execute(update(Person.__table__).where(P.id == pid).values(
             face_count=n, clip_count=c, cover_face_id=cover, updated_at=utcnow()))
-    s.execute(delete(Person.__table__).where(P.id.in_(ids), P.face_count == 0, P.name.is_(None)))
+    s.execute(delete(Person.__table__).where(P.id.in_(ids), P.face_count == 0, P.name.is_(None),
+                                             P.merged_into.is_(None)))  # (its look-alikes go with it)
 
 
 # ---- reading --------------------------------------------------------------------------------------------------
@@ -172,7 +178,7 @@ def list_people(store: CatalogStore, *, named_only: bool = False) -> list[dict[s
     """Every person with faces (and every named one), most often seen first."""
     stmt = (select(P.id, P.name, P.face_count, P.clip_count, F.thumbnail_path, F.clip_id, F.time_seconds)
             .select_from(Person.__table__.outerjoin(FaceRow.__table__, F.id == P.cover_face_id))
-            .where((P.face_count > 0) | P.name.is_not(None))
+            .where((P.face_count > 0) | P.name.is_not(None), P.merged_into.is_(None))
             .order_by(P.clip_count.desc(), P.face_count.desc(), P.id))
     if named_only:
         stmt = stmt.where(P.name.is_not(None))
@@ -191,9 +197,10 @@ def resolve(s: Session, ref: str | int) -> int:
     """A person's id from an id ("12", "#12") or a name (any case)."""
     text_ref = str(ref).strip()
     if text_ref.lstrip("#").isdigit():
-        pid = s.execute(select(P.id).where(P.id == int(text_ref.lstrip("#")))).scalar()
+        pid = s.execute(select(func.coalesce(P.merged_into, P.id)).where(P.id == int(text_ref.lstrip("#")))).scalar()
     else:
-        found = s.execute(select(P.id).where(func.lower(P.name) == text_ref.lower()).order_by(P.id)).scalars().all()
+        found = s.execute(select(P.id).where(func.lower(P.name) == text_ref.lower(), P.merged_into.is_(None))
+                          .order_by(P.id)).scalars().all()
         pid = found[0] if found else None
     if pid is None:
         raise PeopleError(f"no person {ref!r} (see `vcat-core people list`)")
@@ -291,7 +298,17 @@ def _merge(s: Session, target: int, others: list[int]) -> None:
     weight = sum(max(int(n), 1) for _, _, c, n in rows if c is not None)
     name = next((r[1] for r in rows if r[0] == target and r[1]), None) or next((r[1] for r in rows if r[1]), None)
     s.execute(update(FaceRow.__table__).where(F.person_id.in_(others)).values(person_id=target))
-    s.execute(delete(Person.__table__).where(P.id.in_(others)))
+    # every group's mean stays as a look-alike of the merged person (frozen; the person's own mean is of all its
+    # faces): a face like one of them joins it, even when the groups look unalike (one person, years apart)
+    old = next((r for r in rows if r[0] == target and r[2] is not None), None)
+    if old is not None:
+        s.execute(insert(Person.__table__).values(model=s.execute(select(P.model).where(P.id == target)).scalar_one(),
+                                                  centroid=np.asarray(old[2], np.float32), face_count=0,
+                                                  clip_count=0, merged_into=target, created_at=utcnow(),
+                                                  updated_at=utcnow()))
+    s.execute(update(Person.__table__).where(P.merged_into.in_(others)).values(merged_into=target))
+    s.execute(update(Person.__table__).where(P.id.in_(others)).values(
+        merged_into=target, name=None, face_count=0, clip_count=0, cover_face_id=None, updated_at=utcnow()))
     centroid = np.sum(vectors, axis=0) / weight if vectors and (total or weight) else None
     s.execute(update(Person.__table__).where(P.id == target).values(name=name, centroid=centroid))
     _refresh(s, [target])

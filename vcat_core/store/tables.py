@@ -443,6 +443,8 @@ class Person(SQLModel, table=True):
     face_count: int = 0
     clip_count: int = 0
     cover_face_id: Optional[int] = None  # the clearest face: its crop is the person's thumbnail
+    # a group merged into another person: its mean face stays, so faces like it still join that person
+    merged_into: Optional[int] = Field(default=None, foreign_key="people.id", index=True, ondelete="CASCADE")
     # Postgres: the role that made the group, filled in by the database (like projects.created_by)
     created_by: Optional[str] = Field(default=None, sa_column_kwargs={"server_default": FetchedValue()})
     created_at: datetime = Field(default_factory=utcnow)

@@ -35,12 +35,15 @@ def upgrade() -> None:
     sa.Column('face_count', sa.Integer(), nullable=False),
     sa.Column('clip_count', sa.Integer(), nullable=False),
     sa.Column('cover_face_id', sa.Integer(), nullable=True),
+    sa.Column('merged_into', sa.Integer(), nullable=True),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['merged_into'], ['people.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index(op.f('ix_people_name'), 'people', ['name'], unique=False)
+    op.create_index(op.f('ix_people_merged_into'), 'people', ['merged_into'], unique=False)
     op.create_table('faces',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('clip_id', sa.Integer(), nullable=False),
@@ -91,5 +94,6 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_faces_person_id'), table_name='faces')
     op.drop_index(op.f('ix_faces_clip_id'), table_name='faces')
     op.drop_table('faces')
+    op.drop_index(op.f('ix_people_merged_into'), table_name='people')
     op.drop_index(op.f('ix_people_name'), table_name='people')
     op.drop_table('people')
