@@ -236,5 +236,8 @@ def test_grouping_follows_edits_made_between_clips(tmp_path):
         assert store_face(9, near=other) == maria and store_face(10, near=maria) == maria
         assert [p["id"] for p in people.list_people(store)] == [maria]
         assert people.person_detail(store, str(other))["id"] == maria  # the old id answers as the merged person
+        # and split again (the faces like the other group's): its look-alikes go with that side
+        parted = people.split_person(store, str(maria), clip_ids=[1, 2, 5, 7, 8, 9])["new_id"]
+        assert store_face(11, near=other) == parted and store_face(12, near=maria) == maria
     finally:
         store.close()

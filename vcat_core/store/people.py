@@ -6,10 +6,15 @@ per clip is (faces of the clip) × (people in the catalog) distances — never a
 placed in order of detector score, so the clearest face of a new person founds the group and the others of the same
 clip join it.
 
+The means live in memory between clips (`_Centroids`, one matrix), read again only when the catalog's people changed
+elsewhere. On Postgres one clip's faces are placed at a time (an advisory lock), so two workers never found the
+same new person twice.
+
 What a person decides wins: a name stays through re-runs (a named person left without faces keeps its centroid and
-takes the faces back when the clip is analysed again); `merge` joins groups the rule kept apart and `split` parts
-one it joined wrongly. Only these functions and `write_faces` (the store thread, inside a clip's transaction) write
-`people` and `faces`.
+takes the faces back when the clip is analysed again); `merge` joins groups the rule kept apart — each group's mean
+stays as a look-alike row (`merged_into`), so a face like either joins the merged person — and `split` parts one it
+joined wrongly (look-alikes go with the side they resemble). Only these functions and `write_faces` (the store
+thread, inside a clip's transaction) write `people` and `faces`.
 """
 
 from __future__ import annotations
@@ -332,9 +337,15 @@ def split_person(store: CatalogStore, ref: str | int, *, face_ids: list[int] | N
                                                            created_at=utcnow(), updated_at=utcnow())
                            .returning(P.id)).scalar_one()
         s.execute(update(FaceRow.__table__).where(F.id.in_(sorted(wanted))).values(person_id=new_id))
+        means = {}
         for person in (pid, new_id):
             vecs = [np.asarray(f[2], np.float32) for f in faces if (f[0] in wanted) == (person == new_id)]
-            s.execute(update(Person.__table__).where(P.id == person).values(centroid=np.mean(vecs, axis=0)))
+            means[person] = np.mean(vecs, axis=0)
+            s.execute(update(Person.__table__).where(P.id == person).values(centroid=means[person]))
+        for alike, c in s.execute(select(P.id, P.centroid).where(P.merged_into == pid)).all():  # (from merges)
+            c = np.asarray(c, np.float32)
+            if np.linalg.norm(c - means[new_id]) < np.linalg.norm(c - means[pid]):
+                s.execute(update(Person.__table__).where(P.id == alike).values(merged_into=new_id))
         _refresh(s, [pid, new_id])
         bump_changes(s)
     return {"id": pid, "new_id": new_id, "faces_moved": len(wanted)}
