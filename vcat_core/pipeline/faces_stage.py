@@ -3,8 +3,9 @@ vector and an aligned crop saved under `<catalog>/faces/<fingerprint>/`. Which p
 clip is stored (store/people.py), against every person of the catalog.
 
 Cost control: faces are looked for on the chosen thumbnails only (near-duplicates already dropped), best first,
-one frame per FRAME_EVERY_SECONDS of footage and never more than MAX_FRAMES — about 0.1 s per frame and 0.07 s per
-face on one core (bench/faces.py prints the figures).
+one frame per FRAME_EVERY_SECONDS of footage and never more than MAX_FRAMES — about 0.1 s per frame to find faces
+and 0.1 s per face to describe it, on one core (bench/faces.py prints the figures); the representative frames were
+already searched by the vision stage (shot type) and are not searched again.
 """
 
 from __future__ import annotations
