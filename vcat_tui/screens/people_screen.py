@@ -27,6 +27,7 @@ from ..widgets.mode_bar import ModeBar
 from ..widgets.thumbnail import Thumbnail
 from .clip_actions import CLIP_BINDINGS, ClipActions
 from .detail_screen import DetailScreen
+from .list_and_clips import ListAndClips
 from .prompt_screen import PromptScreen
 
 
@@ -34,7 +35,8 @@ def person_label(p: dict) -> str:
     return p["name"] or f"Person #{p['id']}"
 
 
-class PeopleScreen(ClipActions, Screen):
+class PeopleScreen(ListAndClips, ClipActions, Screen):
+    LIST_ID, TABLE_ID = "people-list", "person-clips"
     BINDINGS = [
         Binding("n", "name_person", "Name"),
         Binding("m", "merge_person", "Merge into…"),
@@ -71,23 +73,6 @@ class PeopleScreen(ClipActions, Screen):
                     yield Static("", id="person-info")
                 yield ClipTable(id="person-clips", empty_text="No clips.")
         yield Footer()
-
-    @property
-    def table(self) -> ClipTable:
-        return self.query_one("#person-clips", ClipTable)
-
-    @property
-    def options(self) -> OptionList:
-        return self.query_one("#people-list", OptionList)
-
-    def on_mount(self) -> None:
-        self._seen_version = self.app.catalog_version
-        self.options.focus()
-        self._list()
-
-    def on_screen_resume(self) -> None:
-        if self._seen_version != self.app.catalog_version:
-            self.reload_clips()
 
     def reload_clips(self) -> None:
         self._seen_version = self.app.catalog_version
@@ -158,23 +143,11 @@ class PeopleScreen(ClipActions, Screen):
         if msg.person_id == self.current:
             self.query_one("#people-face", Thumbnail).show(msg.image, None if msg.image else "no face")
 
-    # ---- ClipActions -------------------------------------------------------------------------------------------
-
-    def clip_targets(self) -> list[int]:
-        return self.table.target_ids() if self.table.has_focus or self.table.selected else []
-
-    def clip_path(self) -> str | None:
-        current = self.table.current
-        return current.path if current and self.table.has_focus else None
-
     @on(ClipChosen)
     def _chosen(self, msg: ClipChosen) -> None:
         self.app.push_screen(DetailScreen(msg.clip.id))
 
     # ---- a person's decisions ----------------------------------------------------------------------------------
-
-    def action_switch_pane(self) -> None:
-        (self.table if self.options.has_focus else self.options).focus()
 
     def action_name_person(self) -> None:
         p = self._person(self.current)
