@@ -214,8 +214,10 @@ def resolve(s: Session, ref: str | int) -> int:
 
 def _match(person: str):
     ref = person.strip()
-    if ref.startswith("#") and ref[1:].isdigit():
-        return P.id == int(ref[1:])
+    if ref.startswith("#") and ref[1:].isdigit():  # (an id merged away answers as the person it joined)
+        merged = Person.__table__.alias("merged")
+        return P.id == select(func.coalesce(merged.c.merged_into, merged.c.id)).where(
+            merged.c.id == int(ref[1:])).scalar_subquery()
     return func.lower(P.name) == ref.lower()
 
 
