@@ -60,7 +60,7 @@ def test_skip_visual_then_backfill(folder: Path, tmp_path: Path):
     assert again[-1]["summary"]["known"] == 4 and not [e for e in again if e["kind"] == "stage_started"]
     full = run_cli(cat, "ingest", str(folder), "--thumbnails", "2", "--json").events()
     started = [e["stage"] for e in full if e["kind"] == "stage_started"]
-    assert sorted(set(started)) == ["exposure", "thumbnails", "vision"]  # only what was missing, no re-hash
+    assert sorted(set(started)) == ["exposure", "faces", "thumbnails", "vision"]  # only what was missing, no re-hash
     assert full[-1]["summary"]["updated"] == 4
     assert all(d["thumbnail_paths"] for d in run_cli(cat, "export").json())
 

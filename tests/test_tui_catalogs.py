@@ -22,12 +22,15 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 from sqlalchemy import insert, update
+from sqlmodel import Session
 
 from vcat_core.config import load_settings
 from vcat_core.models import (
     Candidate,
     ClipAnalysis,
     ExposureMetrics,
+    FaceSeen,
+    FacesResult,
     FingerprintResult,
     StageOutcome,
     TechnicalMetadata,
@@ -37,7 +40,7 @@ from vcat_core.models import (
     VisionResult,
 )
 from vcat_core.service import Catalog
-from vcat_core.store import labels, ratings
+from vcat_core.store import labels, people, ratings
 from vcat_core.store.catalog import CatalogStore
 from vcat_core.store.tables import (
     STAGES,
@@ -47,6 +50,7 @@ from vcat_core.store.tables import (
     ClipTag,
     Collection,
     CollectionClip,
+    Person,
     Tag,
     TechnicalMetadataRow,
     ThumbnailRow,
@@ -214,6 +218,7 @@ def build_demo_catalog(catalog_dir: Path = DEMO_DIR) -> Path:
         labels.create_collection(store, name)
         if members:
             labels.add_to_collection(store, name, [ids[m] for m in members])
+    _demo_people(store, ids, catalog_dir)
     for i, spec in enumerate(DEMO_CLIPS):
         if cull := spec[-1].get("cull"):
             ratings.rate(store, [ids[i]], cull[0])
@@ -228,8 +233,49 @@ def build_demo_catalog(catalog_dir: Path = DEMO_DIR) -> Path:
         conn.execute(update(CollectionClip).values(added_at=FIXED))
         conn.execute(update(ClipRating).values(updated_at=FIXED))
         conn.execute(update(TranscriptRow).values(created_at=FIXED))
+        conn.execute(update(Person).values(created_at=FIXED, updated_at=FIXED))
     store.close()
     return catalog_dir
+
+
+# who is seen in the demo clips: (clip index, person, seconds); person 0 is named, person 1 is not
+DEMO_FACES = [(2, 0, 4.0), (2, 0, 120.0), (3, 0, 30.0), (0, 1, 3.0), (1, 1, 9.0), (4, 1, 2.0)]
+DEMO_PEOPLE = ["Maria Lopez", None]
+
+
+def _demo_face(person: int) -> np.ndarray:
+    """A drawn face crop (deterministic): skin disc, eyes, mouth; hair colour tells the two people apart."""
+    img = np.full((150, 150, 3), (40, 44, 52), np.uint8)
+    yy, xx = np.mgrid[:150, :150]
+    hair = (60, 40, 20) if person == 0 else (200, 170, 90)
+    img[(yy - 70) ** 2 + (xx - 75) ** 2 < 60 ** 2] = hair
+    img[((yy - 85) / 1.25) ** 2 + (xx - 75) ** 2 < 45 ** 2] = (224, 180, 150)
+    for ex in (58, 92):
+        img[(yy - 75) ** 2 + (xx - ex) ** 2 < 36] = (30, 30, 30)
+    img[(abs(yy - 112) < 3) & (abs(xx - 75) < 16)] = (150, 60, 60)
+    return img
+
+
+def _demo_people(store: CatalogStore, ids: list[int], catalog_dir: Path) -> None:
+    """Faces on some demo clips, grouped by the store's own rule (two people), the first one named."""
+    rng = np.random.default_rng(7)
+    centres = [rng.normal(0, 0.09, 128).astype(np.float32) for _ in DEMO_PEOPLE]
+    (catalog_dir / "faces" / "demo").mkdir(parents=True, exist_ok=True)
+    for person in range(len(DEMO_PEOPLE)):
+        Image.fromarray(_demo_face(person)).save(catalog_dir / "faces" / "demo" / f"p{person}.jpg")
+    for i, clip_id in enumerate(ids):
+        seen = [(p, t) for c, p, t in DEMO_FACES if c == i]
+        if not seen:
+            continue
+        result = FacesResult(faces=[FaceSeen(
+            time_seconds=t, frame_index=k, box=[100, 80, 200, 200], frame_width=640, frame_height=360,
+            score=1.5, vector=(centres[p] + rng.normal(0, 0.01, 128)).tolist(),
+            thumbnail_path=f"faces/demo/p{p}.jpg") for k, (p, t) in enumerate(seen)])
+        with store.writer.begin() as conn, Session(bind=conn) as s:
+            people.write_faces(s, clip_id, result)
+    listed = people.list_people(store)
+    named = next(p for p in listed if p["cover_clip_id"] == ids[2] or p["cover_clip_id"] == ids[3])
+    people.name_person(store, named["id"], DEMO_PEOPLE[0])
 
 
 CODECS = ("h264", "hevc", "prores", "dnxhd")

@@ -192,6 +192,20 @@ def test_collections(app, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
+def test_people(app, snap_compare):
+    async def run_before(pilot):
+        await pilot.press("5")
+        screen = pilot.app.screen
+        table = screen.query_one(ClipTable)
+        await wait_for(pilot, lambda: screen.people and table.loaded)
+        await pilot.press("down")  # Maria Lopez: two clips
+        await wait_for(pilot, lambda: screen.current is not None and table.loaded and table.total == 2
+                       and all(table.row(i) is not None for i in range(2)))
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
 def test_help(app, snap_compare):
     async def run_before(pilot):
         await browse_ready(pilot)

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
                                              "missed)")
     analysis_depth: Literal["quick", "standard", "full"] = Field(
         default="full", description="quick: metadata + thumbnails; standard: + vision, speech; full: + AI, search")
+    face_analysis: bool = Field(default=True, description="find faces and group them into people (off: no face "
+                                "is looked for; `vcat-core people forget` deletes those found)")
     ai_provider: Literal["local", "gemini"] = Field(default="local", description="structured analysis provider")
     embed_provider: Literal["local", "openai"] = Field(default="local", description="text embedding provider")
     whisper_model: Literal["base", "tiny.en"] = Field(default="base", description="local speech-to-text model")

@@ -183,6 +183,29 @@ class VisionResult(BaseModel):
     screen_text: list[dict[str, Any]] | None = None
 
 
+class FaceSeen(BaseModel):
+    """One face on one frame of a clip: where, when, how clear, who it looks like (a vector), its crop."""
+
+    time_seconds: float
+    frame_index: int  # the thumbnail it was found on
+    box: list[int]  # x, y, width, height on that thumbnail's largest image
+    frame_width: int
+    frame_height: int
+    score: float  # detector confidence
+    vector: list[float]
+    thumbnail_path: str | None = None  # the aligned face crop, relative to the catalog directory
+
+
+class FacesResult(BaseModel):
+    """The faces stage of one clip (pipeline/faces_stage.py)."""
+
+    faces: list[FaceSeen] = Field(default_factory=list)
+    frames: int = 0  # frames looked at
+    model: str = "dlib-resnet-v1"
+    detect_ms: float = 0.0  # per frame, mean
+    embed_ms: float = 0.0  # per face, mean
+
+
 class ClipAnalysis(BaseModel):
     """Everything the pool computed for one clip; the orchestrator stores it in one transaction."""
 
@@ -192,6 +215,7 @@ class ClipAnalysis(BaseModel):
     thumbnails: ThumbnailsResult | None = None
     exposure: ExposureMetrics | None = None
     vision: VisionResult | None = None
+    faces: FacesResult | None = None
     audio: dict[str, Any] | None = None  # ai.AudioAnalysis: transcript, speakers, non-speech events
     analysis: dict[str, Any] | None = None  # ai.Analysis (seed §2.6 fields + provider, model, complete)
     embeddings: list[dict[str, Any]] | None = None  # {kind, ref, start_seconds, end_seconds, text, model, dim, vector}
@@ -233,6 +257,7 @@ class ClipFilter(BaseModel):
     hdr: bool | None = None  # PQ, HLG or Dolby Vision
     log: bool | None = None  # shot in a camera log curve (S-Log3, V-Log, C-Log3 …)
     gamma: str | None = None  # one log profile / gamma, spelled loosely: "slog3", "S-Log3", "vlog"
+    person: str | None = None  # a person seen in the clip: their name (any case) or "#ID" (store/people.py)
 
 
 class ClipSummary(BaseModel):

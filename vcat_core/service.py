@@ -24,7 +24,7 @@ from .pipeline.stages import select_stages
 from .pipeline.watch import watch_batches
 from .pipeline.worker import AnalysisOptions
 from . import reports, system
-from .store import labels, projects, ratings
+from .store import labels, people, projects, ratings
 from .store.catalog import CatalogStore
 # what the TUI needs of culling's vocabulary, through the one API (DESIGN §1: the UI never reaches into store/)
 from .store.ratings import LABELS, RatingError, describe_rating, parse_rating  # noqa: F401 - re-exported
@@ -85,7 +85,8 @@ class Catalog:
             raise ConfigError(f"unknown priority {priority!r}; use interactive or batch")
         if stages is None:
             stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
-                                   depth=self.settings.analysis_depth)
+                                   depth=self.settings.analysis_depth,
+                                   faces=self.settings.face_analysis)
         project_id = projects.ensure_project(self.store, self.settings.project) if self.settings.project else None
         storage = open_remote_storage(self.settings)  # thumbnails also to Supabase Storage, after each clip
         upload = None if storage is None else (
@@ -121,7 +122,8 @@ class Catalog:
                     skip_audio: bool = False, skip_ai: bool = False, limit: int | None = None) -> IngestPlan:
         """What `ingest` would do with the same arguments (`--dry-run`): files, bytes, an estimate of time."""
         stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
-                                   depth=self.settings.analysis_depth)
+                                   depth=self.settings.analysis_depth,
+                                   faces=self.settings.face_analysis)
         return plan_ingest(self.store, [str(p) for p in paths], recursive=recursive, stages=stages, force=force,
                            limit=limit, workers=workers or self.settings.workers,
                            hash_algorithm=self.fingerprint_algorithm(), exclude=[str(self.settings.catalog)],
@@ -228,7 +230,8 @@ class Catalog:
                      priority: str = "batch") -> dict[str, Any]:
         """`ingest --queue`: queue every file that needs work for the workers instead of running it here."""
         stages = select_stages(focus=focus, skip_visual=skip_visual, skip_audio=skip_audio, skip_ai=skip_ai,
-                                   depth=self.settings.analysis_depth)
+                                   depth=self.settings.analysis_depth,
+                                   faces=self.settings.face_analysis)
         plan = self.plan_ingest(paths, recursive=recursive, force=force, focus=focus, skip_visual=skip_visual,
                                 skip_audio=skip_audio, skip_ai=skip_ai, limit=limit)
         options = {"stages": list(stages), "force": force, "thumbnails": thumbnails,
@@ -295,7 +298,11 @@ class Catalog:
         if clip_id is None:
             return None
         rows = self.store.load_clips([clip_id])
-        return clip_document(rows[0], self.settings.catalog, detail=True) if rows else None
+        if not rows:
+            return None
+        doc = clip_document(rows[0], self.settings.catalog, detail=True)
+        doc["people"] = people.clip_people(self.store, clip_id)  # who is seen, and when
+        return doc
 
     def poster_thumbnails(self, clip_ids: list[int], width: int = 160) -> dict[int, str]:
         """One thumbnail file per clip (absolute paths) for grids: {clip id: path}; clips without one are absent."""
@@ -458,6 +465,33 @@ class Catalog:
         """Give clips a colour label (red, yellow, green, blue, purple), or clear it (None)."""
         with projects.denied_as_error("labelling"):
             return ratings.set_label(self.store, clip_ids, label)
+
+    # ---- people (faces grouped across the catalog: store/people.py) -------------------------------------------
+
+    def list_people(self, *, named_only: bool = False) -> list[dict[str, Any]]:
+        """Every person seen (and every named one), most often seen first, with the path of a face thumbnail."""
+        return people.list_people(self.store, named_only=named_only)
+
+    def person(self, ref: str) -> dict[str, Any]:
+        """One person (id, "#id" or name): counts and the clips they are seen in, with the times."""
+        return people.person_detail(self.store, ref)
+
+    def people_in_clip(self, clip_id: int) -> list[dict[str, Any]]:
+        return people.clip_people(self.store, clip_id)
+
+    def name_person(self, ref: str, name: str) -> dict[str, Any]:
+        return people.name_person(self.store, ref, name)
+
+    def merge_people(self, refs: list[str]) -> dict[str, Any]:
+        return people.merge_people(self.store, refs)
+
+    def split_person(self, ref: str, *, face_ids: list[int] | None = None,
+                     clip_ids: list[int] | None = None) -> dict[str, Any]:
+        return people.split_person(self.store, ref, face_ids=face_ids, clip_ids=clip_ids)
+
+    def forget_faces(self) -> dict[str, int]:
+        """Delete every face vector, person and face crop of the catalog."""
+        return people.forget_faces(self.store, self.settings.catalog)
 
     # ---- projects (shared catalogs) ----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from . import images, player
 from .commands import VcatCommands
 from .screens.browse_screen import BrowseScreen
 from .screens.collections_screen import CollectionsScreen
+from .screens.people_screen import PeopleScreen
 from .screens.grid_screen import GridScreen
 from .screens.help_screen import HelpScreen
 from .screens.ingest_screen import IngestScreen
@@ -31,7 +32,7 @@ from .screens.prompt_screen import ConfirmScreen
 from .screens.report_screen import ReportScreen
 from .screens.search_screen import SearchScreen
 
-STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss", "grid.tcss")
+STYLE_FILES = ("app.tcss", "clips.tcss", "detail.tcss", "ingest.tcss", "dialogs.tcss", "grid.tcss", "people.tcss")
 """The app's TCSS, in load order. The canonical files are the repository's `styles/`; an installed distribution
 carries them as data files in `<prefix>/share/vcat_tui/styles/` (see `styles_dir`)."""
 
@@ -65,7 +66,7 @@ class VcatApp(App[None]):
     TITLE = "vcat"
     CSS_PATH = [styles_dir() / name for name in STYLE_FILES]
     MODES = {"browse": BrowseScreen, "search": SearchScreen, "ingest": IngestScreen,
-             "collections": CollectionsScreen}
+             "collections": CollectionsScreen, "people": PeopleScreen}
     DEFAULT_MODE = "browse"
     COMMANDS = App.COMMANDS | {VcatCommands}
     BINDINGS = [
@@ -74,6 +75,7 @@ class VcatApp(App[None]):
         Binding("slash", "switch_mode('search')", "Search", show=False),
         Binding("3", "switch_mode('ingest')", "Ingest", show=False),
         Binding("4", "switch_mode('collections')", "Collections", show=False),
+        Binding("5", "switch_mode('people')", "People", show=False),
         Binding("question_mark,f1", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]

@@ -2,7 +2,7 @@
 
     codec:prores res:4k camera:"iphone 15" min:10 max:2m vfr exposure tag:b-roll collection:selects beach
     rating:>=4 pick label:red
-    hdr log gamma:slog3
+    hdr log gamma:slog3 person:"Maria"
 
 `key:value` pairs set a filter; bare `vfr` / `exposure` switch a flag on (`vfr:no` / `exposure:no` off); bare
 `pick`, `reject` and `unflagged` keep clips so flagged; `rating:` takes 4, >=4, 4+, <=2, 2-4 or unrated; any other
@@ -30,11 +30,12 @@ KEYS: dict[str, str] = {
     "rating": "rating", "stars": "rating",
     "label": "label",
     "hdr": "hdr", "log": "log", "gamma": "gamma",
+    "person": "person", "who": "person",
 }
 """Every key the bar accepts, with its aliases, mapped to the `ClipFilter` field it sets."""
 
 CANONICAL = ("codec", "res", "camera", "min", "max", "vfr", "exposure", "tag", "collection", "rating", "label",
-             "pick", "reject", "unflagged", "hdr", "log", "gamma")
+             "pick", "reject", "unflagged", "hdr", "log", "gamma", "person")
 PICKS = ("pick", "reject", "unflagged")
 """The spelling the bar writes back (and suggests)."""
 
@@ -157,6 +158,8 @@ def describe(f: ClipFilter) -> str:
         out.append(f.pick)
     if f.label:
         out.append(f"label:{f.label}")
+    if f.person:
+        out.append(f"person:{_quote(f.person)}")
     if f.text:
         out.append(f.text)
     return " ".join(out)

@@ -28,6 +28,7 @@ from .format import human_bytes, human_duration, summary_table
 from .catalog_health import catalog_app
 from .admin import config_backup, config_restore, report_app, system_app
 from .labels import collection_app, tag_app
+from .people import people_app
 from .handoff import HANDOFF_FORMATS, export_handoff, transcript
 from .projects import project_app, schema_grant
 from . import ratings as cull
@@ -48,6 +49,7 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(storage_app, name="storage")
 app.add_typer(project_app, name="project")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(people_app, name="people")
 schema_app.command("grant")(schema_grant)
 app.command("worker")(worker)
 cull.register(app)
@@ -74,13 +76,13 @@ def main_options(
 def _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type=None,
              blurry=False, min_sharpness=None, tag=None, collection=None,
              cull_opts=(None, False, False, False, None), hdr=False, log=False,
-             gamma=None) -> ClipFilter:
+             gamma=None, person=None) -> ClipFilter:
     return ClipFilter(codec=codec, resolution=resolution, camera=camera, min_duration=min_duration,
                       max_duration=max_duration, vfr=True if vfr else None,
                       exposure_warning=True if exposure_warning else None, shot_type=shot_type,
                       blurry=True if blurry else None, min_sharpness=min_sharpness, tags=tag or None,
                       collection=collection, hdr=True if hdr else None, log=True if log else None,
-                      gamma=gamma, **cull.cull_filters(*cull_opts))
+                      gamma=gamma, person=person, **cull.cull_filters(*cull_opts))
 
 
 _codec = typer.Option(None, "--codec", help="Video codec, e.g. h264, hevc, prores.")
@@ -98,6 +100,7 @@ _tag = typer.Option(None, "--tag", help="Carrying this tag (repeat for several).
 _coll = typer.Option(None, "--collection", help="In this collection.")
 _hdr = typer.Option(False, "--hdr", help="Only HDR clips (PQ, HLG, Dolby Vision).")
 _log = typer.Option(False, "--log", help="Only clips shot in a camera log curve (S-Log3, V-Log, C-Log3 …).")
+_person = typer.Option(None, "--person", help="A person seen in the clip: name or #ID (see `people list`).")
 _gamma = typer.Option(None, "--gamma", help="This log profile / gamma, e.g. slog3, vlog, clog3, hlg.")
 
 
@@ -277,7 +280,7 @@ def search(
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
     rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
     unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
-    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma,
+    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma, person: Optional[str] = _person,
     as_json: bool = _json,
 ) -> None:
     """Natural-language search: filters read from the text (4k, 60fps, shot on iPhone, last week, sharp…), the rest
@@ -286,7 +289,7 @@ def search(
         fail(f"unknown export format {export_fmt!r}; use json or csv")
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
                  min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label),
-                 hdr, log, gamma)
+                 hdr, log, gamma, person)
     with open_catalog() as catalog:
         try:
             result = catalog.search_hits(query, f, limit=limit)
@@ -372,7 +375,7 @@ def list_cmd(
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
     rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
     unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
-    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma,
+    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma, person: Optional[str] = _person,
     sort: str = typer.Option("name", "--sort",
                              help="name, duration, created, size, width, fps, codec, camera, sharpness, rating, id."),
     desc: bool = typer.Option(False, "--desc", help="Sort descending."),
@@ -382,7 +385,7 @@ def list_cmd(
     """List catalogued clips (a table, or JSON documents with --json)."""
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
                  min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label),
-                 hdr, log, gamma)
+                 hdr, log, gamma, person)
     with open_catalog() as catalog:
         try:
             rows = catalog.list_clips(f, sort=sort, descending=desc, limit=limit)
@@ -453,6 +456,9 @@ def show(ref: str = typer.Argument(..., help="Clip id, a path of the clip, or it
                                         f"{q['blockiness']}, shot {q['shot_type']}, flags {flags}"))
     for shot in doc.get("shots") or []:
         table.add_row("shot", f"{_tc(shot['start_seconds'])} – {_tc(shot['end_seconds'])}")
+    for p in doc.get("people") or []:
+        table.add_row("person", escape(f"{p['name'] or '#' + str(p['id'])} at "
+                                       + ", ".join(_tc(t) for t in p["times"][:8])))
     an = doc.get("analysis")
     if an:
         table.add_row("summary", escape(an["summary"]) + ("" if an["complete"] else "  [red](incomplete)[/red]"))
@@ -502,7 +508,7 @@ def export(
     min_sharpness: Optional[float] = _min_sharp, tag: Optional[list[str]] = _tag, collection: Optional[str] = _coll,
     rating: Optional[str] = cull.rating_opt, picks: bool = cull.picks_opt, rejects: bool = cull.rejects_opt,
     unflagged: bool = cull.unflagged_opt, label: Optional[str] = cull.label_opt,
-    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma,
+    hdr: bool = _hdr, log: bool = _log, gamma: Optional[str] = _gamma, person: Optional[str] = _person,
     search_q: Optional[str] = typer.Option(None, "--search", help="Timelines/sheets: the hits of this search, each "
                                                                   "cut to its moment."),
     root: Optional[Path] = typer.Option(None, "--root", help="Timelines: media paths relative to this folder."),
@@ -513,7 +519,7 @@ def export(
     timeline (FCPXML, Premiere/FCP7 XML, CMX 3600 EDL, OTIO) or a contact sheet (PDF, PNG)."""
     f = _filters(codec, resolution, camera, min_duration, max_duration, vfr, exposure_warning, shot_type, blurry,
                  min_sharpness, tag, collection, (rating, picks, rejects, unflagged, label),
-                 hdr, log, gamma)
+                 hdr, log, gamma, person)
     if fmt in HANDOFF_FORMATS:
         return export_handoff(fmt, output, f, search=search_q, root=root, proxies=proxies, name=name)
     if fmt not in ("json", "csv"):

@@ -12,7 +12,7 @@ from ..errors import ConfigError
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "metadata": ("metadata",),
-    "visual": ("thumbnails", "exposure", "vision"),
+    "visual": ("thumbnails", "exposure", "vision", "faces"),  # faces: people (setting `face_analysis`)
     "audio": ("transcribe",),  # audio decoded once: transcript, speakers and non-speech events together
     "ai": ("analyze", "embed"),
 }
@@ -22,14 +22,16 @@ Focus = Literal["audio", "visual", "metadata"]
 
 DEPTHS: dict[str, tuple[str, ...]] = {
     "quick": ("metadata", "thumbnails", "exposure"),  # technical catalogue only: seconds per clip
-    "standard": ("metadata", "thumbnails", "exposure", "vision", "transcribe"),  # + image quality, shots, speech
+    # + image quality, shots, faces, speech
+    "standard": ("metadata", "thumbnails", "exposure", "vision", "faces", "transcribe"),
     "full": ALL_ANALYSIS,  # + structured analysis and embeddings for search
 }
 
 
 def select_stages(*, focus: str | None = None, skip_visual: bool = False, skip_audio: bool = False,
-                  skip_ai: bool = False, depth: str = "full") -> tuple[str, ...]:
-    """The analysis stages to run, in pipeline order: the `analysis_depth` setting, narrowed by focus / skips."""
+                  skip_ai: bool = False, depth: str = "full", faces: bool = True) -> tuple[str, ...]:
+    """The analysis stages to run, in pipeline order: the `analysis_depth` setting, narrowed by focus / skips;
+    `faces=False` (the `face_analysis` setting off) leaves out face detection."""
     if depth not in DEPTHS:
         raise ConfigError(f"unknown analysis depth {depth!r}; use quick, standard or full")
     if focus is not None and focus not in ("audio", "visual", "metadata"):
@@ -44,4 +46,6 @@ def select_stages(*, focus: str | None = None, skip_visual: bool = False, skip_a
         groups.discard("ai")
     for g in groups:
         wanted |= set(GROUPS[g])
+    if not faces:
+        wanted.discard("faces")
     return tuple(s for s in ALL_ANALYSIS if s in wanted and s in DEPTHS[depth])

@@ -102,7 +102,7 @@ def run_vision(path: str, thumbs: ThumbnailsResult, catalog_dir: str, keep: int,
         if r is not None:
             t.ranking = r.model_dump()
             if r.representative and t.images:  # framing: faces on the largest image of each shot's best frame
-                kind, ratio, faces = shot_type(_read_rgb(Path(catalog_dir) / t.images[-1].path))
+                kind, ratio, faces = shot_type(*_faces_on(Path(catalog_dir) / t.images[-1].path))
                 t.quality = {**(t.quality or {}), "shot_type": kind,
                              "face_height_ratio": None if ratio is None else round(ratio, 4), "faces": faces}
         kept.append(t)
@@ -164,3 +164,16 @@ def read_screen_text(thumbs: list, catalog_dir: str, limit: int, every: float) -
 def _read_rgb(path: Path) -> np.ndarray:
     with Image.open(path) as img:
         return np.asarray(img.convert("RGB"))
+
+
+def _faces_on(path: Path) -> tuple[np.ndarray, list]:
+    """The frame and the boxes dlib finds on it (remembered for the faces stage); the cascade alone when dlib
+    or its models are not installed."""
+    from . import faces as face_model
+
+    try:
+        rgb, found = face_model.detect_file(str(path))
+    except face_model.FaceModelMissing:
+        with Image.open(path) as img:
+            return np.asarray(img.convert("RGB")), []
+    return rgb, [box for box, _score in found]

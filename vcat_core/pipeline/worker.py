@@ -21,12 +21,13 @@ from .faults import maybe_hang
 from .fingerprint import fingerprint_file
 from .pool import report_media_seconds
 
-ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision", "transcribe", "analyze", "embed")
+ANALYSIS_STAGES = ("metadata", "thumbnails", "exposure", "vision", "faces", "transcribe", "analyze", "embed")
 # Each stage's inputs when it is asked for alone: the pool is free of catalog reads, so what a stage builds on is
 # recomputed in the same run (vision measures the thumbnail stage's frames; analysis reads the transcript; the
 # embeddings embed the analysis and the transcript). `vcat-core reembed` re-embeds from the catalog instead.
 MIN_THUMBNAIL_SPACING = 0.25  # seconds between thumbnail candidates, at least
-NEEDS = {"vision": ("thumbnails", "exposure"), "analyze": ("transcribe",), "embed": ("transcribe", "analyze")}
+NEEDS = {"vision": ("thumbnails", "exposure"), "faces": ("thumbnails", "exposure", "vision"),
+         "analyze": ("transcribe",), "embed": ("transcribe", "analyze")}
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,13 @@ def _decoding_stages(result: ClipAnalysis, candidate: Candidate, fingerprint: Fi
         return outcome
 
     result.vision = attempt("vision", ("thumbnails",) if result.thumbnails is None else (), vision)
+
+    def faces():
+        from .faces_stage import run_faces
+
+        return run_faces(result.thumbnails, opts.catalog_dir, fingerprint.digest, duration)
+
+    result.faces = attempt("faces", ("thumbnails",) if result.thumbnails is None else (), faces)
     _ai_stages(result, stages, opts, attempt, prior or {}, media)
     return result
 

@@ -36,7 +36,7 @@ from .analysis_pool import in_pool, watchdog
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
 QUEUE_STAGES = {
-    "processing": ("metadata", "thumbnails", "exposure", "vision"),
+    "processing": ("metadata", "thumbnails", "exposure", "vision", "faces"),
     "ai": ("transcribe", "analyze", "embed"),
 }
 PRIORITY = {"interactive": 10, "batch": 0}

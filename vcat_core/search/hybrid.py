@@ -46,9 +46,10 @@ def merge_filters(base: ClipFilter | None, parsed: dict[str, Any]) -> ClipFilter
 
 def run_search(store: CatalogStore, query: str, *, filters: ClipFilter | None = None, limit: int = 50,
                ai_settings: dict | None = None, parse: bool = True) -> SearchResult:
+    from ..store.people import person_names
     from .query import parse_query
 
-    parsed = parse_query(query) if parse else None
+    parsed = parse_query(query, people=person_names(store)) if parse else None
     semantic = parsed.semantic if parsed is not None else query
     parsed_filters = parsed.to_filter_kwargs() if parsed is not None else {}
     f = merge_filters(filters, parsed_filters)
@@ -58,6 +59,7 @@ def run_search(store: CatalogStore, query: str, *, filters: ClipFilter | None = 
     if not semantic.strip():  # filters only: every matching clip, sharpest first
         clips = store.list_clips(f, sort="sharpness", descending=True, limit=limit)
         result.hits = [SearchHit(clip=c, score=0.0, parts={"filters": True}) for c in clips]
+        _face_moments(store, result.hits, f.person)
         return result
     text_docs = text_search(store, semantic, CANDIDATES)
     vector_docs = []
@@ -80,8 +82,28 @@ def run_search(store: CatalogStore, query: str, *, filters: ClipFilter | None = 
     top = sorted(top, key=lambda h: (-round(h.score, 6), -sharp.get(h.clip_id, 0.0), h.clip_id))
     result.hits = [SearchHit(clip=summaries[h.clip_id], score=round(h.score, 6), parts=h.parts, moment=h.moment)
                    for h in top if h.clip_id in summaries]
+    _face_moments(store, result.hits, f.person)
     _moment_timecodes(store, result.hits)
     return result
+
+
+def _face_moments(store: CatalogStore, hits: list[SearchHit], person: str | None) -> None:
+    """With a person asked for, each hit says when they are seen (`face_times`); a hit without a spoken moment
+    points at the first time their face is seen."""
+    if not person or not hits:
+        return
+    from ..store.people import face_times
+
+    seen = face_times(store, [h.clip.id for h in hits], person)
+    for h in hits:
+        times = seen.get(h.clip.id)
+        if not times:
+            continue
+        if h.moment is None:
+            shown = ", ".join(f"{t:.1f}s" for t in times[:5]) + (" …" if len(times) > 5 else "")
+            h.moment = {"kind": "face", "start_seconds": times[0], "end_seconds": times[-1],
+                        "snippet": f"{person} seen at {shown}"}
+        h.moment["face_times"] = times
 
 
 def _moment_timecodes(store: CatalogStore, hits: list[SearchHit]) -> None:

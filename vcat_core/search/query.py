@@ -17,6 +17,9 @@ word" it skips text other rules took, "and" and punctuation, and a shot-type phr
 * **Collection** (`collection`, name kept as typed): "in collection Selects", "from the collection 'Best Of'",
   "in the Selects collection", "from my Summer Trip collection" (up to 4 words that are not prepositions or articles
   before "collection"), "collection:Selects". Unquoted names after "collection" are one word: quote longer ones.
+* **Person** (`person`, name as typed): "person:Maria", "person:'Maria Lopez'", "who:Maria"; and a name the
+  catalog has given a person (passed in as `people`), after "with", "of", "featuring", "showing", "starring" or
+  "and": "clips with Maria", "interviews of Maria Lopez". Another capitalised word is not taken for a name.
 * **Tags** (`tags`, lower case, spaces collapsed, several allowed): "#broll", "tagged interview", "tagged as 'b roll'",
   "tagged with drone", "with the tag interview", "tag:interview". A bare word "tag" ("price tag") is not a filter.
 * **Culling** (`min_rating` / `max_rating`, `pick`, `label`; see store/ratings.py): "rating:>=4", "rating:2-4",
@@ -134,18 +137,20 @@ FPS_TOLERANCE = 0.5
 # ---- result ----------------------------------------------------------------------------------------------------
 
 CLIP_FILTER_FIELDS = ("codec", "resolution", "camera", "min_duration", "max_duration", "vfr", "exposure_warning",
-                      "tags", "collection", "shot_type", "blurry", "min_rating", "max_rating", "pick", "label", "hdr", "log", "gamma")
+                      "tags", "collection", "shot_type", "blurry", "min_rating", "max_rating", "pick", "label", "hdr", "log", "gamma",
+                      "person")
 EXTRA_FIELDS = ("vertical", "min_fps", "max_fps", "created_from", "created_to", "camera_model")
 FILTER_FIELDS = ("codec", "resolution", "vertical", "min_fps", "max_fps", "vfr", "camera", "camera_model",
                  "min_duration", "max_duration", "created_from", "created_to", "shot_type", "blurry",
-                 "exposure_warning", "flags", "tags", "collection", "min_rating", "max_rating", "pick", "label", "hdr", "log", "gamma")
+                 "exposure_warning", "flags", "tags", "collection", "min_rating", "max_rating", "pick", "label", "hdr", "log", "gamma",
+                 "person")
 
 
 class QuerySpan(BaseModel):
     """Where in the original text one recognised filter phrase sits: `text == query[start:end]`."""
 
     filter: str  # resolution | vertical | fps | codec | camera | duration | created | shot_type | blur | exposure
-    #               | flag | vfr | tag | collection | rating | pick | label
+    #               | flag | vfr | tag | collection | rating | pick | label | person
     start: int
     end: int
     text: str
@@ -182,6 +187,7 @@ class ParsedQuery(BaseModel):
     hdr: bool | None = None  # True: PQ / HLG / Dolby Vision; False: SDR
     log: bool | None = None  # shot in a camera log curve
     gamma: str | None = None  # one log profile, as ClipFilter.gamma spells it loosely ("slog3")
+    person: str | None = None  # a person's name as typed ("person:Maria", or a known name: "clips with Maria")
     explanation: list[str] = Field(default_factory=list)  # one line per recognised phrase, in text order
     spans: list[QuerySpan] = Field(default_factory=list)  # in text order
 
@@ -305,6 +311,27 @@ def _tag(m: re.Match[str], p: _Parser) -> _Hit | None:
     if not tag:
         return None
     return _Hit("tag", m.start(), m.end(), {"tags": tag}, f"tag: {tag}", append=True)
+
+
+# ---- people: "person:Maria", and a name the catalog knows after with / of / featuring ---------------------------
+
+_PERSON_KEY_RX = _rx(rf"{_B}(?:person|who)\s*[:=]\s*(?P<n>{_QUOTED}|[^\s,]+)")
+
+
+def _person(m: re.Match[str], p: _Parser) -> _Hit | None:
+    name = " ".join(_unquote(m.group("n")).split())
+    if not name:
+        return None
+    return _Hit("person", m.start(), m.end(), {"person": name}, f"person: {name}")
+
+
+def _person_rx(names: list[str]) -> re.Pattern[str] | None:
+    """Known names (longest first) after "with", "of", "featuring", "showing", "starring" or "where … is"."""
+    names = sorted({" ".join(n.split()) for n in names if n and n.strip()}, key=len, reverse=True)
+    if not names:
+        return None
+    alts = "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in names)
+    return _rx(rf"{_B}(?:with|of|featuring|showing|starring|and)\s+(?P<n>{alts}){_E}")
 
 
 # ---- culling: stars, pick / reject, colour labels ----------------------------------------------------------------
@@ -936,6 +963,7 @@ def _quality_rule(filter: str, values: dict[str, Any], label: str, adjective: bo
 
 _RULES: list[tuple[re.Pattern[str], Rule]] = [
     *((rx, _collection) for rx in _COLLECTION_RX),
+    (_PERSON_KEY_RX, _person),
     *((rx, _tag) for rx in _TAG_RX),
     *((rx, _rating) for rx in _RATING_RX), (_LABEL_RX, _label), (_PICK_RX, _pick),
     (_DATE_RANGE_RX, _date_range), (_DATE_OPEN_RX, _date_open), (_DATE_IN_RX, _date_in),
@@ -968,7 +996,8 @@ _EDGE_PUNCT = ",.;:!?()[]{}\"'“”‘’"
 
 
 class _Parser:
-    def __init__(self, text: str, now: datetime) -> None:
+    def __init__(self, text: str, now: datetime, people: list[str] | None = None) -> None:
+        self.people_rx = _person_rx(people or [])
         self.text = text
         self.today = now.date()
         self.claimed: list[tuple[int, int]] = []
@@ -999,7 +1028,10 @@ class _Parser:
         return None
 
     def run(self) -> ParsedQuery:
-        for rx, rule in _RULES:
+        rules = list(_RULES)
+        if self.people_rx is not None:  # a known name: after the explicit filters, before everything else
+            rules.insert(1 + len(_COLLECTION_RX), (self.people_rx, _person))
+        for rx, rule in rules:
             for m in rx.finditer(self.text):
                 if m.end() <= m.start() or not self.free(m.start(), m.end()):
                     continue
@@ -1081,7 +1113,8 @@ class _Parser:
         return " ".join(words)
 
 
-def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
+def parse_query(text: str, *, now: datetime | None = None, people: list[str] | None = None) -> ParsedQuery:
     """Read filters out of a search query (see the module docstring for every rule); `now` anchors relative dates
-    (default: the local time now)."""
-    return _Parser(text or "", now or datetime.now()).run()
+    (default: the local time now); `people`: the names given to people in the catalog, so "clips with Maria"
+    filters on Maria (a name the catalog does not know stays in the meaning search)."""
+    return _Parser(text or "", now or datetime.now(), people).run()

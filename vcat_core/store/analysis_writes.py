@@ -96,6 +96,10 @@ def write_analysis(s: Session, a: ClipAnalysis, *, owner: str | None, project_id
         upsert(s, vm, {"clip_id": clip_id}, {k: v for k, v in values.items() if k in vm.c})
     if a.screen_text is not None:  # None: not read this time, the old text stays
         write_screen_text(s, clip_id, a.screen_text)
+    if a.faces is not None:
+        from .people import write_faces  # (people imports the catalog, which imports this module)
+
+        write_faces(s, clip_id, a.faces)
     _write_ai(s, clip_id, a, now)
     statuses = _write_stage_runs(s, clip_id, a, now)
     has_metadata = md is not None or s.execute(select(TechnicalMetadataRow.__table__.c.clip_id).where(

@@ -456,6 +456,10 @@ class CatalogStore:
             sub = (select(CollectionClip.clip_id).join(Collection, Collection.id == CollectionClip.collection_id)
                    .where(Collection.name == f.collection.strip()))
             stmt = stmt.where(col(Clip.id).in_(sub))
+        if f.person:
+            from .people import person_clause
+
+            stmt = stmt.where(col(Clip.id).in_(person_clause(f.person)))
         for word in (f.text or "").lower().split():
             like = f"%{_escape_like(word)}%"
             in_paths = select(ClipLocation.clip_id).where(func.lower(ClipLocation.path).like(like, escape="\\"))

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from .types import VectorType
 
-STAGES = ("fingerprint", "metadata", "thumbnails", "exposure", "vision", "transcribe", "analyze", "embed")
+STAGES = ("fingerprint", "metadata", "thumbnails", "exposure", "vision", "faces", "transcribe", "analyze", "embed")
 
 
 def utcnow() -> datetime:
@@ -429,3 +429,44 @@ class SearchDocument(SQLModel, table=True):
     start_seconds: Optional[float] = None
     end_seconds: Optional[float] = None
     text: str = ""
+
+
+class Person(SQLModel, table=True):
+    """Someone seen in the catalog: a group of faces (store/people.py). The centroid (mean face vector) is what a new
+    face is compared with; the name is the user's, kept through re-runs, merges and splits."""
+
+    __tablename__ = "people"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: Optional[str] = Field(default=None, index=True)
+    model: str  # the face model of its vectors
+    centroid: Any = Field(default=None, sa_column=Column(VectorType(), nullable=True))
+    face_count: int = 0
+    clip_count: int = 0
+    cover_face_id: Optional[int] = None  # the clearest face: its crop is the person's thumbnail
+    # a group merged into another person: its mean face stays, so faces like it still join that person
+    merged_into: Optional[int] = Field(default=None, foreign_key="people.id", index=True, ondelete="CASCADE")
+    # Postgres: the role that made the group, filled in by the database (like projects.created_by)
+    created_by: Optional[str] = Field(default=None, sa_column_kwargs={"server_default": FetchedValue()})
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FaceRow(SQLModel, table=True):
+    """One face on one frame of a clip: when, where, a vector describing it (own table: never mixed with the text
+    embeddings a search compares), the person it was grouped into and its crop under `<catalog>/faces/`."""
+
+    __tablename__ = "faces"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    clip_id: int = Field(foreign_key="clips.id", index=True, ondelete="CASCADE")
+    time_seconds: float
+    frame_index: int
+    box: Optional[list] = _json()  # x, y, width, height on the frame
+    frame_width: int
+    frame_height: int
+    score: float
+    model: str
+    vector: Any = Field(sa_column=Column(VectorType(), nullable=False))
+    person_id: Optional[int] = Field(default=None, foreign_key="people.id", index=True, ondelete="SET NULL")
+    thumbnail_path: Optional[str] = None

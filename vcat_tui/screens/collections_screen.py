@@ -21,10 +21,12 @@ from ..widgets.clip_table import ClipTable
 from ..widgets.mode_bar import ModeBar
 from .clip_actions import CLIP_BINDINGS, ClipActions
 from .detail_screen import DetailScreen
+from .list_and_clips import ListAndClips
 from .prompt_screen import ConfirmScreen, PromptScreen
 
 
-class CollectionsScreen(ClipActions, Screen):
+class CollectionsScreen(ListAndClips, ClipActions, Screen):
+    LIST_ID, TABLE_ID = "collections-list", "collection-clips"
     BINDINGS = [
         Binding("n", "new_collection", "New"),
         Binding("R", "rename_collection", "Rename"),
@@ -54,23 +56,6 @@ class CollectionsScreen(ClipActions, Screen):
                 yield Static("", id="collection-info")
             yield ClipTable(id="collection-clips", empty_text="No clips in this collection yet (a on a clip adds it).")
         yield Footer()
-
-    @property
-    def table(self) -> ClipTable:
-        return self.query_one("#collection-clips", ClipTable)
-
-    @property
-    def options(self) -> OptionList:
-        return self.query_one("#collections-list", OptionList)
-
-    def on_mount(self) -> None:
-        self._seen_version = self.app.catalog_version
-        self.options.focus()
-        self._list()
-
-    def on_screen_resume(self) -> None:
-        if self._seen_version != self.app.catalog_version:
-            self.reload_clips()
 
     @work(thread=True, group="collections", exclusive=True, exit_on_error=False)
     def _list(self) -> None:
@@ -130,9 +115,6 @@ class CollectionsScreen(ClipActions, Screen):
         return table.current.id if table.current else None
 
     # ---- collection edits --------------------------------------------------------------------------------------
-
-    def action_switch_pane(self) -> None:
-        (self.table if self.options.has_focus else self.options).focus()
 
     def action_new_collection(self) -> None:
         def create(name: str | None) -> None:
@@ -197,18 +179,11 @@ class CollectionsScreen(ClipActions, Screen):
 
     # ---- ClipActions -------------------------------------------------------------------------------------------
 
-    def clip_targets(self) -> list[int]:
-        return self.table.target_ids() if self.table.has_focus or self.table.selected else []
-
     def export_what(self) -> tuple[str, dict] | None:
         """The selected clips (or the one under the cursor in the clip list); else the whole collection."""
         if self.clip_targets() or self.current is None:
             return super().export_what()
         return f"collection {self.current!r}", {"filters": ClipFilter(collection=self.current)}
-
-    def clip_path(self) -> str | None:
-        current = self.table.current
-        return current.path if current and self.table.has_focus else None
 
     def reload_clips(self) -> None:
         self._seen_version = self.app.catalog_version

@@ -9,9 +9,12 @@ MODES = (("1", "browse", "Browse"), ("2", "search", "Search"), ("3", "ingest", "
          ("4", "collections", "Collections"))
 
 
+EXTRA_MODES = (("5", "people", "People"),)  # shown while current (keeps the line of the other modes as it was)
+
+
 def mode_line(current: str) -> Content:
     parts: list = [("vcat ", "bold")]
-    for key, mode, label in MODES:
+    for key, mode, label in MODES + tuple(m for m in EXTRA_MODES if m[1] == current):
         if mode == current:
             parts.append((f" {key} {label} ", "reverse bold"))
         else:

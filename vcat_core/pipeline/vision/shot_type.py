@@ -2,12 +2,14 @@
 
 The rule:
 
-1. Faces are found with OpenCV's bundled Haar frontal-face cascade (``haarcascade_frontalface_default.xml``, shipped
-   with opencv-python 4.x under ``cv2.data.haarcascades``) on the grey frame resized so its shorter side is 270 px;
-   scale step 1.15, at least 6 neighbouring detections, smallest face 24 px, and a final-stage confidence (the
+1. Faces are found by dlib's HOG detector (pipeline/faces.py, the people stage's: faces from ~36 px on the 640-px
+   thumbnail, about 10 % of a 16:9 frame's height; it finds faces the cascade misses, e.g. a portrait at a tenth of
+   the frame's height in tests/test_people.py) together with OpenCV's bundled Haar frontal-face cascade
+   (``haarcascade_frontalface_default.xml``, shipped with opencv-python 4.x under ``cv2.data.haarcascades``) on the
+   grey frame resized so its shorter side is 270 px; scale step 1.15, at least 6 neighbouring detections, smallest face 24 px, and a final-stage confidence (the
    cascade's level weight) of at least 3 -- drawn faces score 6-11 and a real talking head (the QCIF "carphone" test
-   sequence) 5.4-8, while the false hits seen on busy synthetic frames (shapes, text, noise) scored 1.5-3.5. Faces
-   smaller than ~9 % of the frame height (24 / 270) are not found.
+   sequence) 5.4-8, while the false hits seen on busy synthetic frames (shapes, text, noise) scored 1.5-3.5. The
+   cascade finds no face smaller than ~9 % of the frame height (24 / 270), and misses many a little larger.
 2. The **largest** face is the subject. Its box height divided by the frame height, ``r``, decides (a Haar box
    spans roughly brows to chin, about two thirds of a head; a standing adult is about eight heads tall):
 
@@ -20,11 +22,13 @@ The rule:
    r < 0.10          wide                a full figure or more (face under ~1/8 of the frame)
    ================  ==================  ==========================================================
 
-   Because faces under ~9 % are not detected, ``wide`` comes from faces of 9-10 % of the height only; a wider shot
-   with smaller faces gives ``unknown``.
+   Because faces under ~9 % are not detected, ``wide`` comes from faces of 9-10 % of the height (4:3 frames: from
+   ~7.5 %, dlib's 36 px of 480) only; a wider shot with smaller faces gives ``unknown``.
 3. No face: ``unknown``. Framing cannot be told from a frame without a subject cue we trust: OpenCV's HOG
    people detector was tried and fires on shapes and text in busy frames, so it is not used, and a landscape gives
    no size reference. ``unknown`` is returned rather than a guess.
+
+Either detector alone suffices: without dlib the cascade decides, without the cascade (opencv 5) dlib does.
 
 ``classify_face_ratio`` and ``shot_type_from_faces`` are the rule alone, for callers (and tests) that have face boxes
 from elsewhere. If the cascade is missing (opencv-python 5.x dropped them) detection returns no faces.
@@ -114,11 +118,22 @@ def detect_faces(luma: np.ndarray) -> list[Box]:
     return boxes  # type: ignore[return-value]
 
 
-def shot_type(image: np.ndarray) -> tuple[ShotType, float | None, int]:
-    """(shot type, largest face height / frame height or None, number of faces) of an RGB or luma frame."""
+def merge_boxes(found: Sequence[Box], more: Sequence[Box]) -> list[Box]:
+    """`found` plus the boxes of `more` whose centre lies in none of them (one face found twice counts once)."""
+    out = list(found)
+    for x, y, w, h in more:
+        cx, cy = x + w / 2, y + h / 2
+        if not any(fx <= cx <= fx + fw and fy <= cy <= fy + fh for fx, fy, fw, fh in out):
+            out.append((x, y, w, h))
+    return out
+
+
+def shot_type(image: np.ndarray, faces: Sequence[Box] | None = None) -> tuple[ShotType, float | None, int]:
+    """(shot type, largest face height / frame height or None, number of faces) of an RGB or luma frame;
+    `faces`: boxes another detector found on it (dlib's, pipeline/faces.py), counted with the cascade's."""
     from vcat_core.pipeline.vision.sharpness import to_luma
 
     lum = to_luma(image)
-    boxes = detect_faces(lum)
+    boxes = merge_boxes(list(faces or []), detect_faces(lum))
     kind, ratio = shot_type_from_faces(boxes, lum.shape[0])
     return kind, ratio, len(boxes)
