@@ -139,6 +139,14 @@ def test_face_analysis_setting_off(people_src, tmp_path):
     assert res.code == 0, res.stderr
     assert not any(e.get("stage") == "faces" for e in res.events())
     assert run_cli(cat, "people", "list", "--json").json() == []
+    # switched on later (or a catalog made before people existed): the next ingest looks for faces on the stored
+    # thumbnails; nothing is decoded again, the thumbnails stay as they were
+    thumbs = {p: p.stat().st_mtime_ns for p in (cat / "thumbnails").rglob("*.jpg")}
+    res = run_cli(cat, "ingest", str(people_src / "hopper.mp4"), "--json", *NO_AUDIO)
+    assert res.code == 0, res.stderr
+    assert {e["stage"] for e in res.events() if e.get("kind") == "stage_started"} == {"faces"}
+    assert {p: p.stat().st_mtime_ns for p in (cat / "thumbnails").rglob("*.jpg")} == thumbs
+    assert len(run_cli(cat, "people", "list", "--json").json()) == 1
 
 
 def test_postgres_members_see_faces_of_clips_they_see(postgres_url, team, people_src, tmp_path):  # noqa: F811

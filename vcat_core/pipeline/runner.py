@@ -39,7 +39,8 @@ from .decide import content_action, location_of, path_action, unreadable
 from .cards.splits import SplitRule
 from .discover import DiscoveryProblem, DiscoveryStats, discover
 from .pool import Budget, PoolLimits, WatchdogTimeout, WorkerCrashed, WorkerPool
-from .worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprints, start_worker
+from .worker import (ANALYSIS_STAGES, AnalysisOptions, needs_stored_thumbnails, run_analysis, run_fingerprints,
+                     start_worker)
 
 _END = object()
 LOOKUP_BATCH = 512  # paths per catalog look-up
@@ -518,9 +519,11 @@ class IngestRunner:
                                  fingerprinted: bool) -> None:
         for st in stages:
             self._emit(StageStarted(path=cand.path, stage=st))
-        prior = None
+        prior: dict = {}
         if "embed" in stages and "vision" not in stages:  # the on-screen text was read by an earlier run
-            prior = {"screen_text": await self._store(self.store.screen_text_of, fp.digest)}
+            prior["screen_text"] = await self._store(self.store.screen_text_of, fp.digest)
+        if needs_stored_thumbnails(stages):  # faces on a clip catalogued before: its stored thumbnails
+            prior["stored_thumbnails"] = await self._store(self.store.stored_thumbnails, fp.digest)
         try:
             analysis: ClipAnalysis = await self._in_pool(run_analysis, cand, fp, stages, self.opt.analysis, prior,
                                                          budget=self.opt.watchdog.analysis(cand.size),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileVanishedError, MediaError, UnreadableFileError, VcatError, is_disk_full
-from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome
+from ..models import Candidate, ClipAnalysis, FingerprintResult, StageOutcome, ThumbnailsResult
 from .exposure import ExposureThresholds, clip_exposure
 from .vision.flags import VisionThresholds
 from .faults import maybe_hang
@@ -58,12 +58,28 @@ class AnalysisOptions:
                 "gemini_model": s.gemini_model, "openai_embed_model": s.openai_embed_model})
 
 
+# stages that can work from what earlier stages stored: on a catalogued clip whose inputs are done they run alone
+# (faces added to a catalog made before people existed read its stored thumbnails, nothing is decoded again)
+FROM_CATALOG = {"faces": ("thumbnails", "vision")}
+
+
 def stages_to_run(wanted: tuple[str, ...], done: dict[str, str] | None, force: bool) -> tuple[str, ...]:
     """Of the stages asked for, those a clip still lacks (`done`: its stage statuses, None for new content), plus
-    what they build on. The local runner and queue workers decide the same way."""
+    what they build on (unless they can read it from the catalog, FROM_CATALOG). The local runner and queue
+    workers decide the same way."""
     missing = tuple(s for s in ANALYSIS_STAGES if s in wanted and (
         done is None or force or done.get(s) not in ("succeeded", "skipped")))
-    return expand_stages(missing) if missing else ()
+    if not missing:
+        return ()
+    alone = {s for s in missing if done is not None and not force and s in FROM_CATALOG
+             and all(done.get(n) == "succeeded" for n in FROM_CATALOG[s])}
+    needed = set(expand_stages(tuple(s for s in missing if s not in alone))) | alone
+    return tuple(s for s in ANALYSIS_STAGES if s in needed)
+
+
+def needs_stored_thumbnails(stages: tuple[str, ...]) -> bool:
+    """Whether this run of a clip reads its thumbnails from the catalog (prior["thumbnails"])."""
+    return "faces" in stages and "thumbnails" not in stages
 
 
 def expand_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
@@ -186,11 +202,13 @@ def run_analysis(candidate: Candidate, fingerprint: FingerprintResult, stages: t
 
     `prior`: what the catalog already holds for stages not run now, for the AI stages' context when they run on
     their own (a queue's `ai` job): {"thumbnails": [chosen image paths], "vision": quality figures,
-    "screen_text": [on-screen text spans]}.
+    "screen_text": [on-screen text spans], "stored_thumbnails": a ThumbnailsResult dump, for stages that run alone
+    on a catalogued clip (FROM_CATALOG)}.
     """
     from .cards.clipmeta import clip_metadata  # imported here: heavy, and only pool processes need it
 
-    stages = expand_stages(stages)
+    if not (prior or {}).get("stored_thumbnails"):  # else the caller chose the stages (stages_to_run)
+        stages = expand_stages(stages)
     result = ClipAnalysis(candidate=candidate, fingerprint=fingerprint)
     failed: set[str] = set()
 
@@ -310,12 +328,17 @@ def _decoding_stages(result: ClipAnalysis, candidate: Candidate, fingerprint: Fi
 
     result.vision = attempt("vision", ("thumbnails",) if result.thumbnails is None else (), vision)
 
+    stored = (prior or {}).get("stored_thumbnails")
+
     def faces():
         from .faces_stage import run_faces
 
-        return run_faces(result.thumbnails, opts.catalog_dir, fingerprint.digest, duration)
+        thumbs = result.thumbnails or (ThumbnailsResult.model_validate(stored) if stored else None)
+        if thumbs is None:
+            raise MediaError("no thumbnails to look for faces on")
+        return run_faces(thumbs, opts.catalog_dir, fingerprint.digest, duration)
 
-    result.faces = attempt("faces", ("thumbnails",) if result.thumbnails is None else (), faces)
+    result.faces = attempt("faces", ("thumbnails",) if result.thumbnails is None and not stored else (), faces)
     _ai_stages(result, stages, opts, attempt, prior or {}, media)
     return result
 

@@ -29,7 +29,8 @@ from ..config import load_settings
 from ..errors import MediaError
 from ..models import Candidate, FingerprintResult, StageOutcome
 from ..pipeline.decide import content_action, location_of, path_action, unreadable
-from ..pipeline.worker import ANALYSIS_STAGES, AnalysisOptions, run_analysis, run_fingerprint, stages_to_run
+from ..pipeline.worker import (ANALYSIS_STAGES, AnalysisOptions, needs_stored_thumbnails, run_analysis,
+                               run_fingerprint, stages_to_run)
 from ..store import projects
 from ..store.catalog import NOT_SHARED, CatalogStore
 from .analysis_pool import in_pool, watchdog
@@ -164,8 +165,9 @@ def process_clip(context: procrastinate.JobContext, path: str, options: dict[str
     result = "nothing to do"
     clip_id = clip.clip_id if clip else None
     if stages:
+        prior = {"stored_thumbnails": store.stored_thumbnails(fp.digest)} if needs_stored_thumbnails(stages) else None
         try:
-            analysis = _analyse(context, settings, cand, fp, stages, options)
+            analysis = _analyse(context, settings, cand, fp, stages, options, prior)
         except MediaError as exc:
             return _failed_stage(store, cand, stages[0], exc, options)
         analysis.outcomes.insert(0, StageOutcome(stage="fingerprint", status="succeeded", seconds=fp.seconds))

@@ -159,6 +159,25 @@ class CatalogStore:
     def lookup_fingerprint(self, fingerprint: str) -> KnownClip | None:
         return self.lookup_fingerprints([fingerprint]).get(fingerprint)
 
+    def stored_thumbnails(self, fingerprint: str) -> dict[str, Any] | None:
+        """The clip's stored thumbnails as a ThumbnailsResult dump (each frame with its sizes, smallest first, and
+        the vision stage's ranking), for a stage that works from them without decoding again (faces)."""
+        th = ThumbnailRow.__table__.c
+        with Session(self.engine) as s:
+            clip_id = s.execute(select(Clip.id).where(Clip.fingerprint == fingerprint)).scalar()
+            if clip_id is None:
+                return None
+            rows = s.execute(select(th.frame_index, th.frame_number, th.timestamp_seconds, th.width, th.height,
+                                    th.path, th.is_keyframe, th.scores)
+                             .where(th.clip_id == clip_id).order_by(th.frame_index, th.width)).all()
+        frames: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            frame = frames.setdefault(r.frame_index, {
+                "index": r.frame_index, "frame_number": r.frame_number, "timestamp_seconds": r.timestamp_seconds,
+                "is_keyframe": r.is_keyframe, "images": [], "ranking": (r.scores or {}).get("ranking")})
+            frame["images"].append({"width": r.width, "height": r.height, "path": r.path})
+        return {"thumbnails": list(frames.values())} if frames else None
+
     def screen_text_of(self, fingerprint: str) -> list[dict[str, Any]]:
         """The stored on-screen text of the clip holding this content (for its vectors when the vision stage that
         read it does not run again)."""
