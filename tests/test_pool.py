@@ -179,3 +179,30 @@ def test_shutdown_without_waiting_kills_busy_workers():
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def slow_start(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def test_a_pool_stopped_while_its_workers_start_kills_them_at_once():
+    """Ctrl-C while workers are still initialising (imports, models, ExifTool): they are killed, not waited for."""
+    import psutil
+
+    async def go():
+        p = WorkerPool(2, initializer=slow_start, initargs=(60,))
+        task = asyncio.ensure_future(p.run(os.getpid, budget=Budget(120)))
+        deadline = time.monotonic() + 30
+        while len(p.worker_pids()) < 1 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        pids = p.worker_pids()
+        t = time.monotonic()
+        await asyncio.get_running_loop().run_in_executor(None, lambda: p.shutdown(wait=False))
+        took = time.monotonic() - t
+        with pytest.raises(Exception):
+            await task
+        return pids, took
+
+    pids, took = run(go())
+    assert pids and took < 15
+    assert not [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]

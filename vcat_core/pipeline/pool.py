@@ -141,7 +141,7 @@ def _worker_main(conn: Connection, initializer: Callable | None, initargs: tuple
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
-    def __init__(self, ctx, initializer: Callable | None, initargs: tuple, start_timeout: float):
+    def __init__(self, ctx, initializer: Callable | None, initargs: tuple):
         parent, child = ctx.Pipe(duplex=True)
         self.conn = parent
         self._closing = threading.Lock()
@@ -150,11 +150,15 @@ class _Worker:
         child.close()
         self.tasks = 0
         self.rss_mb = 0.0
+
+    def wait_ready(self, start_timeout: float) -> None:
+        """Until the worker has initialised (imports, ExifTool). Kept apart from starting it, so a pool shut down
+        meanwhile (Ctrl-C) can kill a worker that is still starting instead of waiting for it."""
         try:
-            ready = parent.poll(start_timeout)
-            msg = parent.recv() if ready else None
+            ready = self.conn.poll(start_timeout)
+            msg = self.conn.recv() if ready else None
         except (EOFError, OSError):
-            msg = None
+            ready, msg = True, None
         if not msg or msg[0] != "ready":
             self.kill()
             raise RuntimeError(f"a worker process did not start within {start_timeout:.0f} s"
@@ -327,14 +331,18 @@ class WorkerPool:
         for _attempt in range(3):
             slot.deadline, slot.what, slot.stalled = time.monotonic() + self.limits.start_timeout, "starting", False
             try:
-                slot.worker = worker = _Worker(self._ctx, self._init, self._initargs, self.limits.start_timeout)
+                slot.worker = worker = _Worker(self._ctx, self._init, self._initargs)  # shutdown can kill it now
                 self.started += 1
+                worker.wait_ready(self.limits.start_timeout)
                 if self._closed:  # shut down while it started (Ctrl-C): it must not outlive the run
-                    worker.kill()
-                    slot.worker = None
                     raise PoolClosed("the worker pool is shut down")
                 return worker
-            except RuntimeError as exc:
+            except RuntimeError as exc:  # PoolClosed too
+                if slot.worker is not None:
+                    slot.worker.kill()
+                    slot.worker = None
+                if self._closed:
+                    raise PoolClosed("the worker pool is shut down") from None
                 last = exc
                 log.warning("%s; trying again", exc)
             finally:
