@@ -31,6 +31,11 @@ def server(tmp_path):
 
     yield srv.get_uri(), restart
     srv.cleanup()
+    try:  # the server pg_ctl restarted is not the process pgserver started, which its cleanup may leave running
+        pgexec("pg_ctl", ("-w", "-D", str(srv.pgdata), "-m", "immediate", "stop"), bin_path=srv.bin_path,
+               user=srv.system_user)
+    except Exception:  # noqa: BLE001 - already stopped
+        pass
 
 
 def _footage(folder: Path, n: int) -> Path:
