@@ -88,6 +88,7 @@ def _postgres_security() -> None:
     if has_role is not None:
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON faces, people TO {MEMBER_ROLE}")
         op.execute(f"GRANT USAGE, SELECT ON SEQUENCE faces_id_seq, people_id_seq TO {MEMBER_ROLE}")
+    op.execute("SELECT vcat_secure_workers()")  # queue workers write faces and people for every owner (0022)
 
 
 def downgrade() -> None:
