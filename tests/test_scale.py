@@ -96,7 +96,8 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path):
     catalog = tmp_path / "catalog"
     proc = subprocess.Popen([VCAT_CORE, "ingest", str(folder), "--json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
-                            env=cli_env(catalog, VCAT_FAULT_HANG="seg_0001*.mp4", **QUICK))
+                            env=cli_env(catalog, VCAT_FAULT_HANG="seg_0001*.mp4", **QUICK),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a shell
     family: set[psutil.Process] = set()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # until the workers are busy (two of them hang on purpose)
@@ -109,7 +110,12 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path):
     family.update(psutil.Process(proc.pid).children(recursive=True))
     assert len(family) >= 4  # fork server, two workers, their ExifTools
     proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
+    try:
+        _out, err = proc.communicate(timeout=180)  # the orderly stop: workers killed, the run recorded
+    except subprocess.TimeoutExpired:
+        left = [" ".join(p.cmdline()[:3]) for p in psutil.Process(proc.pid).children(recursive=True)]
+        proc.kill()
+        raise AssertionError(f"the interrupted run did not end; its processes: {left}") from None
     assert proc.returncode == 130, err
     time.sleep(1)
     alive = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
