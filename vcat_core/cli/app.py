@@ -17,6 +17,7 @@ import typer
 from rich.markup import escape
 
 from .. import __version__
+from .interrupt import run_interruptible
 from ..config import (config_file_path, init_config_file, set_config_values, setting_sources, shown_settings,
                       shown_value)
 from ..errors import ConfigError, VcatError
@@ -176,7 +177,7 @@ def _run_events(catalog, events, as_json: bool) -> None:
                     summary = ev.summary
 
     try:
-        asyncio.run(drive())
+        run_interruptible(drive())
     except KeyboardInterrupt:
         err.print("interrupted: what was catalogued so far is kept; run the same command to resume")
         raise typer.Exit(130)
