@@ -20,7 +20,7 @@ class _Runner(asyncio.Runner):
     first. `_on_sigint` is asyncio's own hook (Python 3.11+): the public API cannot see the first Ctrl-C without
     replacing asyncio's handling of it; where the hook is missing, only the deadline is lost."""
 
-    def _on_sigint(self, signum, frame, main_task):  # noqa: ANN001 - asyncio's signature
+    def _on_sigint(self, signum, frame, main_task):
         if getattr(self, "_interrupt_count", 0) == 0:
             _arm_deadline(STOP_GRACE)
         return super()._on_sigint(signum, frame, main_task)
