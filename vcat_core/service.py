@@ -201,10 +201,21 @@ class Catalog:
 
     def queue_progress(self, *, recent: int = 10) -> "QueueProgress":
         """A queue-backed ingest as the job tables see it: counts per queue, running jobs, latest failures,
-        throughput. For a SQLite catalog (or no queue schema) its `state` says so instead of raising."""
-        from .queue.progress import read_progress
+        throughput. For a SQLite catalog (or no queue schema) its `state` says so instead of raising, and so it does
+        when the database cannot be read (state `unreachable`)."""
+        from .queue.progress import QueueProgress, read_progress
 
-        return read_progress(self.settings.database_url, recent=recent)
+        try:
+            return read_progress(self.settings.database_url, recent=recent)
+        except Exception as exc:  # noqa: BLE001 - a dashboard shows it; the next poll tries again
+            return QueueProgress("unreachable", f"cannot read the job queue: {type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def job_stopped(status: str) -> bool:
+        """Whether a job in this status may be retried (failed or cancelled)."""
+        from .queue.progress import STOPPED
+
+        return status in STOPPED
 
     def apply_schema(self) -> dict[str, Any]:
         """Create/upgrade everything: vcat's tables (done on open) and the job queue's schema."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from ..errors import VcatError
-from ..store.ratings import LABELS, parse_rating
+from ..service import LABELS, parse_rating
 from .common import fail, open_catalog, out
 
 _clips = typer.Argument(..., help="Clips: ids, paths or checksums.")

@@ -242,13 +242,7 @@ class IngestScreen(Screen):
 
     @work(thread=True, group="queue-poll", exit_on_error=False)
     def _read_queue(self) -> None:
-        try:
-            qp = self.app.catalog.queue_progress()
-        except Exception as exc:  # noqa: BLE001 - shown in the panel; the next poll tries again
-            from vcat_core.queue.progress import QueueProgress
-
-            qp = QueueProgress("unreachable", f"cannot read the job queue: {type(exc).__name__}: {exc}")
-        self.post_message(QueuePolled(qp))
+        self.post_message(QueuePolled(self.app.catalog.queue_progress()))  # unreachable: said in its state
 
     @on(QueuePolled)
     def _queue_polled(self, msg: QueuePolled) -> None:

@@ -132,9 +132,7 @@ class QueueJobs(DataTable):
         job = self.selected
         if job is None:
             return None
-        from vcat_core.queue.progress import STOPPED
-
-        ok = job.status in STOPPED if action == "retry_job" else job.status == "todo"
+        ok = self.app.catalog.job_stopped(job.status) if action == "retry_job" else job.status == "todo"
         return True if ok else None
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
