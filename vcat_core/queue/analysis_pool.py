@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import Settings
 from ..pipeline.pool import Budget, PoolLimits, WorkerCrashed, WorkerPool
-from ..pipeline.runner import WORKER_PRELOAD, Watchdog
+from ..pipeline.runner import WORKER_PRELOAD
 from ..pipeline.worker import start_worker
 
 POOL_KEY, LOOP_KEY = "analysis_pool", "analysis_loop"
@@ -52,7 +52,3 @@ def in_pool(additional_context: dict[str, Any], fn: Callable, *args: Any, budget
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
-
-def watchdog(settings: Settings) -> Watchdog:
-    return Watchdog.from_settings(settings)

@@ -28,12 +28,13 @@ import procrastinate
 from ..config import load_settings
 from ..errors import MediaError
 from ..models import Candidate, FingerprintResult, StageOutcome
+from ..pipeline.runner import Watchdog
 from ..pipeline.decide import content_action, location_of, path_action, unreadable
 from ..pipeline.worker import (ANALYSIS_STAGES, AnalysisOptions, needs_stored_thumbnails, run_analysis,
                                run_fingerprint, stages_to_run)
 from ..store import projects
 from ..store.catalog import NOT_SHARED, CatalogStore
-from .analysis_pool import in_pool, watchdog
+from .analysis_pool import in_pool
 
 QUEUES = ("ingest", "processing", "ai", "storage", "system")
 QUEUE_STAGES = {
@@ -125,7 +126,7 @@ def ingest_file(context: procrastinate.JobContext, path: str, options: dict[str,
     else:
         try:
             fp = in_pool(context.additional_context, run_fingerprint, cand, settings.hash_algorithm,
-                         budget=watchdog(settings).fingerprint(cand.size), label=path)
+                         budget=Watchdog.from_settings(settings).fingerprint(cand.size), label=path)
         except MediaError as exc:
             store.record_failure(path, "fingerprint", str(exc), type(exc).__name__, size=cand.size,
                                  mtime_ns=cand.mtime_ns, owner=options.get("owner"))
@@ -231,7 +232,7 @@ def _analyse(context: procrastinate.JobContext, settings, cand: Candidate, fp: F
     """The analysis stages of one file in the worker's pool, under the watchdog (queue/analysis_pool.py)."""
     opts = AnalysisOptions.from_settings(settings, options.get("thumbnails"))
     return in_pool(context.additional_context, run_analysis, cand, fp, stages, opts, prior,
-                   budget=watchdog(settings).analysis(cand.size), label=cand.path)
+                   budget=Watchdog.from_settings(settings).analysis(cand.size), label=cand.path)
 
 
 def _failed_stage(store: CatalogStore, cand: Candidate, stage: str, exc: MediaError, options: dict[str, Any]) -> str:
