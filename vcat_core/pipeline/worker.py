@@ -80,7 +80,8 @@ def stages_to_run(wanted: tuple[str, ...], done: dict[str, str] | None, force: b
 def needs_stored_thumbnails(stages: tuple[str, ...]) -> bool:
     """Whether this run of a clip reads its thumbnails from the catalog (prior["stored_thumbnails"]): a stage of
     FROM_CATALOG built on thumbnails runs without the thumbnails stage."""
-    return "thumbnails" not in stages and any(s in stages and "thumbnails" in needs for s, needs in FROM_CATALOG.items())
+    return "thumbnails" not in stages and any(s in stages and "thumbnails" in needs
+                                              for s, needs in FROM_CATALOG.items())
 
 
 def expand_stages(stages: tuple[str, ...]) -> tuple[str, ...]:
